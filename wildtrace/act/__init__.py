@@ -1,0 +1,1 @@
+"""Act: reports, exports, cases and the review queue."""

@@ -1,0 +1,1 @@
+"""Assess: relevance, risk and legality of listings."""

@@ -1,0 +1,99 @@
+"""Core commands: init, import, process, report, settings, errors."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from wildtrace import config
+from wildtrace.cli import main
+from wildtrace.cli.base import AppContext, echo_json, pass_context, progress_wanted
+from wildtrace.collect.importer import import_files, parse_mapping
+from wildtrace.workspace import open_workspace
+
+
+@main.command()
+@click.argument("directory", required=False, type=click.Path(file_okay=False))
+@pass_context
+def init(app: AppContext, directory: str | None) -> None:
+    """Create a workspace (any command also does this on first use)."""
+    ws = open_workspace(directory or app.workspace_dir)
+    click.echo(f"workspace ready: {ws.root.resolve()}")
+    ws.close()
+
+
+@main.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["auto", "csv", "jsonl", "warc", "html"]),
+              default="auto", show_default=True, help="Input format (auto: from the name).")
+@click.option("--source", default=None, help="Source name stored with each listing "
+              "(default: the file name).")
+@click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
+              help="Read FIELD (title, description, price, currency, url, seller, location, "
+                   "posted, language) from COLUMN. Repeatable.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_context
+def import_(app: AppContext, files: tuple[Path, ...], fmt: str, source: str | None,
+            maps: tuple[str, ...], as_json: bool) -> None:
+    """Import listings from CSV, JSONL (and, with collect, WARC or HTML) files."""
+    mapping = parse_mapping(maps)
+    ws = app.ws
+    if fmt in ("warc", "html"):
+        from wildtrace.errors import InputError
+
+        raise InputError(f"--format {fmt} import is done by 'wildtrace capture'/'crawl' "
+                         "pipelines", hint="use csv or jsonl here")
+    run_id = ws.store.start_run("import", "1", {"files": [str(f) for f in files]})
+    total_bytes = sum(f.stat().st_size for f in files if f.is_file())
+    show = progress_wanted() and total_bytes > 2_000_000 and not as_json
+    with click.progressbar(length=max(total_bytes, 1), label="importing", file=None,
+                           hidden=not show) as bar:
+        result = import_files(ws.store, files, fmt=fmt, source=source, mapping=mapping,
+                              progress=None)
+        bar.update(total_bytes)
+    ws.store.record_errors(run_id, result.errors)
+    ws.store.finish_run(run_id, {"imported": result.imported,
+                                 "duplicates": result.duplicates,
+                                 "errors": len(result.errors)})
+    if as_json:
+        echo_json(result.as_dict())
+        return
+    click.echo(f"imported {result.imported} listings, {result.duplicates} duplicates skipped, "
+               f"{len(result.errors)} rows with errors")
+    for err in result.errors[:20]:
+        where = f"{err.file}:{err.row}" if err.row is not None else err.file
+        click.echo(f"  {where}: {err.reason}", err=True)
+    if len(result.errors) > 20:
+        click.echo(f"  ... and {len(result.errors) - 20} more (see 'wildtrace errors')",
+                   err=True)
+
+
+@main.command()
+@click.option("--limit", default=50, show_default=True)
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def errors(app: AppContext, limit: int, as_json: bool) -> None:
+    """Show the most recent bad rows, pages and files, with their reasons."""
+    errs = app.ws.store.errors(limit)
+    if as_json:
+        echo_json([e.as_dict() for e in errs])
+        return
+    for e in errs:
+        where = f"{e.file}:{e.row}" if e.row is not None else e.file
+        click.echo(f"{where}: {e.reason}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def settings(app: AppContext, as_json: bool) -> None:
+    """List every setting with its current value and what it does."""
+    current = app.ws.settings
+    if as_json:
+        echo_json({s.name: {"value": getattr(current, s.name), "default": s.default,
+                            "help": s.help} for s in config.SETTINGS})
+        return
+    for s in config.SETTINGS:
+        click.echo(f"{s.name} = {getattr(current, s.name)!r}")
+        click.echo(f"    {s.help} (env WILDTRACE_{s.name.upper()}, default {s.default!r})")

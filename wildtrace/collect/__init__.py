@@ -1,0 +1,1 @@
+"""Collect: bring pages and rows in (import files, crawl, citizen tips)."""

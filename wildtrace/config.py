@@ -1,0 +1,166 @@
+"""Settings: one table drives validation, ``wildtrace settings`` help and the docs.
+
+Layers, later wins: defaults < ``wildtrace.toml`` in the workspace < ``WILDTRACE_*``
+environment variables < values given on the command line.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wildtrace.errors import ConfigError
+
+Parser = Callable[[str], Any]
+
+
+def _bool(text: str) -> bool:
+    low = text.strip().lower()
+    if low in {"1", "true", "yes", "on"}:
+        return True
+    if low in {"0", "false", "no", "off"}:
+        return False
+    raise ValueError(f"expected on/off, got {text!r}")
+
+
+def _positive_float(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise ValueError(f"must be >= 0, got {value}")
+    return value
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 0:
+        raise ValueError(f"must be >= 0, got {value}")
+    return value
+
+
+def _unit_float(text: str) -> float:
+    value = float(text)
+    if not 0.0 <= value <= 1.0:
+        raise ValueError(f"must be between 0 and 1, got {value}")
+    return value
+
+
+@dataclass(frozen=True, slots=True)
+class Setting:
+    """One setting: its name, default, parser and the help shown to users."""
+
+    name: str
+    default: Any
+    help: str
+    parse: Parser = str
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting("database_url", "", "SQLAlchemy URL of the database; empty means wildtrace.db "
+            "(SQLite) in the workspace. Teams use postgresql+psycopg://host/db."),
+    Setting("embeddings", True, "Use sentence embeddings in score/train/process when the "
+            "[embed] extra is installed; off is the fast path.", _bool),
+    Setting("relevance_threshold", 0.5, "Score at or above which a listing counts as relevant.",
+            _unit_float),
+    Setting("operator", "", "Name of the person operating wildtrace; written into evidence "
+            "and the custody log. Empty means the login name."),
+    Setting("contact", "wildtrace-operator@example.org", "Contact address sent in the "
+            "crawler's User-Agent so site owners can reach the operator."),
+    Setting("user_agent", "wildtrace/{version} (+{contact}; wildlife-trade monitoring)",
+            "User-Agent template for crawling and capture."),
+    Setting("delay", 2.0, "Seconds between requests to the same domain.", _positive_float),
+    Setting("timeout", 30.0, "Seconds before a request is abandoned.", _positive_float),
+    Setting("max_body_bytes", 10_000_000, "Largest response body fetched, in bytes.",
+            _positive_int),
+    Setting("obey_robots", True, "Obey robots.txt, including Crawl-delay.", _bool),
+    Setting("jurisdiction", "", "Default jurisdiction for legality verdicts (CITES, EU, UK, "
+            "US, CN); empty means inferred from the listing."),
+    Setting("max_text_chars", 200_000, "Longer listing texts are truncated before matching "
+            "and scoring (the stored text is kept whole).", _positive_int),
+    Setting("chromium_path", "/usr/bin/chromium", "Chromium executable for screenshots."),
+)
+
+BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
+ENV_PREFIX = "WILDTRACE_"
+
+
+def _coerce(setting: Setting, value: Any, where: str) -> Any:
+    if isinstance(setting.default, bool) and isinstance(value, bool):
+        return value
+    if not isinstance(value, str) and isinstance(setting.default, (int, float)) and not \
+            isinstance(value, bool):
+        value = str(value)
+    if not isinstance(value, str):
+        raise ConfigError(f"{where}: setting {setting.name} has a value of the wrong type")
+    try:
+        return setting.parse(value)
+    except ValueError as exc:
+        raise ConfigError(f"{where}: setting {setting.name}: {exc}",
+                          hint=setting.help) from exc
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved settings; read values as attributes, e.g. ``settings.delay``."""
+
+    values: Mapping[str, Any]
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self.values[name]
+        except KeyError:
+            raise AttributeError(name) from None
+
+    def replace(self, **changes: Any) -> Settings:
+        """A copy with some values replaced (already parsed)."""
+        for name in changes:
+            if name not in BY_NAME:
+                raise ConfigError(f"unknown setting {name!r}")
+        return Settings({**self.values, **changes})
+
+
+def load(toml_path: Path | None = None, env: Mapping[str, str] | None = None,
+         overrides: Mapping[str, Any] | None = None) -> Settings:
+    """Resolve settings from defaults, a TOML file, the environment and overrides."""
+    values: dict[str, Any] = {s.name: s.default for s in SETTINGS}
+    if toml_path is not None and toml_path.exists():
+        try:
+            data = tomllib.loads(toml_path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ConfigError(f"{toml_path}: cannot parse settings: {exc}") from exc
+        for name, value in data.items():
+            if name not in BY_NAME:
+                raise ConfigError(f"{toml_path}: unknown setting {name!r}",
+                                  hint="see 'wildtrace settings' for the list")
+            values[name] = _coerce(BY_NAME[name], value, str(toml_path))
+    environ = os.environ if env is None else env
+    for setting in SETTINGS:
+        key = ENV_PREFIX + setting.name.upper()
+        if key in environ:
+            values[setting.name] = _coerce(setting, environ[key], f"${key}")
+    for name, value in (overrides or {}).items():
+        if name not in BY_NAME:
+            raise ConfigError(f"unknown setting {name!r}")
+        if value is not None:
+            values[name] = _coerce(BY_NAME[name], value, "command line")
+    return Settings(values)
+
+
+def default_toml() -> str:
+    """The commented settings file written into a new workspace."""
+    lines = ["# wildtrace workspace settings. Uncomment a line to change it.", ""]
+    for s in SETTINGS:
+        lines.append(f"# {s.help}")
+        default = s.default
+        if isinstance(default, bool):
+            shown = "true" if default else "false"
+        elif isinstance(default, str):
+            shown = '"' + default.replace('"', '\\"') + '"'
+        else:
+            shown = str(default)
+        lines.append(f"# {s.name} = {shown}")
+        lines.append("")
+    return "\n".join(lines)

@@ -1,0 +1,1 @@
+"""Extract: turn captured pages into structured listings."""

@@ -1,0 +1,1 @@
+"""Identify: species, CITES status, product terms and code words in text."""

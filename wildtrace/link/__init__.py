@@ -1,0 +1,1 @@
+"""Link: sellers, identifiers and networks across listings and platforms."""

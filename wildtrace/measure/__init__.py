@@ -1,0 +1,1 @@
+"""Measure: market size, prices and trends."""

@@ -1,0 +1,1 @@
+"""Preserve: evidence storage (content-addressed blobs, WARC, custody)."""

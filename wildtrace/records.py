@@ -1,0 +1,137 @@
+"""Typed, frozen records: the only things that cross stage boundaries.
+
+Each stage reads the records of the stages before it and returns its own. Derived
+records carry their provenance (``rule``/``model`` and ``version``) so a re-run with a
+better model adds a new version instead of overwriting the old one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+
+@dataclass(frozen=True, slots=True)
+class RawRow:
+    """One input row as read from a file, before it becomes a listing."""
+
+    file: str
+    row: int
+    fields: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class RowError:
+    """An input row, page or file that could not be used, and why."""
+
+    file: str
+    row: int | None
+    reason: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """The ``{"file", "row", "reason"}`` shape of the CLI's JSON output."""
+        return {"file": self.file, "row": self.row, "reason": self.reason}
+
+
+@dataclass(frozen=True, slots=True)
+class Identifier:
+    """A contact identifier found in a listing, normalised (phones in E.164)."""
+
+    kind: str  # phone, email, wechat, whatsapp, telegram, line, qq, wallet, profile_url
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class ListingDraft:
+    """Listing fields as extracted or imported, not yet stored."""
+
+    source: str
+    title: str = ""
+    description: str = ""
+    url: str = ""
+    price: float | None = None
+    currency: str = ""
+    seller: str = ""
+    location: str = ""
+    posted: str = ""
+    language: str = ""
+    identifiers: tuple[Identifier, ...] = ()
+    extra: dict[str, Any] = field(default_factory=dict)
+    origin: str = ""  # file:row, or the capture URL
+    capture_sha256: str = ""
+
+    @property
+    def text(self) -> str:
+        """Title and description joined: what identify and assess read."""
+        return "\n".join(p for p in (self.title, self.description) if p)
+
+
+@dataclass(frozen=True, slots=True)
+class Listing:
+    """A stored listing."""
+
+    id: int
+    source: str
+    title: str
+    description: str
+    url: str
+    price: float | None
+    currency: str
+    seller: str
+    location: str
+    posted: str
+    language: str
+    origin: str
+    capture_sha256: str
+    content_sha256: str
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def text(self) -> str:
+        """Title and description joined: what identify and assess read."""
+        return "\n".join(p for p in (self.title, self.description) if p)
+
+
+@dataclass(frozen=True, slots=True)
+class Taxon:
+    """A taxon of the reference pack."""
+
+    id: int
+    name: str
+    rank: str
+    appendix: str  # "I", "II", "III", "" (not listed); mixed listings keep the highest
+    listing: str  # the checklist's own listing text, e.g. "I/II"
+    kingdom: str = ""
+    klass: str = ""
+    order: str = ""
+    family: str = ""
+    genus: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class TaxonMatch:
+    """One hit of the matcher in a text."""
+
+    taxon: str
+    rank: str
+    appendix: str
+    start: int
+    end: int
+    matched: str
+    rule: str  # e.g. "name:en", "synonym", "product:ivory", "code_word"
+    kind: str = "name"  # name, product, code_word
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The assess stage's judgement of one text."""
+
+    relevant: bool
+    score: float
+    taxa: tuple[str, ...]
+    cites: str
+    flags: tuple[str, ...]
+    reasons: tuple[str, ...]
+    model: str
+    model_version: str
+    matches: tuple[TaxonMatch, ...] = ()

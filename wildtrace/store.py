@@ -1,0 +1,297 @@
+"""The database: engine setup, migrations, and the queries every stage shares.
+
+SQLite (WAL mode) is the embedded default; the same code and migrations run on
+PostgreSQL when ``database_url`` names one. Stages read and write records through
+:class:`Store`; nothing outside this module and ``*/tables.py`` writes SQL.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Iterator, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy.engine import Connection, Engine
+
+from wildtrace import tables as t
+from wildtrace.errors import WorkspaceError
+from wildtrace.records import Assessment, Listing, ListingDraft, RowError, TaxonMatch
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+def utcnow() -> datetime:
+    """The current time, timezone-aware in UTC."""
+    return datetime.now(UTC)
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    """An engine for ``url``, with SQLite tuned for WAL and concurrent readers."""
+    try:
+        engine = sa.create_engine(url, future=True)
+    except (sa.exc.ArgumentError, ImportError) as exc:
+        raise WorkspaceError(f"cannot use database URL {url!r}: {exc}") from exc
+    if engine.dialect.name == "sqlite":
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def alembic_config(connection: Connection) -> Config:
+    """An Alembic config bound to ``connection``, pointing at the packaged migrations."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    cfg.attributes["connection"] = connection
+    return cfg
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema up to date (all heads), doing nothing when it already is."""
+    try:
+        with engine.begin() as conn:
+            cfg = alembic_config(conn)
+            heads = set(ScriptDirectory.from_config(cfg).get_heads())
+            current = set(MigrationContext.configure(conn).get_current_heads())
+            if current != heads:
+                command.upgrade(cfg, "heads")
+    except sa.exc.OperationalError as exc:
+        raise WorkspaceError(f"cannot open or migrate the database: {exc.orig}",
+                             hint="check database_url and that the server is running") from exc
+
+
+def content_key(draft: ListingDraft, raw: dict[str, Any] | None = None) -> str:
+    """SHA-256 identifying a listing's content, so re-imports add nothing."""
+    import hashlib
+
+    basis = raw if raw is not None else {
+        "title": draft.title, "description": draft.description, "url": draft.url,
+        "price": draft.price, "currency": draft.currency, "seller": draft.seller,
+        "location": draft.location, "posted": draft.posted,
+        "capture": draft.capture_sha256,
+    }
+    blob = json.dumps(basis, sort_keys=True, ensure_ascii=False, default=str)
+    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def _row_to_listing(row: sa.Row[Any]) -> Listing:
+    m = row._mapping
+    return Listing(
+        id=m["id"], source=m["source"], title=m["title"], description=m["description"],
+        url=m["url"], price=m["price"], currency=m["currency"], seller=m["seller"],
+        location=m["location"], posted=m["posted"], language=m["language"],
+        origin=m["origin"], capture_sha256=m["capture_sha256"],
+        content_sha256=m["content_sha256"], extra=json.loads(m["extra"] or "{}"),
+    )
+
+
+class Store:
+    """Access to one workspace's database."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    @classmethod
+    def open(cls, url: str) -> Store:
+        """Open (creating and migrating as needed) the database at ``url``."""
+        engine = make_engine(url)
+        migrate(engine)
+        return cls(engine)
+
+    def close(self) -> None:
+        """Release the connection pool."""
+        self.engine.dispose()
+
+    # -- runs -------------------------------------------------------------------------
+    def start_run(self, stage: str, version: str, detail: dict[str, Any] | None = None) -> int:
+        """Record the start of a stage run; returns its id."""
+        with self.engine.begin() as conn:
+            res = conn.execute(t.runs.insert().values(
+                stage=stage, version=version, started_at=utcnow(),
+                detail=json.dumps(detail or {})))
+            return int(res.inserted_primary_key[0])
+
+    def finish_run(self, run_id: int, detail: dict[str, Any] | None = None) -> None:
+        """Mark a run finished, merging ``detail`` into what it recorded."""
+        with self.engine.begin() as conn:
+            old = conn.execute(sa.select(t.runs.c.detail).where(t.runs.c.id == run_id)).scalar()
+            merged = {**json.loads(old or "{}"), **(detail or {})}
+            conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(
+                finished_at=utcnow(), detail=json.dumps(merged)))
+
+    def record_errors(self, run_id: int, errors: Iterable[RowError]) -> None:
+        """Keep bad rows, pages or files with their reasons so users can see them."""
+        rows = [{"run_id": run_id, "file": e.file, "row": e.row, "reason": e.reason}
+                for e in errors]
+        if rows:
+            with self.engine.begin() as conn:
+                conn.execute(t.input_errors.insert(), rows)
+
+    def errors(self, limit: int = 1000) -> list[RowError]:
+        """The most recent recorded errors."""
+        q = sa.select(t.input_errors).order_by(t.input_errors.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [RowError(r.file, r.row, r.reason) for r in conn.execute(q)]
+
+    # -- listings ---------------------------------------------------------------------
+    def add_listings(self, drafts: Sequence[tuple[ListingDraft, str]]) -> tuple[int, int]:
+        """Insert listings keyed by content hash; returns (inserted, duplicates).
+
+        Everything happens in one transaction so a failure leaves the store as it was.
+        """
+        if not drafts:
+            return 0, 0
+        keys = [k for _, k in drafts]
+        now = utcnow()
+        with self.engine.begin() as conn:
+            existing: set[str] = set()
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                existing.update(conn.execute(sa.select(t.listings.c.content_sha256).where(
+                    t.listings.c.content_sha256.in_(chunk))).scalars())
+            rows = []
+            seen: set[str] = set()
+            for draft, key in drafts:
+                if key in existing or key in seen:
+                    continue
+                seen.add(key)
+                rows.append({
+                    "content_sha256": key, "source": draft.source, "url": draft.url,
+                    "title": draft.title, "description": draft.description,
+                    "price": draft.price, "currency": draft.currency, "seller": draft.seller,
+                    "location": draft.location, "posted": draft.posted,
+                    "language": draft.language, "origin": draft.origin,
+                    "capture_sha256": draft.capture_sha256,
+                    "extra": json.dumps(draft.extra, ensure_ascii=False, default=str),
+                    "identifiers": json.dumps([{"kind": i.kind, "value": i.value}
+                                               for i in draft.identifiers]),
+                    "created_at": now,
+                })
+            if rows:
+                conn.execute(t.listings.insert(), rows)
+        return len(rows), len(drafts) - len(rows)
+
+    def count_listings(self) -> int:
+        """How many listings the workspace holds."""
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(t.listings)).scalar()
+                       or 0)
+
+    def listing(self, listing_id: int) -> Listing | None:
+        """One listing by id, or None."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(t.listings).where(t.listings.c.id == listing_id)).first()
+        return _row_to_listing(row) if row else None
+
+    def iter_listings(self, *, unassessed_by: str | None = None,
+                      batch: int = 1000) -> Iterator[Listing]:
+        """All listings in id order; with ``unassessed_by``, only those that model
+        version has not assessed yet."""
+        last = 0
+        while True:
+            q = sa.select(t.listings).where(t.listings.c.id > last)
+            if unassessed_by is not None:
+                done = sa.select(t.assessments.c.listing_id).where(
+                    t.assessments.c.model_version == unassessed_by)
+                q = q.where(t.listings.c.id.not_in(done))
+            q = q.order_by(t.listings.c.id).limit(batch)
+            with self.engine.connect() as conn:
+                rows = conn.execute(q).all()
+            if not rows:
+                return
+            for row in rows:
+                yield _row_to_listing(row)
+            last = rows[-1].id
+
+    def search(self, query: str, limit: int = 50) -> list[int]:
+        """Listing ids whose title or description match ``query`` (full-text)."""
+        words = [w for w in query.replace('"', " ").split() if w]
+        if not words:
+            return []
+        with self.engine.connect() as conn:
+            if self.engine.dialect.name == "sqlite":
+                fts = " ".join('"' + w + '"' for w in words)
+                rows = conn.execute(sa.text(
+                    "SELECT rowid FROM listings_fts WHERE listings_fts MATCH :q "
+                    "ORDER BY rank LIMIT :n"), {"q": fts, "n": limit})
+            else:
+                rows = conn.execute(sa.text(
+                    "SELECT id FROM listings WHERE search @@ plainto_tsquery('simple', :q) "
+                    "ORDER BY id LIMIT :n"), {"q": " ".join(words), "n": limit})
+            return [int(r[0]) for r in rows]
+
+    # -- identify & assess ------------------------------------------------------------
+    def save_assessments(self, run_id: int,
+                         results: Sequence[tuple[int, Assessment]]) -> None:
+        """Store assessments and their matches for a run (a new version, never an
+        overwrite)."""
+        now = utcnow()
+        a_rows, m_rows = [], []
+        for listing_id, a in results:
+            a_rows.append({
+                "listing_id": listing_id, "run_id": run_id, "model": a.model,
+                "model_version": a.model_version, "relevant": a.relevant, "score": a.score,
+                "taxa": ";".join(a.taxa), "cites": a.cites, "flags": ";".join(a.flags),
+                "reasons": json.dumps(list(a.reasons), ensure_ascii=False), "created_at": now,
+            })
+            m_rows.extend(_match_row(listing_id, run_id, m) for m in a.matches)
+        with self.engine.begin() as conn:
+            if a_rows:
+                conn.execute(t.assessments.insert(), a_rows)
+            if m_rows:
+                conn.execute(t.taxon_matches.insert(), m_rows)
+
+    def latest_assessments(self, *, relevant_only: bool = False,
+                           limit: int | None = None) -> list[dict[str, Any]]:
+        """The newest assessment of each listing joined with the listing, best first."""
+        latest = (sa.select(sa.func.max(t.assessments.c.id).label("aid"))
+                  .group_by(t.assessments.c.listing_id).subquery())
+        q = (sa.select(t.listings, t.assessments.c.score, t.assessments.c.relevant,
+                       t.assessments.c.taxa, t.assessments.c.cites, t.assessments.c.flags,
+                       t.assessments.c.reasons, t.assessments.c.model_version)
+             .join(t.assessments, t.assessments.c.listing_id == t.listings.c.id)
+             .join(latest, latest.c.aid == t.assessments.c.id)
+             .order_by(t.assessments.c.score.desc(), t.listings.c.id))
+        if relevant_only:
+            q = q.where(t.assessments.c.relevant.is_(True))
+        if limit is not None:
+            q = q.limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def labelled(self) -> list[tuple[Listing, int]]:
+        """Listings with the latest confirm (1) or reject (0) label given by analysts."""
+        latest = (sa.select(sa.func.max(t.labels.c.id).label("lid"))
+                  .group_by(t.labels.c.listing_id).subquery())
+        q = (sa.select(t.listings, t.labels.c.label)
+             .join(t.labels, t.labels.c.listing_id == t.listings.c.id)
+             .join(latest, latest.c.lid == t.labels.c.id)
+             .where(t.labels.c.label.in_((0, 1))))
+        with self.engine.connect() as conn:
+            return [(_row_to_listing(r), int(r.label)) for r in conn.execute(q)]
+
+    def add_label(self, listing_id: int, label: int, user: str, note: str = "") -> None:
+        """Record an analyst's label (1 relevant, 0 not, -1 unsure)."""
+        with self.engine.begin() as conn:
+            conn.execute(t.labels.insert().values(listing_id=listing_id, label=label, user=user,
+                                                  note=note, created_at=utcnow()))
+
+
+def _match_row(listing_id: int, run_id: int, m: TaxonMatch) -> dict[str, Any]:
+    return {"listing_id": listing_id, "run_id": run_id, "taxon": m.taxon, "rank": m.rank,
+            "appendix": m.appendix, "start": m.start, "end": m.end, "matched": m.matched[:500],
+            "rule": m.rule, "kind": m.kind}
