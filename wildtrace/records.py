@@ -135,3 +135,30 @@ class Assessment:
     model: str
     model_version: str
     matches: tuple[TaxonMatch, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Cue:
+    """A non-taxon signal found in a text.
+
+    Kinds include ``intent_sell``, ``intent_buy``, ``replica``, ``fossil``, ``toy``,
+    ``print``, ``colour``, ``antique_claim``, ``covert``, ``scam``, ``product_form:raw``.
+    """
+
+    kind: str
+    start: int
+    end: int
+    matched: str
+    rule: str
+
+
+@dataclass(frozen=True, slots=True)
+class Identification:
+    """Everything the identify stage found in one text."""
+
+    matches: tuple[TaxonMatch, ...]
+    cues: tuple[Cue, ...]
+    taxa: tuple[str, ...]  # distinct scientific names, most specific first
+    cites: str  # highest CITES appendix among the taxa: "I", "II", "III" or ""
+    flags: tuple[str, ...]  # e.g. code_word, covert, antique_claim, replica
+    pack_version: str = ""
