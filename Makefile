@@ -1,0 +1,32 @@
+# Two entry points for a fresh machine: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+WS := demo-workspace
+
+.PHONY: run test venv dev-install system-deps clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install -q --upgrade pip
+
+venv: $(BIN)/python
+
+run: venv
+	$(BIN)/pip install -q -e .
+	WILDTRACE_EMBEDDINGS=off $(BIN)/wildtrace --workspace $(WS) import examples/demo-listings.csv --source demo
+	WILDTRACE_EMBEDDINGS=off $(BIN)/wildtrace --workspace $(WS) process
+	$(BIN)/wildtrace --workspace $(WS) report -o $(WS)/report.html
+	@echo "report: $(abspath $(WS))/report.html"
+
+system-deps:
+	bash .ci/system-deps
+
+dev-install: venv
+	$(BIN)/pip install -q -e '.[dev,browser]'
+
+test: system-deps dev-install
+	$(BIN)/python -m pytest -q
+
+clean:
+	rm -rf $(VENV) $(WS)
