@@ -273,6 +273,27 @@ class Store:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
 
+    def iter_listings_with_assessment(self, batch: int = 2000) -> Iterator[dict[str, Any]]:
+        """Every listing (id order) with its newest assessment, or None fields if unassessed."""
+        latest = (sa.select(t.assessments.c.listing_id,
+                            sa.func.max(t.assessments.c.id).label("aid"))
+                  .group_by(t.assessments.c.listing_id).subquery())
+        a = t.assessments
+        last = 0
+        while True:
+            q = (sa.select(t.listings, a.c.score, a.c.relevant, a.c.taxa, a.c.cites,
+                           a.c.flags, a.c.reasons, a.c.model_version)
+                 .select_from(t.listings
+                              .outerjoin(latest, latest.c.listing_id == t.listings.c.id)
+                              .outerjoin(a, a.c.id == latest.c.aid))
+                 .where(t.listings.c.id > last).order_by(t.listings.c.id).limit(batch))
+            with self.engine.connect() as conn:
+                rows = [dict(r._mapping) for r in conn.execute(q)]
+            if not rows:
+                return
+            yield from rows
+            last = int(rows[-1]["id"])
+
     def labelled(self) -> list[tuple[Listing, int]]:
         """Listings with the latest confirm (1) or reject (0) label given by analysts."""
         latest = (sa.select(sa.func.max(t.labels.c.id).label("lid"))

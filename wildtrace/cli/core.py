@@ -97,3 +97,37 @@ def settings(app: AppContext, as_json: bool) -> None:
     for s in config.SETTINGS:
         click.echo(f"{s.name} = {getattr(current, s.name)!r}")
         click.echo(f"    {s.help} (env WILDTRACE_{s.name.upper()}, default {s.default!r})")
+
+
+@main.command()
+@click.option("--model", "model_path", type=click.Path(path_type=Path, dir_okay=True),
+              default=None, help="Trained model (default: the zero-shot scorer).")
+@click.option("--json", "as_json", is_flag=True)
+@pass_context
+def process(app: AppContext, model_path: Path | None, as_json: bool) -> None:
+    """Identify, assess and link every listing not yet processed."""
+    from wildtrace.pipeline import process as run_process
+
+    ws = app.ws
+    total = ws.store.count_listings()
+    with click.progressbar(length=max(total, 1), label="processing",
+                           hidden=not progress_wanted() or as_json) as bar:
+        result = run_process(ws, model_path=model_path, progress=bar.update)
+    if as_json:
+        echo_json(result.as_dict())
+        return
+    click.echo(f"processed {result.assessed} listings with {result.model_version}: "
+               f"{result.relevant} flagged relevant")
+
+
+@main.command()
+@click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
+              help="Where to write the HTML (default: WORKSPACE/report.html).")
+@pass_context
+def report(app: AppContext, output: Path | None) -> None:
+    """Write one self-contained HTML report of the workspace."""
+    from wildtrace.act.report import write_report
+
+    ws = app.ws
+    path = write_report(ws, output or ws.root / "report.html")
+    click.echo(str(path.resolve()))

@@ -56,3 +56,10 @@ def export(app: AppContext, kind: str, fmt: str, output: Path) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     n = exporter.write(app.ws, fmt, output)
     click.echo(f"wrote {n} {kind} to {output}")
+
+
+@register("listings", ("jsonl", "csv"), "every listing with its latest assessment")
+def _export_listings(ws: Workspace, fmt: str, path: Path) -> int:
+    from wildtrace.act.exports import write_listings
+
+    return write_listings(ws.store, fmt, path)

@@ -1,0 +1,153 @@
+"""The review queue: flagged listings, riskiest (or most informative) first, and labels.
+
+Each listing's newest assessment is the one that counts. The queue walks assessments in
+``(score, id)`` order through an index and keeps those that are their listing's newest
+(an index lookup on ``(listing_id, id)``), so the first page of a million-listing
+workspace costs a few hundred index probes, not a full scan. Pages continue from a
+cursor (keyset pagination), never from an OFFSET.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from wildtrace import tables as t
+from wildtrace.errors import InputError
+
+LABELS = {"confirm": 1, "reject": 0, "unsure": -1}
+LABEL_NAMES = {v: k for k, v in LABELS.items()}
+MAX_PAGE = 200
+
+
+@dataclass(frozen=True, slots=True)
+class QueueFilter:
+    """What the analyst narrowed the queue to; empty strings mean no filter."""
+
+    taxon: str = ""
+    appendix: str = ""
+    platform: str = ""
+    language: str = ""
+    date_from: str = ""
+    date_to: str = ""
+    include_labelled: bool = False
+    include_unflagged: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    """One page of the queue and the cursor of the next (empty at the end)."""
+
+    items: list[dict[str, Any]]
+    next_cursor: str
+
+
+def parse_cursor(cursor: str) -> tuple[float, int] | None:
+    """``"score:id"`` → (score, assessment id); raises InputError when malformed."""
+    if not cursor:
+        return None
+    try:
+        score_text, id_text = cursor.split(":", 1)
+        return float(score_text), int(id_text)
+    except ValueError:
+        raise InputError(f"bad cursor {cursor[:40]!r}",
+                         hint="pass the next_cursor of the previous page") from None
+
+
+def _like_escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def queue_query(flt: QueueFilter, cursor: str = "", limit: int = 50) -> sa.Select[Any]:
+    """The SELECT of one queue page (exposed so the bench can EXPLAIN it)."""
+    a, lst = t.assessments, t.listings
+    a2 = t.assessments.alias("a2")
+    newer = (sa.select(sa.func.max(a2.c.id)).where(a2.c.listing_id == a.c.listing_id)
+             .scalar_subquery())
+    q = (sa.select(lst.c.id, lst.c.title, lst.c.source, lst.c.url, lst.c.price,
+                   lst.c.currency, lst.c.seller, lst.c.language, lst.c.posted,
+                   lst.c.location, a.c.id.label("assessment_id"), a.c.score,
+                   a.c.relevant, a.c.taxa, a.c.cites, a.c.flags, a.c.model_version)
+         .select_from(a.join(lst, lst.c.id == a.c.listing_id))
+         .where(a.c.id == newer))
+    if not flt.include_unflagged:
+        q = q.where(a.c.relevant.is_(True))
+    if not flt.include_labelled:
+        q = q.where(~sa.exists().where(t.labels.c.listing_id == a.c.listing_id))
+    if flt.taxon:
+        q = q.where(a.c.taxa.ilike("%" + _like_escape(flt.taxon) + "%", escape="\\"))
+    if flt.appendix:
+        q = q.where(a.c.cites == flt.appendix)
+    if flt.platform:
+        dom = _like_escape(flt.platform.lower())
+        q = q.where(sa.or_(lst.c.source == flt.platform,
+                           lst.c.url.like("%://" + dom + "/%", escape="\\"),
+                           lst.c.url.like("%://www." + dom + "/%", escape="\\")))
+    if flt.language:
+        q = q.where(lst.c.language == flt.language)
+    if flt.date_from:
+        q = q.where(sa.func.substr(lst.c.posted, 1, 10) >= flt.date_from)
+    if flt.date_to:
+        q = q.where(sa.func.substr(lst.c.posted, 1, 10) <= flt.date_to)
+    after = parse_cursor(cursor)
+    if after is not None:
+        score, aid = after
+        q = q.where(sa.or_(a.c.score < score, sa.and_(a.c.score == score, a.c.id < aid)))
+    return q.order_by(a.c.score.desc(), a.c.id.desc()).limit(limit)
+
+
+def queue_page(engine: Engine, flt: QueueFilter, cursor: str = "",
+               limit: int = 50) -> QueuePage:
+    """One page of flagged listings, highest risk first."""
+    limit = max(1, min(limit, MAX_PAGE))
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(queue_query(flt, cursor, limit + 1))]
+    more = len(rows) > limit
+    rows = rows[:limit]
+    nxt = f"{rows[-1]['score']!r}:{rows[-1]['assessment_id']}" if more and rows else ""
+    return QueuePage(items=rows, next_cursor=nxt)
+
+
+def label_value(name: str) -> int:
+    """``confirm``/``reject``/``unsure`` → 1/0/-1; InputError for anything else."""
+    try:
+        return LABELS[name]
+    except KeyError:
+        raise InputError(f"unknown label {name[:20]!r}",
+                         hint="use confirm, reject or unsure") from None
+
+
+def labels_of(engine: Engine, listing_id: int) -> list[dict[str, Any]]:
+    """Every label given to a listing, newest first."""
+    q = (sa.select(t.labels).where(t.labels.c.listing_id == listing_id)
+         .order_by(t.labels.c.id.desc()))
+    with engine.connect() as conn:
+        return [{**dict(r._mapping), "name": LABEL_NAMES.get(r.label, str(r.label))}
+                for r in conn.execute(q)]
+
+
+def assessments_of(engine: Engine, listing_id: int) -> list[dict[str, Any]]:
+    """Every assessment of a listing (each model version), newest first."""
+    q = (sa.select(t.assessments).where(t.assessments.c.listing_id == listing_id)
+         .order_by(t.assessments.c.id.desc()))
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(q)]
+
+
+def matches_of(engine: Engine, listing_id: int, run_id: int | None) -> list[dict[str, Any]]:
+    """Taxon matches of one run (the newest assessment's), or of any run if None."""
+    q = sa.select(t.taxon_matches).where(t.taxon_matches.c.listing_id == listing_id)
+    if run_id is not None:
+        q = q.where(t.taxon_matches.c.run_id == run_id)
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(q.order_by(t.taxon_matches.c.start))]
+
+
+def run_of(engine: Engine, run_id: int) -> dict[str, Any] | None:
+    """A stage run (its stage, version and times): the provenance of derived values."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(t.runs).where(t.runs.c.id == run_id)).first()
+    return dict(row._mapping) if row else None

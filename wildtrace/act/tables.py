@@ -1,0 +1,71 @@
+"""Tables of the act stage: cases and their items, the audit log and citizen tips.
+
+Created by the migration ``0004_web``. Sellers' personal data is sensitive, so every
+view, label and export is written to ``audit_log``.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+from wildtrace.tables import metadata
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("user", String(200), nullable=False),
+    Column("action", String(40), nullable=False),  # view, label, export, create, login...
+    Column("object_kind", String(40), nullable=False, default=""),
+    Column("object_id", String(200), nullable=False, default=""),
+    Column("detail", Text, nullable=False, default="{}"),
+)
+
+cases = Table(
+    "cases", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("title", String(300), nullable=False),
+    Column("notes", Text, nullable=False, default=""),
+    Column("status", String(20), nullable=False, default="open"),
+    Column("created_by", String(200), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+case_items = Table(
+    "case_items", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("case_id", Integer, ForeignKey("cases.id"), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),  # listing, seller
+    Column("ref", String(500), nullable=False),  # listing id, or seller name
+    Column("note", Text, nullable=False, default=""),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+    UniqueConstraint("case_id", "kind", "ref", name="uq_case_items_ref"),
+)
+
+tips = Table(
+    "tips", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("url", Text, nullable=False),
+    Column("description", Text, nullable=False, default=""),
+    Column("language", String(16), nullable=False, default=""),
+    Column("screenshot_sha256", String(64), nullable=False, default=""),
+    Column("capture_sha256", String(64), nullable=False, default=""),
+    Column("capture_status", String(20), nullable=False, default="pending"),
+    Column("capture_detail", Text, nullable=False, default=""),
+    Column("status", String(20), nullable=False, default="new"),  # new, triaged, dismissed
+    Column("created_at", DateTime(timezone=True), nullable=False),
+)
+
+Index("ix_audit_log_at", audit_log.c.at)
+Index("ix_tips_status_id", tips.c.status, tips.c.id)
