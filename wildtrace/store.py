@@ -123,7 +123,9 @@ class Store:
             res = conn.execute(t.runs.insert().values(
                 stage=stage, version=version, started_at=utcnow(),
                 detail=json.dumps(detail or {})))
-            return int(res.inserted_primary_key[0])
+            key = res.inserted_primary_key
+            assert key is not None
+            return int(key[0])
 
     def finish_run(self, run_id: int, detail: dict[str, Any] | None = None) -> None:
         """Mark a run finished, merging ``detail`` into what it recorded."""
@@ -240,7 +242,8 @@ class Store:
         """Store assessments and their matches for a run (a new version, never an
         overwrite)."""
         now = utcnow()
-        a_rows, m_rows = [], []
+        a_rows: list[dict[str, Any]] = []
+        m_rows: list[dict[str, Any]] = []
         for listing_id, a in results:
             a_rows.append({
                 "listing_id": listing_id, "run_id": run_id, "model": a.model,

@@ -21,10 +21,12 @@ MAX_FLAGGED = 500
 SNIPPET = 400
 
 CSS = """
-body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#1d2327;padding:0 1rem}
+body{font:14px/1.45 system-ui,sans-serif;margin:2rem auto;max-width:72rem;color:#1d2327;
+padding:0 1rem}
 h1{font-size:1.6rem}h2{margin-top:2rem;border-bottom:1px solid #ccd;padding-bottom:.2rem}
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e3e6ea;padding:.3rem .5rem;
-text-align:left;vertical-align:top}th{background:#f3f5f7}.num{text-align:right;font-variant-numeric:tabular-nums}
+text-align:left;vertical-align:top}th{background:#f3f5f7}
+.num{text-align:right;font-variant-numeric:tabular-nums}
 .cards{display:flex;gap:1rem;flex-wrap:wrap}.card{border:1px solid #d9dde1;border-radius:6px;padding:.7rem 1rem;
 min-width:9rem}.card b{display:block;font-size:1.5rem}.app-I{color:#b00020;font-weight:bold}
 .app-II{color:#a05a00;font-weight:bold}.app-III{color:#3b5b00}.flag{display:inline-block;background:#eef;
