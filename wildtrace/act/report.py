@@ -27,7 +27,8 @@ h1{font-size:1.6rem}h2{margin-top:2rem;border-bottom:1px solid #ccd;padding-bott
 table{border-collapse:collapse;width:100%}th,td{border-bottom:1px solid #e3e6ea;padding:.3rem .5rem;
 text-align:left;vertical-align:top}th{background:#f3f5f7}
 .num{text-align:right;font-variant-numeric:tabular-nums}
-.cards{display:flex;gap:1rem;flex-wrap:wrap}.card{border:1px solid #d9dde1;border-radius:6px;padding:.7rem 1rem;
+.cards{display:flex;gap:1rem;flex-wrap:wrap}
+.card{border:1px solid #d9dde1;border-radius:6px;padding:.7rem 1rem;
 min-width:9rem}.card b{display:block;font-size:1.5rem}.app-I{color:#b00020;font-weight:bold}
 .app-II{color:#a05a00;font-weight:bold}.app-III{color:#3b5b00}.flag{display:inline-block;background:#eef;
 border-radius:3px;padding:0 .3rem;margin:0 .2rem .2rem 0;font-size:.85em}.muted{color:#667}
