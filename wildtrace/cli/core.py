@@ -45,13 +45,13 @@ def import_(app: AppContext, files: tuple[Path, ...], fmt: str, source: str | No
         raise InputError(f"--format {fmt} import is done by 'wildtrace capture'/'crawl' "
                          "pipelines", hint="use csv or jsonl here")
     run_id = ws.store.start_run("import", "1", {"files": [str(f) for f in files]})
-    total_bytes = sum(f.stat().st_size for f in files if f.is_file())
-    show = progress_wanted() and total_bytes > 2_000_000 and not as_json
-    with click.progressbar(length=max(total_bytes, 1), label="importing", file=None,
-                           hidden=not show) as bar:
+    # A line count is a cheap, close estimate of the rows to come.
+    show = progress_wanted() and not as_json and \
+        sum(f.stat().st_size for f in files if f.is_file()) > 2_000_000
+    lines = sum(_count_lines(f) for f in files) if show else 1
+    with click.progressbar(length=max(lines, 1), label="importing", hidden=not show) as bar:
         result = import_files(ws.store, files, fmt=fmt, source=source, mapping=mapping,
-                              progress=None)
-        bar.update(total_bytes)
+                              progress=bar.update)
     ws.store.record_errors(run_id, result.errors)
     ws.store.finish_run(run_id, {"imported": result.imported,
                                  "duplicates": result.duplicates,
@@ -67,6 +67,13 @@ def import_(app: AppContext, files: tuple[Path, ...], fmt: str, source: str | No
     if len(result.errors) > 20:
         click.echo(f"  ... and {len(result.errors) - 20} more (see 'wildtrace errors')",
                    err=True)
+
+
+def _count_lines(path: Path) -> int:
+    if not path.is_file():
+        return 0
+    with path.open("rb") as fh:
+        return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
 
 
 @main.command()
