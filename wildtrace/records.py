@@ -135,6 +135,7 @@ class Assessment:
     model: str
     model_version: str
     matches: tuple[TaxonMatch, ...] = ()
+    risk: float = 0.0  # 0–1: how urgently an analyst should look (assess.risk)
 
 
 @dataclass(frozen=True, slots=True)

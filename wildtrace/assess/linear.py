@@ -1,0 +1,155 @@
+"""The trained relevance model: a calibrated linear model over stacked evidence.
+
+Features, in blocks: hashed word and character n-grams, identify's evidence, the
+zero-shot model's logit (a prior that already generalises), and sentence embeddings when
+they are on. A logistic regression (class-balanced) learns the weights; Platt scaling
+fitted on out-of-fold decision values makes its scores calibrated probabilities, and the
+decision threshold is the one that maximised out-of-fold F1.
+
+A model is weights only: the hashing featuriser is stateless, so no training text is
+stored in a model file.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import scipy.sparse as sp
+from sklearn.linear_model import LogisticRegression
+from sklearn.model_selection import StratifiedKFold
+
+from wildtrace.assess.batch import Analysis
+from wildtrace.assess.evidence import FEATURES, evidence_matrix
+from wildtrace.assess.textfeatures import TextFeaturiser
+from wildtrace.errors import InputError, ModelError
+
+KIND = "wildtrace-linear"
+FORMAT = 1
+# Block weights: dense blocks are scaled so that their norm is comparable to the
+# L2-normalised n-gram blocks and the single regularisation strength suits them all.
+EVIDENCE_SCALE = 0.5
+PRIOR_SCALE = 0.5
+EMBED_SCALE = 1.0
+DEFAULT_C = 4.0
+CALIBRATION_FOLDS = 5
+
+Prior = Callable[[Analysis], np.ndarray]
+
+
+def design(analysis: Analysis, featuriser: TextFeaturiser, prior: Prior,
+           use_embeddings: bool) -> sp.csr_matrix:
+    """The stacked feature matrix of a batch."""
+    blocks: list[Any] = [featuriser.transform(analysis.texts)]
+    blocks.append(sp.csr_matrix(evidence_matrix(analysis.idents) * EVIDENCE_SCALE))
+    blocks.append(sp.csr_matrix((np.clip(prior(analysis), -8, 8) / 4.0 * PRIOR_SCALE)
+                                .reshape(-1, 1).astype(np.float32)))
+    if use_embeddings:
+        if analysis.embeddings is None:
+            raise ModelError("this model was trained with sentence embeddings, but they are "
+                             "off or not installed",
+                             hint="pip install 'wildtrace[embed]' and set embeddings = true, "
+                                  "or retrain with WILDTRACE_EMBEDDINGS=off")
+        blocks.append(sp.csr_matrix(analysis.embeddings * EMBED_SCALE))
+    return sp.hstack(blocks, format="csr", dtype=np.float32)
+
+
+def _sigmoid(z: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+
+
+def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
+    """The probability threshold with the highest F1 on (y, p), kept within [0.1, 0.9]."""
+    order = np.argsort(-p)
+    ys, ps = y[order], p[order]
+    tp = np.cumsum(ys)
+    k = np.arange(1, len(ys) + 1)
+    pos = max(int(ys.sum()), 1)
+    f1 = 2 * tp / (k + pos)
+    # Only cut where the score changes, so a threshold separates distinct values.
+    valid = np.r_[ps[:-1] > ps[1:], True]
+    f1 = np.where(valid, f1, -1)
+    i = int(np.argmax(f1))
+    nxt = ps[i + 1] if i + 1 < len(ps) else 0.0
+    return float(np.clip((ps[i] + nxt) / 2, 0.1, 0.9))
+
+
+@dataclass
+class LinearModel:
+    """Weights, calibration and provenance of one trained relevance model."""
+
+    coef: np.ndarray  # dense float32 over all columns
+    intercept: float
+    platt_a: float
+    platt_b: float
+    threshold: float
+    use_embeddings: bool
+    meta: dict[str, Any] = field(default_factory=dict)
+    featuriser: TextFeaturiser = field(default_factory=TextFeaturiser)
+
+    @property
+    def version(self) -> str:
+        """Model name plus the training-data hash (and +emb when it uses embeddings)."""
+        data = str(self.meta.get("data_sha256", ""))[:12]
+        return f"{KIND}-{FORMAT}+{data}" + ("+emb" if self.use_embeddings else "")
+
+    def decision(self, analysis: Analysis, prior: Prior) -> np.ndarray:
+        """Raw linear decision values."""
+        x = design(analysis, self.featuriser, prior, self.use_embeddings)
+        if x.shape[1] != self.coef.shape[0]:
+            raise ModelError(f"model expects {self.coef.shape[0]} features, the data gives "
+                             f"{x.shape[1]}", hint="retrain the model with this version")
+        return np.asarray(x @ self.coef, dtype=np.float64) + self.intercept
+
+    def proba(self, analysis: Analysis, prior: Prior) -> np.ndarray:
+        """Calibrated probabilities of relevance."""
+        return _sigmoid(self.platt_a * self.decision(analysis, prior) + self.platt_b)
+
+
+def _fit_lr(x: sp.csr_matrix, y: np.ndarray, c: float) -> LogisticRegression:
+    lr = LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=200)
+    lr.fit(x, y)
+    return lr
+
+
+def _platt(d: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    # A 1-D logistic fit of labels on decision values; weakly regularised.
+    lr = LogisticRegression(C=100.0, solver="lbfgs", max_iter=1000)
+    lr.fit(d.reshape(-1, 1), y)
+    return float(lr.coef_[0, 0]), float(lr.intercept_[0])
+
+
+def check_labels(y: Sequence[int]) -> np.ndarray:
+    """Labels as an int array; raises when one class is missing or too rare."""
+    arr = np.asarray(y, dtype=np.int64)
+    pos, neg = int(arr.sum()), int(len(arr) - arr.sum())
+    if min(pos, neg) < 2:
+        raise InputError(f"training needs at least 2 relevant and 2 irrelevant examples; "
+                         f"got {pos} relevant and {neg} irrelevant",
+                         hint="label more listings (wildtrace review-order suggests which)")
+    return arr
+
+
+def fit(analysis: Analysis, y: Sequence[int], prior: Prior, *, use_embeddings: bool,
+        c: float = DEFAULT_C, seed: int = 0) -> tuple[LinearModel, np.ndarray]:
+    """Fit a calibrated model; also returns its out-of-fold calibrated probabilities."""
+    labels = check_labels(y)
+    featuriser = TextFeaturiser()
+    x = design(analysis, featuriser, prior, use_embeddings)
+    folds = min(CALIBRATION_FOLDS, int(labels.sum()), int(len(labels) - labels.sum()))
+    oof = np.zeros(len(labels))
+    skf = StratifiedKFold(n_splits=max(folds, 2), shuffle=True, random_state=seed)
+    for tr, te in skf.split(np.zeros(len(labels)), labels):
+        lr = _fit_lr(x[tr], labels[tr], c)
+        oof[te] = lr.decision_function(x[te])
+    a, b = _platt(oof, labels)
+    oof_p = _sigmoid(a * oof + b)
+    lr = _fit_lr(x, labels, c)
+    coef = np.asarray(lr.coef_[0], dtype=np.float32)
+    model = LinearModel(coef=coef, intercept=float(lr.intercept_[0]), platt_a=a, platt_b=b,
+                        threshold=best_threshold(labels, oof_p),
+                        use_embeddings=use_embeddings, featuriser=featuriser,
+                        meta={"evidence_features": list(FEATURES), "C": c})
+    return model, oof_p

@@ -1,0 +1,113 @@
+"""Zero-shot relevance: is this a real wild animal or plant, or a product from one, on offer?
+
+No labels needed. Identify's evidence (taxon names, product terms such as ivory or shark
+fin, code words, product forms, intent to sell) pushes the logit up; its look-alike cues
+(replica, toy, print, stamp, colour words, fossil, news/advocacy) push it down. The
+weights are set by hand, each with a reason, in :data:`WEIGHTS`. Where the ``[embed]``
+extra is on, the text's sentence embedding adds the margin between its similarity to
+our own prototype offers and to prototype look-alikes (:mod:`.prototypes`).
+
+Fossils count as not relevant: they are minerals outside wildlife-trade law (CITES does
+not cover them), although some labelled sets call them animal products.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from wildtrace.assess import prototypes
+from wildtrace.assess.batch import Analysis, Encoder
+from wildtrace.assess.evidence import FEATURES, evidence_matrix
+
+VERSION = "zeroshot-1"
+
+# Logit contributions of identify's evidence (names as in evidence.FEATURES).
+WEIGHTS: dict[str, float] = {
+    "taxon_name": 1.6,  # a species or group is named
+    "taxon_name_scientific": 0.4,  # scientific names are typical of specimen sellers
+    "product_term": 2.0,  # ivory, shark fin, pangolin scale, skin, horn...
+    "code_word": 1.5,  # trade code words are used to hide real offers
+    "n_taxa": 0.2,
+    "appendix_I": 0.3,
+    "appendix_II": 0.2,
+    "appendix_III": 0.1,
+    "product_form": 1.2,  # skull, jaw, tooth, hide, carving: a physical part
+    "cue_taxidermy": 1.5,
+    "cue_intent_sell": 0.6,
+    "cue_antique_claim": 0.8,  # antique/vintage claims accompany real ivory and tortoiseshell
+    "cue_covert": 0.8,
+    "cue_legal_claim": 0.5,  # "legal", "pre-ban", "with certificate" claims
+    "cue_intent_buy": 0.2,
+    "cue_replica": -3.0,
+    "cue_toy": -3.0,
+    "cue_print": -2.5,  # stamps, engravings, posters, prints
+    "cue_fossil": -3.0,
+    "cue_colour": -2.5,  # "ivory white", "croc print"
+    "cue_news": -1.5,
+    "cue_advocacy": -1.5,
+    "cue_media": -2.0,  # songs, films, books, games
+    "cue_brand": -1.5,  # product lines named after animals
+    "cue_place_name": -2.0,  # Ivory Coast, Tiger Bay
+    "cue_vegan": -3.0,
+    "cue_pet_care": -0.5,
+    "cue_food_plant": -0.5,
+}
+BIAS = -2.6
+# Multiplies (max cosine to offers - max cosine to look-alikes), typically within ±0.3.
+EMBED_WEIGHT = 10.0
+EMBED_BIAS = 0.0
+
+_W = np.array([WEIGHTS.get(name, 0.0) for name in FEATURES], dtype=np.float64)
+
+
+class ZeroShot:
+    """Hand-weighted evidence plus (optionally) prototype similarity."""
+
+    def __init__(self, encoder: Encoder | None = None) -> None:
+        self.encoder = encoder
+        self._pos: np.ndarray | None = None
+        self._neg: np.ndarray | None = None
+        if encoder is not None:
+            self._pos = encoder.encode(list(prototypes.POSITIVE))
+            self._neg = encoder.encode(list(prototypes.NEGATIVE))
+
+    @property
+    def version(self) -> str:
+        """Version of the rules, plus the embedding model when used."""
+        return VERSION + ("+emb" if self.encoder is not None else "")
+
+    def margins(self, embeddings: np.ndarray) -> np.ndarray:
+        """Similarity to the nearest offer prototype minus the nearest look-alike."""
+        assert self._pos is not None and self._neg is not None
+        return np.asarray((embeddings @ self._pos.T).max(axis=1)
+                          - (embeddings @ self._neg.T).max(axis=1), dtype=np.float64)
+
+    def logits(self, analysis: Analysis) -> np.ndarray:
+        """Relevance logits of a batch."""
+        z = BIAS + evidence_matrix(analysis.idents).astype(np.float64) @ _W
+        if self._pos is not None and analysis.embeddings is not None:
+            z = z + EMBED_WEIGHT * (self.margins(analysis.embeddings) - EMBED_BIAS)
+        return np.asarray(z)
+
+    def proba(self, analysis: Analysis) -> np.ndarray:
+        """Relevance probabilities of a batch."""
+        return 1.0 / (1.0 + np.exp(-np.clip(self.logits(analysis), -40, 40)))
+
+
+def reasons(evidence: dict[str, float], margin: float | None) -> list[str]:
+    """The evidence terms that moved one text's zero-shot score most, as phrases."""
+    terms = sorted(((WEIGHTS.get(k, 0.0) * v, k) for k, v in evidence.items()),
+                   key=lambda t: -abs(t[0]))
+    out = [f"{'+' if w > 0 else '-'} {name.removeprefix('cue_').replace('_', ' ')}"
+           for w, name in terms if abs(w) >= 0.5][:5]
+    if margin is not None and abs(margin) >= 0.03:
+        out.append(("+ reads like a wildlife offer" if margin > 0
+                    else "- reads like a look-alike") + f" (embedding margin {margin:+.2f})")
+    return out
+
+
+def names(features: Sequence[str] = FEATURES) -> list[str]:
+    """Evidence features that carry a zero-shot weight (for documentation)."""
+    return [f for f in features if f in WEIGHTS]
