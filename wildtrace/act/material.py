@@ -44,9 +44,7 @@ class CaseListing:
     @property
     def platform(self) -> str:
         """The platform a takedown goes to: the URL's host, else the listing source."""
-        host = urlsplit(self.row.get("url") or "").hostname or ""
-        host = host.removeprefix("www.")
-        return host or str(self.row.get("source") or "unknown")
+        return platform_of(str(self.row.get("url") or ""), str(self.row.get("source") or ""))
 
 
 @dataclass

@@ -1,0 +1,74 @@
+"""The case file: a PDF an investigator can hand to police, a prosecutor or a platform.
+
+Rendered from an HTML template with WeasyPrint (the ``[pdf]`` extra). Listing text is
+seller-written and may be hostile: the template autoescapes it, and WeasyPrint may load
+nothing but the inline ``data:`` images we put in ourselves (no file or network reads).
+CJK text needs Debian's fonts-noto-cjk, which ``.ci/system-deps`` installs.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from wildtrace.act.material import CaseMaterial
+from wildtrace.errors import EvidenceError
+from wildtrace.extras import require
+from wildtrace.preserve.blobstore import BlobStore
+
+TEMPLATES = Path(__file__).parent / "templates"
+MAX_INLINE_IMAGE = 4_000_000
+
+
+def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
+    """WeasyPrint URL fetcher that loads only data: URLs."""
+    if url.startswith("data:"):
+        from weasyprint.urls import default_url_fetcher
+
+        return default_url_fetcher(url)  # type: ignore[no-any-return]
+    raise EvidenceError(f"case file refused to load {url[:80]!r}")
+
+
+def _images(material: CaseMaterial, blobs: BlobStore) -> dict[str, str]:
+    """Inline data: URLs of screenshot evidence, by SHA-256."""
+    out: dict[str, str] = {}
+    for item in material.listings:
+        for ev in item.evidence:
+            if ev.present and ev.media_type in ("image/png", "image/jpeg") \
+                    and 0 < ev.size <= MAX_INLINE_IMAGE:
+                data = blobs.get(ev.sha256)
+                out[ev.sha256] = (f"data:{ev.media_type};base64,"
+                                  + base64.b64encode(data).decode("ascii"))
+    return out
+
+
+def render_html(material: CaseMaterial, blobs: BlobStore, exported_by: str) -> str:
+    """The case file as a standalone HTML document."""
+    jinja2 = require("jinja2", "pdf", "case file export")
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
+                             autoescape=True)
+
+    def reasons(a: dict[str, Any] | None) -> list[str]:
+        if not a:
+            return []
+        try:
+            value = json.loads(a.get("reasons") or "[]")
+        except ValueError:
+            return []
+        return [str(v) for v in value] if isinstance(value, list) else []
+
+    tpl = env.get_template("casefile.html")
+    return tpl.render(material=material, case=material.case, exported_by=exported_by,
+                      generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                      images=_images(material, blobs), reasons=reasons)
+
+
+def render_pdf(material: CaseMaterial, blobs: BlobStore, exported_by: str) -> bytes:
+    """The case file as PDF bytes; needs ``pip install 'wildtrace[pdf]'``."""
+    weasyprint = require("weasyprint", "pdf", "PDF case file export")
+    html = render_html(material, blobs, exported_by)
+    pdf = weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    return bytes(pdf)

@@ -1,0 +1,127 @@
+"""The review queue (page and API) and labelling: confirm, reject or unsure, with notes.
+
+Labels go through ``Store.add_label`` so ``wildtrace train`` learns from them, and into
+the audit log.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import RedirectResponse, Response
+
+from wildtrace.act.review import QueueFilter, label_value, queue_page
+from wildtrace.web.accounts import User
+from wildtrace.web.deps import ApiError, api_user, check_form_csrf, page_user, render, state
+from wildtrace.web.schemas import ERRORS, LabelIn, ListingPage, ListingSummary, Ok
+
+router = APIRouter()
+APPENDICES = ("", "I", "II", "III")
+
+
+def summary(row: dict[str, Any]) -> ListingSummary:
+    """A queue or list row as the API's summary model."""
+    return ListingSummary(
+        id=row["id"], title=row.get("title") or "", source=row.get("source") or "",
+        url=row.get("url") or "", price=row.get("price"), currency=row.get("currency") or "",
+        seller=row.get("seller") or "", language=row.get("language") or "",
+        posted=row.get("posted") or "", location=row.get("location") or "",
+        score=row.get("score"), relevant=row.get("relevant"), taxa=row.get("taxa") or "",
+        cites=row.get("cites") or "", flags=row.get("flags") or "")
+
+
+def _filter(taxon: str, appendix: str, platform: str, language: str, date_from: str,
+            date_to: str, labelled: bool, all_: bool) -> QueueFilter:
+    if appendix not in APPENDICES:
+        raise ApiError(422, "validation", "appendix must be I, II, III or empty")
+    return QueueFilter(taxon=taxon.strip(), appendix=appendix, platform=platform.strip(),
+                       language=language.strip(), date_from=date_from.strip(),
+                       date_to=date_to.strip(), include_labelled=labelled,
+                       include_unflagged=all_)
+
+
+Str = Annotated[str, Query(max_length=200)]
+
+
+@router.get("/api/queue", response_model=ListingPage, responses=ERRORS, tags=["review"])
+def api_queue(request: Request, user: Annotated[User, Depends(api_user())],
+              taxon: Str = "", appendix: Str = "", platform: Str = "", language: Str = "",
+              date_from: Str = "", date_to: Str = "", labelled: bool = False,
+              all: bool = False, cursor: Str = "",
+              limit: Annotated[int, Query(ge=1, le=200)] = 50) -> ListingPage:
+    """Flagged listings not yet labelled, highest risk first; continue with ``cursor``."""
+    flt = _filter(taxon, appendix, platform, language, date_from, date_to, labelled, all)
+    page = queue_page(state(request).ws.store.engine, flt, cursor, limit)
+    return ListingPage(items=[summary(r) for r in page.items], next_cursor=page.next_cursor)
+
+
+@router.get("/", include_in_schema=False)
+def home(user: Annotated[User, Depends(page_user())]) -> Response:
+    """The queue is the analyst's home."""
+    return RedirectResponse("/queue", status_code=303)
+
+
+@router.get("/queue", include_in_schema=False)
+def queue_html(request: Request, user: Annotated[User, Depends(page_user())],
+               taxon: Str = "", appendix: Str = "", platform: Str = "", language: Str = "",
+               date_from: Str = "", date_to: Str = "", labelled: bool = False,
+               cursor: Str = "") -> Response:
+    """The review queue page."""
+    flt = _filter(taxon, appendix, platform, language, date_from, date_to, labelled, False)
+    page = queue_page(state(request).ws.store.engine, flt, cursor, 50)
+    params = {k: v for k, v in (("taxon", taxon), ("appendix", appendix),
+                                ("platform", platform), ("language", language),
+                                ("date_from", date_from), ("date_to", date_to)) if v}
+    if labelled:
+        params["labelled"] = "true"
+    more = urlencode({**params, "cursor": page.next_cursor}) if page.next_cursor else ""
+    return render(request, "queue.html", {"page": page, "flt": flt, "appendices": APPENDICES,
+                                          "filters": urlencode(params), "more": more})
+
+
+@router.get("/queue/next", include_in_schema=False)
+def queue_next(request: Request, user: Annotated[User, Depends(page_user())],
+               taxon: Str = "", appendix: Str = "", platform: Str = "", language: Str = "",
+               date_from: Str = "", date_to: Str = "") -> Response:
+    """Open the next listing to review, or the queue when it is empty."""
+    flt = _filter(taxon, appendix, platform, language, date_from, date_to, False, False)
+    page = queue_page(state(request).ws.store.engine, flt, "", 1)
+    query = str(request.url.query)
+    if not page.items:
+        return RedirectResponse("/queue" + ("?" + query if query else ""), status_code=303)
+    target = f"/listings/{page.items[0]['id']}" + ("?" + query if query else "")
+    return RedirectResponse(target, status_code=303)
+
+
+def _label(request: Request, user: User, listing_id: int, label: str, note: str) -> None:
+    st = state(request)
+    if st.ws.store.listing(listing_id) is None:
+        raise ApiError(404, "not_found", f"no listing {listing_id}")
+    value = label_value(label)
+    st.ws.store.add_label(listing_id, value, user.name, note.strip()[:5000])
+    st.audit.record(user.name, "label", "listing", listing_id, {"label": label})
+
+
+@router.post("/api/listings/{listing_id}/labels", response_model=Ok, responses=ERRORS,
+             tags=["review"])
+def api_label(request: Request, listing_id: int, body: LabelIn,
+              user: Annotated[User, Depends(api_user("analyst"))]) -> Ok:
+    """Confirm, reject or mark a listing unsure (feeds ``wildtrace train``)."""
+    _label(request, user, listing_id, body.label, body.note)
+    return Ok(ok=True)
+
+
+@router.post("/listings/{listing_id}/label", include_in_schema=False)
+def form_label(request: Request, listing_id: int,
+               user: Annotated[User, Depends(page_user("analyst"))],
+               label: Annotated[str, Form(max_length=20)],
+               csrf_token: Annotated[str, Form(max_length=200)],
+               note: Annotated[str, Form(max_length=5000)] = "",
+               back: Annotated[str, Form(max_length=2000)] = "") -> Response:
+    """The listing page's label form; goes on to the next listing in the queue."""
+    check_form_csrf(request, csrf_token)
+    _label(request, user, listing_id, label, note)
+    query = back if back and not back.startswith(("/", "http")) else ""
+    return RedirectResponse("/queue/next" + ("?" + query if query else ""), status_code=303)

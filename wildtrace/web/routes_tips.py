@@ -1,0 +1,156 @@
+"""Citizen tips: the public multilingual form, the public JSON endpoint, and triage.
+
+Submission is rate-limited per client address and validated; the tip is stored at
+once (202) and its page captured afterwards, only through the SSRF guard.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, UploadFile
+from fastapi.responses import JSONResponse, Response
+
+from wildtrace.collect.tips import MAX_SCREENSHOT, capture_tip_page, validate_tip
+from wildtrace.errors import FetchError, InputError
+from wildtrace.records import TipDraft
+from wildtrace.web.accounts import User
+from wildtrace.web.deps import (
+    ApiError,
+    WebState,
+    api_user,
+    check_prelogin_csrf,
+    client_key,
+    page_user,
+    prelogin_token,
+    render,
+    state,
+)
+from wildtrace.web.i18n import LANGUAGE_NAMES, TEXTS, pick_language
+from wildtrace.web.schemas import ERRORS, Created, Ok, TipIn, TipOut, TipStatusIn
+
+router = APIRouter()
+
+
+def capture(st: WebState, tip_id: int, url: str) -> None:
+    """Fetch the tip's page through the guard and keep it as evidence (background)."""
+    try:
+        fetched = capture_tip_page(st.fetcher, url)
+    except FetchError as exc:
+        st.tips.record_capture(tip_id, "refused" if "not a public" in exc.message
+                               or "internal" in exc.message else "failed", str(exc))
+        return
+    st.tips.record_capture(tip_id, "captured",
+                           f"HTTP {fetched.status} from {fetched.address}; final URL "
+                           f"{fetched.url}", fetched.body, fetched.media_type)
+
+
+def _accept(request: Request, draft: TipDraft, tasks: BackgroundTasks) -> int:
+    st = state(request)
+    tip_id = st.tips.add(draft)
+    st.audit.record("public", "tip", "tip", tip_id)
+    if st.capture_tips:
+        tasks.add_task(capture, st, tip_id, draft.url)
+    return tip_id
+
+
+def _limit(request: Request) -> None:
+    if not state(request).tip_limiter.allow(client_key(request)):
+        raise ApiError(429, "rate_limited", "too many reports from this address; try later")
+
+
+@router.post("/api/tips", status_code=202, response_model=Created,
+             responses={**ERRORS, 429: ERRORS[400]}, tags=["tips"])
+def api_tip(request: Request, body: TipIn, tasks: BackgroundTasks) -> JSONResponse:
+    """Report a suspicious post (public, no login). Answers 202 with the tip's id."""
+    _limit(request)
+    draft = validate_tip(body.url, body.description, body.language)
+    tip_id = _accept(request, draft, tasks)
+    return JSONResponse({"id": tip_id}, status_code=202, background=tasks)
+
+
+@router.get("/tips/new", include_in_schema=False)
+def tip_form(request: Request, lang: Annotated[str, Query(max_length=8)] = "") -> Response:
+    """The public tip form."""
+    code = pick_language(lang, request.headers.get("accept-language", ""))
+    return render(request, "tip_form.html", {"t": TEXTS[code], "lang": code,
+                                             "languages": LANGUAGE_NAMES, "sent": False,
+                                             "error": ""}, prelogin=prelogin_token(request))
+
+
+@router.post("/tips/new", include_in_schema=False)
+async def tip_form_submit(request: Request, tasks: BackgroundTasks,
+                          url: Annotated[str, Form(max_length=4096)],
+                          csrf_token: Annotated[str, Form(max_length=200)],
+                          description: Annotated[str, Form(max_length=20000)] = "",
+                          lang: Annotated[str, Form(max_length=8)] = "en",
+                          screenshot: Annotated[UploadFile | None, File()] = None) -> Response:
+    """Receive the form; the screenshot is checked by its bytes, not its name or type."""
+    check_prelogin_csrf(request, csrf_token)
+    code = pick_language(lang, "")
+    ctx: dict[str, Any] = {"t": TEXTS[code], "lang": code, "languages": LANGUAGE_NAMES}
+    try:
+        _limit(request)
+        data = b""
+        if screenshot is not None and screenshot.filename:
+            data = await screenshot.read(MAX_SCREENSHOT + 1)
+        draft = validate_tip(url, description, code, data)
+    except (InputError, ApiError) as exc:
+        status = exc.status if isinstance(exc, ApiError) else 400
+        return render(request, "tip_form.html", {**ctx, "sent": False,
+                                                 "error": exc.message}, status=status,
+                      prelogin=prelogin_token(request))
+    _accept(request, draft, tasks)
+    resp = render(request, "tip_form.html", {**ctx, "sent": True, "error": ""}, status=202,
+                  prelogin=prelogin_token(request))
+    resp.background = tasks
+    return resp
+
+
+def _tip_out(row: dict[str, Any]) -> TipOut:
+    return TipOut(**{**row, "created_at": str(row["created_at"])})
+
+
+@router.get("/api/tips", response_model=list[TipOut], responses=ERRORS, tags=["tips"])
+def api_tips(request: Request, user: Annotated[User, Depends(api_user())],
+             status: Annotated[str, Query(pattern="^(|new|triaged|dismissed)$")] = "new",
+             before: Annotated[int | None, Query(ge=1)] = None,
+             limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[TipOut]:
+    """The triage queue of tips, newest first."""
+    return [_tip_out(r) for r in state(request).tips.list(status, limit, before)]
+
+
+@router.post("/api/tips/{tip_id}/status", response_model=Ok, responses=ERRORS, tags=["tips"])
+def api_tip_status(request: Request, tip_id: int, body: TipStatusIn,
+                   user: Annotated[User, Depends(api_user("analyst"))]) -> Ok:
+    """Mark a tip triaged or dismissed."""
+    st = state(request)
+    st.tips.set_status(tip_id, body.status)
+    st.audit.record(user.name, "triage", "tip", tip_id, {"status": body.status})
+    return Ok(ok=True)
+
+
+@router.get("/tips", include_in_schema=False)
+def tips_html(request: Request, user: Annotated[User, Depends(page_user())],
+              status: Annotated[str, Query(pattern="^(|new|triaged|dismissed)$")] = "new"
+              ) -> Response:
+    """The tip triage page."""
+    return render(request, "tips.html", {"tips": state(request).tips.list(status, 200),
+                                         "status": status})
+
+
+@router.post("/tips/{tip_id}/status", include_in_schema=False)
+def tip_status_form(request: Request, tip_id: int,
+                    user: Annotated[User, Depends(page_user("analyst"))],
+                    status: Annotated[str, Form(max_length=20)],
+                    csrf_token: Annotated[str, Form(max_length=200)]) -> Response:
+    """Triage buttons of the tips page."""
+    from fastapi.responses import RedirectResponse
+
+    from wildtrace.web.deps import check_form_csrf
+
+    check_form_csrf(request, csrf_token)
+    st = state(request)
+    st.tips.set_status(tip_id, status)
+    st.audit.record(user.name, "triage", "tip", tip_id, {"status": status})
+    return RedirectResponse("/tips", status_code=303)
