@@ -163,3 +163,36 @@ class Identification:
     cites: str  # highest CITES appendix among the taxa: "I", "II", "III" or ""
     flags: tuple[str, ...]  # e.g. code_word, covert, antique_claim, replica
     pack_version: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class CaseItem:
+    """A listing or a seller gathered into a case."""
+
+    kind: str  # listing, seller
+    ref: str  # the listing id, or the seller's name
+    note: str = ""
+    added_by: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class Case:
+    """An investigation: listings and sellers gathered for export and action."""
+
+    id: int
+    title: str
+    notes: str
+    status: str
+    created_by: str
+    items: tuple[CaseItem, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class TipDraft:
+    """A citizen's report, validated but not yet stored."""
+
+    url: str
+    description: str
+    language: str = ""
+    screenshot: bytes = b""
+    screenshot_type: str = ""  # image/png or image/jpeg, from the magic bytes

@@ -30,6 +30,7 @@ def _register() -> None:
     # Imported for their side effect of adding commands to ``main``.
     from wildtrace.cli import core  # noqa: F401
     from wildtrace.cli import export_cmds  # noqa: F401
+    from wildtrace.cli import web_cmds  # noqa: F401
     from wildtrace.cli import assess_cmds  # noqa: F401
     from wildtrace.cli import measure_cmds  # noqa: F401
 
