@@ -9,7 +9,9 @@ import click
 
 from wildtrace.cli import main
 from wildtrace.cli.base import AppContext, echo_json, pass_context
+from wildtrace.cli.export_cmds import register as export_register
 from wildtrace.errors import InputError
+from wildtrace.workspace import Workspace
 
 
 @main.command()
@@ -52,3 +54,44 @@ def recapture(app: AppContext, file: Path | None, freq: bool, by: str | None, no
     for name, est in doc["classic"].items():
         if isinstance(est, dict) and "abundance" in est:
             click.echo(f"{name:<17}{est['abundance']:>10.1f}{est['stderr']:>8.1f}")
+
+
+@main.command()
+@click.option("--top", default=10, show_default=True, help="How many brokers and "
+              "cross-platform sellers to list.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_context
+def sellers(app: AppContext, top: int, as_json: bool) -> None:
+    """Resolve sellers across listings and platforms (a new link run) and analyse the
+    network: components, communities, brokers, cross-platform sellers."""
+    from wildtrace.link.graph import analyse, build_graph
+    from wildtrace.link.sellers import link_inputs, run_link
+
+    ws = app.ws
+    run_id, res, summary = run_link(ws.store, ws.blobs)
+    g = build_graph(link_inputs(ws.store, ws.blobs), res.seller_of,
+                    [(x.a, x.b, x.kind, x.evidence, x.confidence) for x in res.links])
+    doc = {"run_id": run_id, **summary, "network": analyse(g, top=top)}
+    if as_json:
+        echo_json(doc)
+        return
+    click.echo(f"link run {run_id}: {summary['listings']} listings, {summary['sellers']} "
+               f"sellers ({summary['multi_listing_sellers']} with several listings, "
+               f"{summary['cross_platform_sellers']} on several platforms)")
+    click.echo("links: " + ", ".join(f"{k} {v}" for k, v in summary["links"].items()))
+    net = doc["network"]
+    click.echo(f"network: {net['nodes']} nodes, {net['edges']} edges, {net['components']} "
+               f"components, {net['communities']} communities")
+    for b in net["brokers"]:
+        click.echo(f"  broker {b['kind']:<10} {b['label'][:60]:<60} {b['betweenness']:.4f}")
+
+
+@export_register("graph", ("gexf", "graphml", "csv"),
+                 "Seller network: accounts and contact identifiers (Gephi: gexf, graphml).")
+def _export_graph(ws: Workspace, fmt: str, path: Path) -> int:
+    from wildtrace.link.graph import analyse, write_graph
+    from wildtrace.link.sellers import workspace_graph
+
+    g = workspace_graph(ws.store, ws.blobs)
+    analyse(g)
+    return write_graph(g, fmt, path)

@@ -1,0 +1,79 @@
+"""Tables of the link stage and the queries on them.
+
+Each resolution is a run (``runs.stage = 'link'``): its links (with evidence and
+confidence) and the seller of every listing are stored under the run id, so a re-run
+with better rules adds a version instead of overwriting the last one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+
+import sqlalchemy as sa
+from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table, Text
+from sqlalchemy.engine import Engine
+
+from wildtrace.tables import metadata, runs
+
+seller_links = Table(
+    "seller_links", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("run_id", Integer, ForeignKey("runs.id"), nullable=False, index=True),
+    Column("listing_a", Integer, nullable=False),
+    Column("listing_b", Integer, nullable=False),
+    Column("kind", String(20), nullable=False),
+    Column("evidence", Text, nullable=False, default=""),
+    Column("confidence", Float, nullable=False),
+)
+
+seller_members = Table(
+    "seller_members", metadata,
+    Column("run_id", Integer, ForeignKey("runs.id"), primary_key=True),
+    Column("listing_id", Integer, primary_key=True),
+    Column("seller_id", Integer, nullable=False, index=True),
+)
+
+CHUNK = 5000
+
+
+def save(engine: Engine, run_id: int, seller_of: dict[int, int],
+         links: Sequence[tuple[int, int, str, str, float]]) -> None:
+    """Store one resolution (members and links) under ``run_id``, in one transaction."""
+    with engine.begin() as conn:
+        items = list(seller_of.items())
+        for i in range(0, len(items), CHUNK):
+            conn.execute(seller_members.insert(), [
+                {"run_id": run_id, "listing_id": lid, "seller_id": sid}
+                for lid, sid in items[i:i + CHUNK]])
+        for i in range(0, len(links), CHUNK):
+            conn.execute(seller_links.insert(), [
+                {"run_id": run_id, "listing_a": a, "listing_b": b, "kind": k,
+                 "evidence": e[:1000], "confidence": c}
+                for a, b, k, e, c in links[i:i + CHUNK]])
+
+
+def latest_run(engine: Engine) -> int | None:
+    """Id of the newest finished link run, or None."""
+    q = (sa.select(sa.func.max(runs.c.id)).where(runs.c.stage == "link")
+         .where(runs.c.finished_at.is_not(None)))
+    with engine.connect() as conn:
+        value = conn.execute(q).scalar()
+    return int(value) if value is not None else None
+
+
+def members(engine: Engine, run_id: int) -> dict[int, int]:
+    """``listing_id → seller_id`` of a run."""
+    q = sa.select(seller_members.c.listing_id, seller_members.c.seller_id).where(
+        seller_members.c.run_id == run_id)
+    with engine.connect() as conn:
+        return {int(a): int(b) for a, b in conn.execute(q)}
+
+
+def links(engine: Engine, run_id: int) -> Iterator[tuple[int, int, str, str, float]]:
+    """The links of a run."""
+    q = sa.select(seller_links.c.listing_a, seller_links.c.listing_b, seller_links.c.kind,
+                  seller_links.c.evidence, seller_links.c.confidence).where(
+        seller_links.c.run_id == run_id).order_by(seller_links.c.id)
+    with engine.connect() as conn:
+        for a, b, k, e, c in conn.execute(q):
+            yield int(a), int(b), str(k), str(e), float(c)
