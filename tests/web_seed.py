@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import re
 import struct
 import zlib
+from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
+
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
 
 from wildtrace.act.triage import index_blob
 from wildtrace.records import Assessment, Identifier, ListingDraft, TaxonMatch
 from wildtrace.store import content_key
+from wildtrace.web import create_app
 from wildtrace.web.accounts import Accounts
-from wildtrace.workspace import Workspace
+from wildtrace.workspace import Workspace, open_workspace
 
 PASSWORD = "correct horse battery"
 XSS_TITLE = '<script>alert("t")</script><img src=x onerror=alert(1)>'
@@ -90,3 +97,46 @@ def seed(ws: Workspace) -> dict[str, object]:
     acc.add_user("vic", "viewer", PASSWORD)
     return {"ids": ids, "html_sha": html_sha, "png_sha": png_sha,
             "seeded_at": datetime.now(UTC)}
+
+
+CSRF_FIELD = re.compile(r'name="csrf_token" value="([^"]+)"')
+
+
+def login(client: TestClient, name: str, password: str = PASSWORD) -> str:
+    """Log ``client`` in through the form; returns the session's CSRF token."""
+    page = client.get("/login")
+    token = CSRF_FIELD.search(page.text)
+    assert token is not None
+    resp = client.post("/login", data={"username": name, "password": password,
+                                       "csrf_token": token.group(1)},
+                       follow_redirects=False)
+    assert resp.status_code == 303, resp.text
+    queue = client.get("/queue")
+    found = CSRF_FIELD.search(queue.text)
+    assert found is not None
+    return found.group(1)
+
+
+@dataclass
+class WebEnv:
+    """A seeded workspace, its app, and ids of what was seeded."""
+
+    ws: Workspace
+    app: FastAPI
+    info: dict[str, object]
+
+    def client(self) -> TestClient:
+        """A fresh client (its own cookie jar)."""
+        return TestClient(self.app)
+
+    def token(self, name: str) -> dict[str, str]:
+        """Bearer headers for a new API token of ``name``."""
+        return {"Authorization": "Bearer " + Accounts(self.ws.store.engine).create_token(name)}
+
+
+def make_env(root: Path, **app_kwargs: object) -> WebEnv:
+    """Open, seed and serve a workspace under ``root``."""
+    ws = open_workspace(root)
+    info = seed(ws)
+    kwargs = {"capture_tips": False, **app_kwargs}
+    return WebEnv(ws=ws, app=create_app(ws, **kwargs), info=info)

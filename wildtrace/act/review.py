@@ -61,8 +61,8 @@ def _like_escape(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
 
 
-def queue_query(flt: QueueFilter, cursor: str = "", limit: int = 50) -> sa.Select[Any]:
-    """The SELECT of one queue page (exposed so the bench can EXPLAIN it)."""
+def _base(flt: QueueFilter) -> sa.Select[Any]:
+    """Newest assessments joined with their listings, narrowed by the filter."""
     a, lst = t.assessments, t.listings
     a2 = t.assessments.alias("a2")
     newer = (sa.select(sa.func.max(a2.c.id)).where(a2.c.listing_id == a.c.listing_id)
@@ -92,6 +92,13 @@ def queue_query(flt: QueueFilter, cursor: str = "", limit: int = 50) -> sa.Selec
         q = q.where(sa.func.substr(lst.c.posted, 1, 10) >= flt.date_from)
     if flt.date_to:
         q = q.where(sa.func.substr(lst.c.posted, 1, 10) <= flt.date_to)
+    return q
+
+
+def queue_query(flt: QueueFilter, cursor: str = "", limit: int = 50) -> sa.Select[Any]:
+    """The SELECT of one queue page (exposed so the bench can EXPLAIN it)."""
+    a = t.assessments
+    q = _base(flt)
     after = parse_cursor(cursor)
     if after is not None:
         score, aid = after
@@ -151,3 +158,43 @@ def run_of(engine: Engine, run_id: int) -> dict[str, Any] | None:
     with engine.connect() as conn:
         row = conn.execute(sa.select(t.runs).where(t.runs.c.id == run_id)).first()
     return dict(row._mapping) if row else None
+
+
+def _risk_proxy(row: dict[str, Any]) -> float:
+    """Stored assessments keep no risk figure; the CITES appendix and flags stand in."""
+    base = {"I": 0.9, "II": 0.6, "III": 0.4}.get(row.get("cites") or "", 0.1)
+    return min(1.0, base + (0.1 if row.get("flags") else 0.0))
+
+
+def learning_page(engine: Engine, flt: QueueFilter, threshold: float,
+                  limit: int = 50, pool: int = 1000) -> QueuePage | None:
+    """Unlabelled listings whose labels would teach the model most (active learning).
+
+    Uses ``wildtrace.assess.review.order`` over the ``pool`` listings scored nearest the
+    decision threshold (two index range scans); None when that module is absent.
+    """
+    try:
+        from wildtrace.assess.review import order
+    except ImportError:
+        return None
+    a = t.assessments
+    base = _base(_with_unflagged(flt))
+    above = base.where(a.c.score >= threshold).order_by(a.c.score, a.c.id).limit(pool // 2)
+    below = (base.where(a.c.score < threshold).order_by(a.c.score.desc(), a.c.id.desc())
+             .limit(pool // 2))
+    with engine.connect() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(above)]
+        rows += [dict(r._mapping) for r in conn.execute(below)]
+    if not rows:
+        return QueuePage(items=[], next_cursor="")
+    picks = order([r["id"] for r in rows], [r["title"] or "" for r in rows],
+                  [float(r["score"]) for r in rows], [_risk_proxy(r) for r in rows],
+                  threshold, max(1, min(limit, MAX_PAGE)))
+    by_id = {r["id"]: r for r in rows}
+    return QueuePage(items=[by_id[p.listing_id] for p in picks], next_cursor="")
+
+
+def _with_unflagged(flt: QueueFilter) -> QueueFilter:
+    from dataclasses import replace
+
+    return replace(flt, include_unflagged=True)

@@ -12,7 +12,7 @@ from urllib.parse import urlencode
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from wildtrace.act.review import QueueFilter, label_value, queue_page
+from wildtrace.act.review import QueueFilter, QueuePage, label_value, learning_page, queue_page
 from wildtrace.web.accounts import User
 from wildtrace.web.deps import ApiError, api_user, check_form_csrf, page_user, render, state
 from wildtrace.web.schemas import ERRORS, LabelIn, ListingPage, ListingSummary, Ok
@@ -43,17 +43,34 @@ def _filter(taxon: str, appendix: str, platform: str, language: str, date_from: 
 
 
 Str = Annotated[str, Query(max_length=200)]
+Order = Annotated[str, Query(pattern="^(risk|learning)$")]
+
+
+def _page(request: Request, flt: QueueFilter, order: str, cursor: str,
+          limit: int) -> QueuePage:
+    """Risk order (keyset pages), or active-learning order when assess offers it."""
+    st = state(request)
+    if order == "learning":
+        page = learning_page(st.ws.store.engine, flt,
+                             float(st.ws.settings.relevance_threshold), limit)
+        if page is not None:
+            return page
+    return queue_page(st.ws.store.engine, flt, cursor, limit)
 
 
 @router.get("/api/queue", response_model=ListingPage, responses=ERRORS, tags=["review"])
 def api_queue(request: Request, user: Annotated[User, Depends(api_user())],
               taxon: Str = "", appendix: Str = "", platform: Str = "", language: Str = "",
               date_from: Str = "", date_to: Str = "", labelled: bool = False,
-              all: bool = False, cursor: Str = "",
+              all: bool = False, cursor: Str = "", order: Order = "risk",
               limit: Annotated[int, Query(ge=1, le=200)] = 50) -> ListingPage:
-    """Flagged listings not yet labelled, highest risk first; continue with ``cursor``."""
+    """Flagged listings not yet labelled, highest risk first; continue with ``cursor``.
+
+    ``order=learning`` instead lists the unlabelled listings whose labels would teach the
+    model most (active learning; one page, recomputed after each label).
+    """
     flt = _filter(taxon, appendix, platform, language, date_from, date_to, labelled, all)
-    page = queue_page(state(request).ws.store.engine, flt, cursor, limit)
+    page = _page(request, flt, order, cursor, limit)
     return ListingPage(items=[summary(r) for r in page.items], next_cursor=page.next_cursor)
 
 
@@ -67,27 +84,28 @@ def home(user: Annotated[User, Depends(page_user())]) -> Response:
 def queue_html(request: Request, user: Annotated[User, Depends(page_user())],
                taxon: Str = "", appendix: Str = "", platform: Str = "", language: Str = "",
                date_from: Str = "", date_to: Str = "", labelled: bool = False,
-               cursor: Str = "") -> Response:
+               cursor: Str = "", order: Order = "risk") -> Response:
     """The review queue page."""
     flt = _filter(taxon, appendix, platform, language, date_from, date_to, labelled, False)
-    page = queue_page(state(request).ws.store.engine, flt, cursor, 50)
-    params = {k: v for k, v in (("taxon", taxon), ("appendix", appendix),
+    page = _page(request, flt, order, cursor, 50)
+    params = {k: v for k, v in (("taxon", taxon), ("appendix", appendix), ("order", order),
                                 ("platform", platform), ("language", language),
                                 ("date_from", date_from), ("date_to", date_to)) if v}
     if labelled:
         params["labelled"] = "true"
     more = urlencode({**params, "cursor": page.next_cursor}) if page.next_cursor else ""
     return render(request, "queue.html", {"page": page, "flt": flt, "appendices": APPENDICES,
+                                          "order": order,
                                           "filters": urlencode(params), "more": more})
 
 
 @router.get("/queue/next", include_in_schema=False)
 def queue_next(request: Request, user: Annotated[User, Depends(page_user())],
                taxon: Str = "", appendix: Str = "", platform: Str = "", language: Str = "",
-               date_from: Str = "", date_to: Str = "") -> Response:
+               date_from: Str = "", date_to: Str = "", order: Order = "risk") -> Response:
     """Open the next listing to review, or the queue when it is empty."""
     flt = _filter(taxon, appendix, platform, language, date_from, date_to, False, False)
-    page = queue_page(state(request).ws.store.engine, flt, "", 1)
+    page = _page(request, flt, order, "", 1)
     query = str(request.url.query)
     if not page.items:
         return RedirectResponse("/queue" + ("?" + query if query else ""), status_code=303)
