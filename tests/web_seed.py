@@ -19,6 +19,13 @@ from wildtrace.web import create_app
 from wildtrace.web.accounts import Accounts
 from wildtrace.workspace import Workspace, open_workspace
 
+from argon2 import PasswordHasher
+
+from wildtrace.web import accounts as _accounts
+
+# Tests hash with cheap argon2 parameters (still argon2id) so the suite stays fast.
+_accounts._hasher = lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+
 PASSWORD = "correct horse battery"
 XSS_TITLE = '<script>alert("t")</script><img src=x onerror=alert(1)>'
 XSS_DESC = ('<svg onload=alert(2)><a href="javascript:alert(3)">click</a>'
