@@ -108,10 +108,16 @@ class LinearModel:
         return _sigmoid(self.platt_a * self.decision(analysis, prior) + self.platt_b)
 
 
-def _fit_lr(x: sp.csr_matrix, y: np.ndarray, c: float) -> LogisticRegression:
+def _fit_lr(x: sp.csr_matrix, y: np.ndarray, c: float) -> tuple[np.ndarray, float]:
+    """Weights over all columns and the intercept of a class-balanced logistic fit."""
+    # Fit on the columns the rows use: liblinear's cost grows with the hashed width,
+    # and an unused column's weight is zero under L2 regularisation anyway.
+    used = np.unique(x.indices)
     lr = LogisticRegression(C=c, class_weight="balanced", solver="liblinear", max_iter=200)
-    lr.fit(x, y)
-    return lr
+    lr.fit(x[:, used], y)
+    coef = np.zeros(x.shape[1], dtype=np.float32)
+    coef[used] = lr.coef_[0]
+    return coef, float(lr.intercept_[0])
 
 
 def _platt(d: np.ndarray, y: np.ndarray) -> tuple[float, float]:
@@ -142,13 +148,12 @@ def fit(analysis: Analysis, y: Sequence[int], prior: Prior, *, use_embeddings: b
     oof = np.zeros(len(labels))
     skf = StratifiedKFold(n_splits=max(folds, 2), shuffle=True, random_state=seed)
     for tr, te in skf.split(np.zeros(len(labels)), labels):
-        lr = _fit_lr(x[tr], labels[tr], c)
-        oof[te] = lr.decision_function(x[te])
+        w, b0 = _fit_lr(x[tr], labels[tr], c)
+        oof[te] = np.asarray(x[te] @ w, dtype=np.float64) + b0
     a, b = _platt(oof, labels)
     oof_p = _sigmoid(a * oof + b)
-    lr = _fit_lr(x, labels, c)
-    coef = np.asarray(lr.coef_[0], dtype=np.float32)
-    model = LinearModel(coef=coef, intercept=float(lr.intercept_[0]), platt_a=a, platt_b=b,
+    coef, intercept = _fit_lr(x, labels, c)
+    model = LinearModel(coef=coef, intercept=intercept, platt_a=a, platt_b=b,
                         threshold=best_threshold(labels, oof_p),
                         use_embeddings=use_embeddings, featuriser=featuriser,
                         meta={"evidence_features": list(FEATURES), "C": c})
