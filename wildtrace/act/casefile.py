@@ -23,13 +23,19 @@ TEMPLATES = Path(__file__).parent / "templates"
 MAX_INLINE_IMAGE = 4_000_000
 
 
-def _refuse_fetch(url: str, *args: Any, **kwargs: Any) -> dict[str, Any]:
-    """WeasyPrint URL fetcher that loads only data: URLs."""
-    if url.startswith("data:"):
-        from weasyprint.urls import default_url_fetcher
+def _data_only_fetcher() -> Any:
+    """A WeasyPrint URL fetcher that loads only ``data:`` URLs."""
+    from weasyprint import urls
 
-        return default_url_fetcher(url)  # type: ignore[no-any-return]
-    raise EvidenceError(f"case file refused to load {url[:80]!r}")
+    if hasattr(urls, "URLFetcher"):  # WeasyPrint >= 68
+        return urls.URLFetcher(allowed_protocols={"data"}, allow_redirects=False)
+
+    def fetch(url: str, *args: Any, **kwargs: Any) -> Any:
+        if url.startswith("data:"):
+            return urls.default_url_fetcher(url)
+        raise EvidenceError(f"case file refused to load {url[:80]!r}")
+
+    return fetch
 
 
 def _images(material: CaseMaterial, blobs: BlobStore) -> dict[str, str]:
@@ -70,5 +76,5 @@ def render_pdf(material: CaseMaterial, blobs: BlobStore, exported_by: str) -> by
     """The case file as PDF bytes; needs ``pip install 'wildtrace[pdf]'``."""
     weasyprint = require("weasyprint", "pdf", "PDF case file export")
     html = render_html(material, blobs, exported_by)
-    pdf = weasyprint.HTML(string=html, url_fetcher=_refuse_fetch).write_pdf()
+    pdf = weasyprint.HTML(string=html, url_fetcher=_data_only_fetcher()).write_pdf()
     return bytes(pdf)

@@ -1,0 +1,162 @@
+"""Cases: gathering listings and sellers, PDF case file, evidence ZIP, takedown CSV."""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+import io
+import json
+import re
+import zipfile
+import zlib
+from collections.abc import Iterator
+
+import pytest
+from web_seed import CAPTURED_HTML, WebEnv, login, make_env
+
+from wildtrace.act import casefile
+from wildtrace.errors import MissingExtraError
+from wildtrace.extras import available
+
+
+def pdf_fonts(pdf: bytes) -> set[bytes]:
+    """Font names embedded in a PDF (looking inside its compressed object streams)."""
+    names: set[bytes] = set()
+    for m in re.finditer(rb"stream\r?\n(.*?)\r?\nendstream", pdf, re.S):
+        try:
+            data = zlib.decompress(m.group(1))
+        except zlib.error:
+            continue
+        names.update(re.findall(rb"/(?:BaseFont|FontName)\s*/([^\s/>\]]+)", data))
+    return names
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
+    e = make_env(tmp_path_factory.mktemp("cases") / "ws")
+    yield e
+    e.ws.close()
+
+
+@pytest.fixture(scope="module")
+def case_id(env: WebEnv) -> int:
+    """A case with the ivory listing, the hostile listing, and seller hornking."""
+    first, xss, _, _ = env.info["ids"]  # type: ignore[misc]
+    h = env.token("ana")
+    c = env.client()
+    cid = c.post("/api/cases", json={"title": "Hanoi ivory ring", "notes": "象牙 lead"},
+                 headers=h).json()["id"]
+    for kind, ref in (("listing", str(first)), ("listing", str(xss)), ("seller", "hornking")):
+        assert c.post(f"/api/cases/{cid}/items", json={"kind": kind, "ref": ref},
+                      headers=h).json() == {"ok": True}
+    return int(cid)
+
+
+def test_case_gathers_listings_and_sellers(env: WebEnv, case_id: int) -> None:
+    h = env.token("vic")
+    c = env.client()
+    case = c.get(f"/api/cases/{case_id}", headers=h).json()
+    assert [(i["kind"], i["ref"]) for i in case["items"]][-1] == ("seller", "hornking")
+    assert case["platforms"] == ["forumx", "shopmart.example"]
+    again = c.post(f"/api/cases/{case_id}/items", json={"kind": "seller", "ref": "hornking"},
+                   headers=env.token("ana"))
+    assert again.json() == {"ok": False}
+    missing = c.post(f"/api/cases/{case_id}/items", json={"kind": "listing", "ref": "99999"},
+                     headers=env.token("ana"))
+    assert missing.status_code == 400
+    assert c.get("/api/cases/9999", headers=h).status_code == 404
+    assert any(x["id"] == case_id for x in c.get("/api/cases", headers=h).json())
+
+
+def test_evidence_zip_manifest_matches_contents(env: WebEnv, case_id: int) -> None:
+    resp = env.client().get(f"/api/cases/{case_id}/evidence.zip", headers=env.token("ana"))
+    assert resp.status_code == 200 and resp.headers["content-type"] == "application/zip"
+    zf = zipfile.ZipFile(io.BytesIO(resp.content))
+    manifest = {}
+    for line in zf.read("MANIFEST-SHA256.txt").decode().splitlines():
+        digest, name = line.split("  ", 1)
+        manifest[name] = digest
+    assert set(manifest) == set(zf.namelist()) - {"MANIFEST-SHA256.txt"}
+    for name, digest in manifest.items():
+        assert hashlib.sha256(zf.read(name)).hexdigest() == digest
+    # Evidence blobs keep their own name: their hash.
+    html_sha = str(env.info["html_sha"])
+    assert zf.read(f"evidence/{html_sha}") == CAPTURED_HTML
+    assert manifest[f"evidence/{html_sha}"] == html_sha
+    case = json.loads(zf.read("case.json"))
+    assert case["title"] == "Hanoi ivory ring" and "hornking" in case["sellers"]
+    assert len([n for n in zf.namelist() if n.startswith("listings/")]) == 3
+
+
+def test_takedown_csv_per_platform_neutralises_formulas(env: WebEnv, case_id: int) -> None:
+    c = env.client()
+    h = env.token("ana")
+    shop = c.get(f"/api/cases/{case_id}/takedown.csv?platform=shopmart.example", headers=h)
+    assert shop.status_code == 200 and shop.headers["content-type"].startswith("text/csv")
+    rows = list(csv.DictReader(io.StringIO(shop.text)))
+    assert sorted(r["title"] for r in rows) == ["Carved ivory bangle, old stock",
+                                                "犀牛角 rhino horn powder 出售"]
+    assert all(r["platform"] == "shopmart.example" and r["cites_appendix"] == "I"
+               for r in rows)
+    first = next(r for r in rows if r["title"].startswith("Carved"))
+    assert str(env.info["html_sha"]) in first["evidence_sha256"]
+    forum = list(csv.DictReader(io.StringIO(
+        c.get(f"/api/cases/{case_id}/takedown.csv?platform=forumx", headers=h).text)))
+    assert len(forum) == 1 and forum[0]["seller_account"] == "<b>evil</b>"
+    assert c.get(f"/api/cases/{case_id}/takedown.csv", headers=h).status_code == 422
+
+
+def test_takedown_csv_escapes_spreadsheet_formulas() -> None:
+    from wildtrace.act.takedown import _csv_safe
+
+    assert _csv_safe("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
+    assert _csv_safe("+1 555") == "'+1 555" and _csv_safe("ivory") == "ivory"
+
+
+@pytest.mark.skipif(not available("weasyprint"), reason="weasyprint not installed "
+                    "(pip install 'wildtrace[pdf]')")
+def test_pdf_case_file_with_cjk_font(env: WebEnv, case_id: int) -> None:
+    resp = env.client().get(f"/api/cases/{case_id}/casefile.pdf", headers=env.token("ana"))
+    assert resp.status_code == 200 and resp.content.startswith(b"%PDF-")
+    assert resp.headers["content-type"] == "application/pdf"
+    fonts = pdf_fonts(resp.content)
+    assert any(b"CJK" in f for f in fonts), \
+        f"no CJK font embedded ({fonts}): install Debian's fonts-noto-cjk"
+    html = casefile.render_html(
+        __import__("wildtrace.act.material", fromlist=["gather"]).gather(
+            env.ws.store.engine, env.ws.blobs, env.app.state.web.cases.get(case_id)),
+        env.ws.blobs, "ana")
+    assert "&lt;script&gt;" in html and "<script>" not in html
+    assert "data:image/png;base64," in html  # the screenshot is inlined, not fetched
+
+
+def test_pdf_export_without_the_extra_names_the_install_line(env: WebEnv, case_id: int,
+                                                             monkeypatch: pytest.MonkeyPatch
+                                                             ) -> None:
+    def missing(module: str, extra: str, feature: str) -> None:
+        raise MissingExtraError(extra, feature)
+
+    monkeypatch.setattr(casefile, "require", missing)
+    resp = env.client().get(f"/api/cases/{case_id}/casefile.pdf", headers=env.token("ana"))
+    assert resp.status_code == 501
+    assert resp.json()["error"]["hint"] == "pip install 'wildtrace[pdf]'"
+
+
+def test_exports_are_audited_and_need_analyst(env: WebEnv, case_id: int) -> None:
+    c = env.client()
+    assert c.get(f"/api/cases/{case_id}/evidence.zip",
+                 headers=env.token("vic")).status_code == 403
+    audit = c.get("/api/audit?action=export", headers=env.token("root")).json()
+    assert any(e["object_id"] == str(case_id) and e["detail"]["format"] == "zip"
+               for e in audit)
+
+
+def test_case_pages_build_a_case_from_a_listing(env: WebEnv) -> None:
+    c = env.client()
+    csrf = login(c, "ana")
+    rhino = env.info["ids"][2]  # type: ignore[index]
+    resp = c.post("/cases/add", data={"kind": "listing", "ref": str(rhino), "case_id": "new",
+                                      "new_title": "Rhino horn", "csrf_token": csrf})
+    assert resp.status_code == 200 and "Case " in resp.text
+    assert "takedown.csv?platform=shopmart.example" in resp.text
+    assert "Rhino horn" in c.get("/cases").text
