@@ -95,3 +95,95 @@ def _export_graph(ws: Workspace, fmt: str, path: Path) -> int:
     g = workspace_graph(ws.store, ws.blobs)
     analyse(g)
     return write_graph(g, fmt, path)
+
+
+@main.command()
+@click.option("--currency", default="EUR", show_default=True,
+              help="Currency prices are converted to (bundled dated rates).")
+@click.option("--period", type=click.Choice(["month", "week"]), default="month",
+              show_default=True)
+@click.option("--plot", "plot", type=click.Path(path_type=Path, dir_okay=False),
+              default=None, help="Also draw the volume chart to this .png or .svg file.")
+@click.option("--by", "dimension", type=click.Choice(["platform", "taxon", "language"]),
+              default="platform", show_default=True, help="Series drawn by --plot.")
+@click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
+@pass_context
+def market(app: AppContext, currency: str, period: str, plot: Path | None, dimension: str,
+           as_json: bool) -> None:
+    """Prices, volume over time and change points (displacement, rebound)."""
+    from wildtrace.measure.market import summary
+    from wildtrace.measure.rates import currencies
+
+    if currency.upper() not in currencies():
+        raise InputError(f"no bundled exchange rates for {currency!r}",
+                         hint="known: " + ", ".join(currencies()))
+    doc = summary(app.ws, currency, period)
+    if plot is not None:
+        from wildtrace.measure.plots import save_plot
+
+        plot.parent.mkdir(parents=True, exist_ok=True)
+        save_plot(doc, plot, dimension)
+    if as_json:
+        echo_json(doc)
+        return
+    click.echo(f"{doc['listings']} listings, {doc['priced']} priced in {doc['currency']}")
+    for row in doc["prices_by_taxon"][:10]:
+        click.echo(f"  {row['taxon'][:40]:<40} n={row['n']:<5} median {row['median']}")
+    for ch in doc["changes"]:
+        click.echo(f"  change {ch['dimension']}={ch['key']} at {ch['period']}: "
+                   f"{ch['before']} -> {ch['after']} per {period}")
+    for note in doc["notes"]:
+        click.echo(f"  {note['kind']}: {note['text']}")
+    if plot is not None:
+        click.echo(f"chart written to {plot}")
+
+
+def _write_table(rows: list[dict[str, object]], fmt: str, path: Path) -> int:
+    import csv
+
+    if fmt == "parquet":
+        from wildtrace.extras import require
+
+        pa = require("pyarrow", "market", "Parquet export")
+        import pyarrow.parquet as pq
+
+        pq.write_table(pa.Table.from_pylist(rows), path)
+        return len(rows)
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        if rows:
+            w = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            w.writeheader()
+            for r in rows:
+                w.writerow({k: ("'" + v if isinstance(v, str) and v[:1] in "=+-@" else v)
+                            for k, v in r.items()})
+    return len(rows)
+
+
+@export_register("prices", ("csv", "parquet"),
+                 "Listing prices converted to EUR at each year's rate, with taxon and product.")
+def _export_prices(ws: Workspace, fmt: str, path: Path) -> int:
+    from dataclasses import asdict
+
+    from wildtrace.measure.market import market_rows
+
+    return _write_table([asdict(r) for r in market_rows(ws)], fmt, path)
+
+
+@export_register("volume", ("csv", "parquet"),
+                 "Listings per month by platform, taxon and language, with change points.")
+def _export_volume(ws: Workspace, fmt: str, path: Path) -> int:
+    from wildtrace.measure.market import summary
+
+    doc = summary(ws)
+    vol = doc["volume"]
+    periods = vol["all"].get("periods", [])
+    starts = {(c["dimension"], c["key"], c["period"]) for c in doc["changes"]}
+    rows: list[dict[str, object]] = []
+    for dim, series in vol.items():
+        for key, counts in series.items():
+            if key == "periods":
+                continue
+            for p, n in zip(periods, counts, strict=True):
+                rows.append({"period": p, "dimension": dim, "key": key, "listings": n,
+                             "change_point": int((dim, key, p) in starts)})
+    return _write_table(rows, fmt, path)

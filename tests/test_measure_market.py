@@ -1,0 +1,118 @@
+"""Market measures: dated exchange rates, change points, volume, prices, exports, report."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+import numpy as np
+import pytest
+from click.testing import CliRunner
+
+from wildtrace.act.report_market import market_section
+from wildtrace.cli import main
+from wildtrace.measure.changepoint import binary_segmentation, pelt, segments
+from wildtrace.measure.market import interpret, summary
+from wildtrace.measure.rates import convert, rate_table
+from wildtrace.records import ListingDraft
+from wildtrace.store import content_key
+from wildtrace.workspace import Workspace
+
+
+def test_rates_are_dated_and_round_trip() -> None:
+    usd_2019 = convert(111.95, "USD", 2019)
+    assert usd_2019 is not None and usd_2019.amount == pytest.approx(100.0, abs=0.01)
+    assert usd_2019.exact_year and usd_2019.rate_year == 2019
+    # The same dollars bought fewer euros in 2021 than in 2022.
+    assert convert(100, "USD", 2021).amount < convert(100, "USD", 2022).amount  # type: ignore[union-attr]
+    back = convert(convert(1000, "JPY", 2020, "GBP").amount, "GBP", 2020, "JPY")  # type: ignore[union-attr]
+    assert back is not None and back.amount == pytest.approx(1000)
+    late = convert(10, "USD", 2031)
+    assert late is not None and not late.exact_year and late.rate_year == max(rate_table()["USD"])
+    assert convert(10, "VND", 2020) is None
+
+
+def test_pelt_finds_shifts_and_not_noise() -> None:
+    rng = np.random.default_rng(0)
+    x = np.concatenate([rng.poisson(20, 30), rng.poisson(5, 20), rng.poisson(18, 25)])
+    points = pelt(x)
+    assert len(points) == 2 and abs(points[0] - 30) <= 1 and abs(points[1] - 50) <= 1
+    assert pelt(rng.poisson(10, 80)) == []
+    segs = segments(x, points)
+    assert segs[0].mean > 15 and segs[1].mean < 8
+    assert len(binary_segmentation(x)) >= 2
+
+
+def _displacement_workspace(ws: Workspace) -> None:
+    rnd = random.Random(4)
+    drafts = []
+    for month in range(1, 13):
+        for platform, n in (("forum", 30 if month < 7 else 4), ("telegram<b>", 4 if month < 7
+                                                                   else 28)):
+            for i in range(n):
+                drafts.append(ListingDraft(
+                    source=platform, seller=f"dealer{rnd.randint(1, 40)}",
+                    title=f"ivory bangle {month}-{i}-{platform}",
+                    price=rnd.choice([100.0, 150.0, 250.0]), currency=rnd.choice(["USD", "EUR"]),
+                    posted=f"2023-{month:02d}-{rnd.randint(1, 28):02d}"))
+    ws.store.add_listings([(d, content_key(d)) for d in drafts])
+
+
+def test_summary_shows_displacement(ws: Workspace) -> None:
+    _displacement_workspace(ws)
+    s = summary(ws)
+    assert s["listings"] == s["priced"] == 396
+    plat = {(c["key"], c["direction"]) for c in s["changes"] if c["dimension"] == "platform"}
+    assert ("forum", "fall") in plat and ("telegram<b>", "rise") in plat
+    assert any(n["kind"] == "displacement" and n["from"] == "forum" for n in s["notes"])
+    assert s["volume"]["all"]["periods"][0] == "2023-01"
+    med = s["prices_by_taxon"][0]["median"]
+    assert 90 < med < 260
+
+
+def test_rebound_is_named() -> None:
+    from wildtrace.measure.market import Change
+
+    found = [Change("platform", "x", "2020-03", 20, 2), Change("platform", "x", "2020-09", 2, 18)]
+    notes = interpret(found, [f"2020-{m:02d}" for m in range(1, 13)])
+    assert [n["kind"] for n in notes] == ["rebound"]
+
+
+def test_report_fragment_is_escaped_svg(ws: Workspace) -> None:
+    _displacement_workspace(ws)
+    html = market_section(ws)
+    assert "<svg" in html and "telegram&lt;b&gt;" in html and "telegram<b>" not in html
+    assert "<script" not in html and "sellers in all" in html
+
+
+def _rows(path: Path) -> list[dict[str, str]]:
+    with path.open(encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def test_exports_and_plot(tmp_path: Path, ws: Workspace) -> None:
+    _displacement_workspace(ws)
+    ws.close()
+    runner = CliRunner()
+    base = ["--workspace", str(ws.root)]
+    for kind in ("prices", "volume"):
+        out = tmp_path / f"{kind}.csv"
+        res = runner.invoke(main, [*base, "export", kind, "--format", "csv", "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        assert _rows(out)
+    vol = _rows(tmp_path / "volume.csv")
+    assert any(r["change_point"] == "1" and r["key"] == "forum" for r in vol)
+    pq = pytest.importorskip("pyarrow.parquet")
+    res = runner.invoke(main, [*base, "export", "prices", "--format", "parquet", "-o",
+                               str(tmp_path / "p.parquet")])
+    assert res.exit_code == 0, res.output
+    assert pq.read_table(tmp_path / "p.parquet").num_rows == len(_rows(tmp_path / "prices.csv"))
+    pytest.importorskip("matplotlib")
+    res = runner.invoke(main, [*base, "market", "--json", "--plot", str(tmp_path / "v.svg")])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["notes"]
+    assert (tmp_path / "v.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
+    res = runner.invoke(main, [*base, "market", "--currency", "XXX"])
+    assert res.exit_code == 1 and "no bundled exchange rates" in res.output
