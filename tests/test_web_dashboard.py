@@ -1,0 +1,70 @@
+"""Dashboards: volume, prices, countries and the seller network, drawn offline."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from web_seed import WebEnv, login, make_env
+
+from wildtrace.web import charts
+
+
+@pytest.fixture(scope="module")
+def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
+    e = make_env(tmp_path_factory.mktemp("dash") / "ws")
+    yield e
+    e.ws.close()
+
+
+def test_volume_by_platform_language_and_taxon(env: WebEnv) -> None:
+    c = env.client()
+    h = env.token("vic")
+    plat = c.get("/api/dashboard/volume?by=platform", headers=h).json()
+    assert {"period": "2024-04", "group": "forumx", "count": 1} in plat
+    assert {"period": "2024-04", "group": "shopmart", "count": 1} in plat
+    assert sum(p["count"] for p in plat) == 4
+    lang = c.get("/api/dashboard/volume?by=language", headers=h).json()
+    assert {"period": "2024-04", "group": "zh", "count": 1} in lang
+    taxon = c.get("/api/dashboard/volume?by=taxon", headers=h).json()
+    assert {p["group"] for p in taxon} == {"Loxodonta africana", "Loxodonta", "Rhinocerotidae"}
+    assert c.get("/api/dashboard/volume?by=seller", headers=h).status_code == 422
+
+
+def test_prices_countries_and_network(env: WebEnv) -> None:
+    c = env.client()
+    h = env.token("vic")
+    prices = c.get("/api/dashboard/prices", headers=h).json()
+    eur = next(p for p in prices if p["group"] == "forumx")
+    assert eur["currency"] == "EUR" and eur["n"] == 2 and eur["median"] == 50.0
+    countries = {r["iso2"]: r["count"] for r in
+                 c.get("/api/dashboard/countries", headers=h).json()}
+    assert countries == {"VN": 1, "NG": 1, "CN": 1, "FR": 1}
+    net = c.get("/api/dashboard/network", headers=h).json()
+    # ivorytrader88 and hornking share a WhatsApp number.
+    assert {n["id"] for n in net["nodes"]} == {"ivorytrader88", "hornking"}
+    assert net["edges"] == [{"source": "hornking", "target": "ivorytrader88", "weight": 1,
+                             "via": ["whatsapp"]}]
+
+
+def test_dashboard_page_is_inline_svg_without_external_assets(env: WebEnv) -> None:
+    c = env.client()
+    login(c, "vic")
+    page = c.get("/dashboard?by=language").text
+    assert page.count("<svg") == 4
+    assert "http://" not in page and "https://" not in page  # nothing from the internet
+    assert "<script>" not in page and "<b>evil</b>" not in page
+
+
+def test_charts_escape_labels() -> None:
+    svg = charts.line_chart([{"period": "2024-01", "group": "<script>x</script>", "count": 3}])
+    assert "<script>" not in svg and "&lt;script&gt;" in svg
+    net = charts.network_chart({"nodes": [{"id": "<img onerror=1>", "listings": 1,
+                                           "platform": "a"},
+                                          {"id": "b", "listings": 2, "platform": "a"}],
+                                "edges": [{"source": "<img onerror=1>", "target": "b",
+                                           "weight": 1, "via": ["phone"]}]})
+    assert "<img" not in net and net.count("<circle") == 2
+    world = charts.world_map([{"iso2": "VN", "name": "Vietnam", "lat": 14.1, "lon": 108.3,
+                               "count": 5}])
+    assert "Vietnam: 5" in world and world.startswith("<svg")
