@@ -1,0 +1,338 @@
+"""The matcher: one Aho–Corasick automaton over every name, product term, code word and cue.
+
+Texts and names are folded the same way (:mod:`wildtrace.identify.normalise`).
+Latin-script names are stored padded with spaces, so they only match whole words
+without any per-hit check; CJK and Thai names match as substrings (those scripts have
+no spaces); katakana names must not touch other katakana (``サイ`` is not inside
+``サイズ``). Letters spelled out one at a time ("i v o r y", "i.v.o.r.y") are squeezed
+and matched again. Spans are mapped back to the original text.
+
+Then, per text: names inside a longer hit (or inside a "mask" such as "Ivory Coast")
+are dropped; ambiguous names (``tiger``, ``python``) are kept only where the text has
+wildlife context; replica/colour/toy/print/fossil cues become flags and never suppress
+a match.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+import ahocorasick
+
+from wildtrace.errors import InputError, ReferencePackError
+from wildtrace.identify.lexicon import DATA_DIR, LexTerm, Lexicon, load_stopwords
+from wildtrace.identify.normalise import (
+    NORMALISER_VERSION,
+    fold,
+    fold_key,
+    is_kana,
+    pad_key,
+    spaced_runs,
+)
+from wildtrace.identify.pack import RANK_ORDER, Pack, highest_appendix
+from wildtrace.records import Cue, Identification, Taxon, TaxonMatch
+
+MATCHER_VERSION = "2.1"
+CONTEXT_CUES = frozenset({"context", "taxidermy", "product_form:live", "product_form:raw",
+                          "product_form:semi_worked"})
+FLAG_CUES = frozenset({"intent_sell", "intent_buy", "replica", "toy", "print", "fossil",
+                       "colour", "antique_claim", "legal_claim", "covert", "scam",
+                       "taxidermy"})
+_TAXON_KINDS = ("name", "product", "code_word")
+
+# Claims with digits are matched on the lower-cased original text (folding turns
+# digits into letters for leetspeak).
+_NUMERIC_CUES = re.compile(
+    r"(?P<antique_claim>\b(?:pre|before|prior to|older than|avant|antes de|vor)[\s\-]*"
+    r"1[5-9]\d\d\b|\b1[6-9]\d0\s?'?s\b|\b(?:circa|ca\.|c\.)\s?1[5-9]\d\d\b|\b1[5-9]\d\d"
+    r"\s?年代?)"
+    r"|(?P<by_weight>\b\d+(?:[.,]\d+)?\s?(?:kg|kgs|kilo|kilos|kilograms?|tonnes?|tons?|"
+    r"lbs?|公斤|千克)\b)"
+    r"|(?P<covert>\bwa\.me/|\bt\.me/|\b(?:wechat|whatsapp|telegram|line id|wx|vx)\s?[:：])")
+
+
+@dataclass(slots=True)
+class _Entry:
+    """One meaning of an automaton key."""
+
+    kind: str  # name, product, code_word, cue, mask
+    taxon: int  # index into the taxa table, -1 for cues and masks
+    rule: str
+    ambiguous: bool
+    form: str
+    lp: int  # 1 when the key is padded with a space on the left
+    rp: int
+    kana: bool  # katakana/hiragana ends: check the neighbours
+    thai_isolated: bool  # short ambiguous Thai word: must stand alone
+
+
+def _is_thai(ch: str) -> bool:
+    return 0x0E00 <= ord(ch) <= 0x0E7F
+
+
+class TaxonIdentifier:
+    """Finds taxa, product terms, code words and cues in texts (see module docs)."""
+
+    def __init__(self, pack: Pack, lexicon: Lexicon, user_terms: Sequence[LexTerm] = (),
+                 *, max_chars: int = 200_000) -> None:
+        self.pack = pack
+        self.lexicon = lexicon
+        self.max_chars = max_chars
+        self._names: list[str] = list(pack.taxa["name"])
+        self._ranks: list[str] = list(pack.taxa["rank"])
+        self._apps: list[str] = list(pack.taxa["appendix"])
+        self._index = {n: i for i, n in enumerate(self._names)}
+        self._extra: dict[int, dict[str, str]] = {}
+        for t in lexicon.extra_taxa:
+            if t["name"] not in self._index:
+                self._index[t["name"]] = len(self._names)
+                self._extra[len(self._names)] = t
+                self._names.append(t["name"])
+                self._ranks.append(t["rank"].upper())
+                self._apps.append(t.get("appendix", "") or highest_appendix(t["listing"]))
+        self._specificity = [RANK_ORDER.get(r, 5) for r in self._ranks]
+        self.user_terms = tuple(user_terms)
+        # Values are ints (no Python object per key): faster to build, smaller in memory.
+        self._auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self._entries: list[list[_Entry | int]] = []
+        self._lengths: list[int] = []
+        self.counts = self._compile()
+        digest = hashlib.sha256()
+        for name in ("groups.toml", "cues.toml", "codewords.csv", "stopwords.txt"):
+            digest.update((DATA_DIR / name).read_bytes())
+        for term in self.user_terms:
+            digest.update(f"{term.text}\t{term.taxon}\t{term.rule}".encode())
+        self.version = (f"{pack.version}+lex.{digest.hexdigest()[:10]}"
+                        f"+matcher.{MATCHER_VERSION}")
+
+    # ------------------------------------------------------------------ building
+    def _compile(self) -> dict[str, int]:
+        # Pack rows go in as plain ints (row numbers) and become entries on first hit:
+        # loading stays well under a second with ~100,000 names.
+        keyed: dict[str, list[_Entry | int]] = {}
+        names = self.pack.names
+        keys = names["key"]
+        if self.pack.normaliser != NORMALISER_VERSION:
+            keys = [pad_key(fold_key(t)) for t in names["text"]]
+        self._keys = keys
+        for row, padded in enumerate(keys):
+            bucket = keyed.get(padded)
+            if bucket is None:
+                keyed[padded] = [row]
+            else:
+                bucket.append(row)
+        stop = load_stopwords()
+        n_lex = 0
+        for term in (*self.lexicon.terms, *self.user_terms):
+            key = fold_key(term.text)
+            if len(key) < 2:
+                continue  # a single ideograph or letter is part of too many words
+            taxon = -1
+            if term.kind in _TAXON_KINDS:
+                if term.taxon not in self._index:
+                    raise _unknown_taxon(term)
+                taxon = self._index[term.taxon]
+                bucket = keyed.get(pad_key(key))
+                # A hand-written meaning replaces a compiled one, unless the compiled
+                # taxon lies inside it ("tiger" stays Panthera tigris beside Felidae).
+                if bucket is not None:
+                    bucket[:] = [r for r in bucket if not isinstance(r, int)
+                                 or self._within(names["taxon"][r], taxon)]
+            self._add(keyed, key, term.kind, taxon, term.rule,
+                      term.ambiguous or (term.kind in _TAXON_KINDS and key in stop), term.form)
+            n_lex += 1
+        auto = self._auto
+        entries = self._entries
+        lengths = self._lengths
+        for padded, bucket in keyed.items():
+            if not bucket:
+                continue
+            auto.add_word(padded, len(entries))
+            entries.append(bucket)
+            lengths.append(len(padded))
+        auto.make_automaton()
+        return {"keys": len(entries), "pack_names": self.pack.n_names, "lexicon_terms": n_lex}
+
+    def _pack_entry(self, row: int, padded_len: int) -> _Entry:
+        names = self.pack.names
+        key = self._keys[row]
+        lp = 1 if key.startswith(" ") else 0
+        rp = 1 if key.endswith(" ") else 0
+        core = key.strip()
+        kana = is_kana(core[0]) or is_kana(core[-1])
+        amb = bool(names["ambiguous"][row])
+        return _Entry("name", names["taxon"][row], names["rule"][row], amb, "", lp, rp, kana,
+                      amb and _is_thai(core[0]) and len(core) <= 4)
+
+    def _within(self, inner: int, outer: int) -> bool:
+        """Whether taxon ``inner`` is ``outer`` or one of its members."""
+        if inner == outer:
+            return True
+        if inner in self._extra or inner >= len(self.pack.taxa["name"]):
+            return False
+        name = self._names[outer]
+        tx = self.pack.taxa
+        return name in (tx["genus"][inner], tx["family"][inner], tx["order"][inner],
+                        tx["klass"][inner])
+
+    def _add(self, keyed: dict[str, list[_Entry | int]], key: str, kind: str, taxon: int,
+             rule: str, ambiguous: bool, form: str) -> None:
+        padded = pad_key(key)
+        lp = 1 if padded[0] == " " else 0
+        rp = 1 if padded[-1] == " " else 0
+        kana = is_kana(key[0]) or is_kana(key[-1])
+        thai_iso = ambiguous and _is_thai(key[0]) and len(key) <= 4
+        entry = _Entry(kind, taxon, rule, ambiguous, form, lp, rp, kana, thai_iso)
+        bucket = keyed.setdefault(padded, [])
+        if not any(isinstance(e, _Entry) and e.kind == kind and e.taxon == taxon
+                   and e.rule == rule for e in bucket):
+            bucket.append(entry)
+
+    # ------------------------------------------------------------------ lookup
+    def taxon(self, name: str) -> Taxon | None:
+        """The :class:`Taxon` record of a scientific name in the pack, or None."""
+        i = self._index.get(name)
+        if i is None:
+            return None
+        if i in self._extra:
+            t = self._extra[i]
+            return Taxon(i, t["name"], t["rank"].upper(), self._apps[i],
+                         t.get("listing", "") or t.get("note", ""))
+        tx = self.pack.taxa
+        return Taxon(i, tx["name"][i], tx["rank"][i], tx["appendix"][i], tx["listing"][i],
+                     tx["kingdom"][i], tx["klass"][i], tx["order"][i], tx["family"][i],
+                     tx["genus"][i])
+
+    def taxon_note(self, name: str) -> str:
+        """The hand-written note of an extra taxon (e.g. what a partial listing covers)."""
+        i = self._index.get(name)
+        return self._extra[i].get("note", "") if i is not None and i in self._extra else ""
+
+    # ------------------------------------------------------------------ matching
+    def _hits(self, padded: str, folded: str) -> Iterable[tuple[int, int, _Entry]]:
+        """(start, end, entry) in folded-text coordinates for every raw hit."""
+        n = len(folded)
+        lengths = self._lengths
+        for end, idx in self._auto.iter(padded):
+            start = end - lengths[idx] + 1
+            bucket = self._entries[idx]
+            for i, e in enumerate(bucket):
+                if isinstance(e, int):
+                    e = bucket[i] = self._pack_entry(e, lengths[idx])
+                s, t = start + e.lp - 1, end + 1 - e.rp - 1
+                if e.kana and ((s > 0 and is_kana(folded[s - 1]))
+                               or (t < n and is_kana(folded[t]))):
+                    continue
+                if t < n and _is_thai(folded[t]) and unicodedata.category(folded[t]) == "Mn":
+                    continue  # the Thai word goes on with a vowel or tone mark
+                if e.thai_isolated and ((s > 0 and _is_thai(folded[s - 1]))
+                                        or (t < n and _is_thai(folded[t]))):
+                    continue
+                yield s, t, e
+
+    def identify(self, text: str) -> Identification:
+        """Everything the pack recognises in ``text`` (see :class:`Identification`)."""
+        if len(text) > self.max_chars:
+            text = text[: self.max_chars]
+        f = fold(text)
+        folded = f.text
+        raw = list(self._hits(" " + folded + " ", folded))
+        for squeezed, positions in spaced_runs(folded):
+            for s, t, e in self._hits(" " + squeezed + " ", squeezed):
+                if e.kind in _TAXON_KINDS:
+                    raw.append((positions[s], positions[t - 1] + 1, e))
+        masks = [(s, t) for s, t, e in raw if e.kind == "mask"]
+        taxon_hits = [(s, t, e) for s, t, e in raw if e.kind in _TAXON_KINDS
+                      and not any(ms <= s and t <= me and (me - ms) > (t - s)
+                                  for ms, me in masks)]
+        cues_raw = [(s, t, e) for s, t, e in raw if e.kind == "cue"]
+        # Drop hits strictly inside a longer hit ("ivory" inside "mammoth ivory").
+        # One sweep: sorted by start, longest first, a hit is inside an earlier one when
+        # that one reaches further (or as far, from further left).
+        taxon_hits.sort(key=lambda h: (h[0], h[0] - h[1]))
+        kept: list[tuple[int, int, _Entry]] = []
+        best_start, best_end = -1, -1
+        for h in taxon_hits:
+            if best_end > h[1] or (best_end == h[1] and best_start < h[0]):
+                continue
+            kept.append(h)
+            if h[1] > best_end:
+                best_start, best_end = h[0], h[1]
+        # Partial overlaps ("mammoth ivory" / "ivory carving"): the longer hit (else the
+        # earlier) wins; hits on the very same span all stay (one name, several taxa).
+        resolved: list[tuple[int, int, _Entry]] = []
+        for h in kept:
+            if resolved and h[0] < resolved[-1][1] and (h[0], h[1]) != resolved[-1][:2]:
+                prev = resolved[-1]
+                if h[1] - h[0] > prev[1] - prev[0]:
+                    while resolved and resolved[-1][:2] == prev[:2]:
+                        resolved.pop()
+                    resolved.append(h)
+                continue
+            resolved.append(h)
+        kept = resolved
+        has_context = any(not e.ambiguous for _, _, e in kept) or any(
+            e.rule in CONTEXT_CUES for _, _, e in cues_raw)
+        if not has_context:
+            kept = [h for h in kept if not h[2].ambiguous]
+        return self._result(text, f, kept, cues_raw)
+
+    def _result(self, text: str, f: object, kept: list[tuple[int, int, _Entry]],
+                cues_raw: list[tuple[int, int, _Entry]]) -> Identification:
+        span = f.span  # type: ignore[attr-defined]
+        matches: list[TaxonMatch] = []
+        seen: set[tuple[int, int, int]] = set()
+        cues: list[Cue] = []
+        cue_seen: set[tuple[str, int]] = set()
+        for s, t, e in kept:
+            if (s, t, e.taxon) in seen:
+                continue
+            seen.add((s, t, e.taxon))
+            a, b = span(s, t)
+            matches.append(TaxonMatch(self._names[e.taxon], self._ranks[e.taxon],
+                                      self._apps[e.taxon], a, b, text[a:b], e.rule, e.kind))
+            if e.form and (f"product_form:{e.form}", a) not in cue_seen:
+                cue_seen.add((f"product_form:{e.form}", a))
+                cues.append(Cue(f"product_form:{e.form}", a, b, text[a:b], e.rule))
+        for s, t, e in cues_raw:
+            a, b = span(s, t)
+            if (e.rule, a) in cue_seen:
+                continue
+            cue_seen.add((e.rule, a))
+            cues.append(Cue(e.rule, a, b, text[a:b], "lexicon"))
+        for m in _NUMERIC_CUES.finditer(text.lower()):
+            kind = m.lastgroup or ""
+            cues.append(Cue(kind, m.start(), m.end(), text[m.start():m.end()], "pattern"))
+        matches.sort(key=lambda m: m.start)
+        cues.sort(key=lambda c: c.start)
+        first: dict[int, int] = {}
+        for s, _, e in kept:
+            first.setdefault(e.taxon, s)
+        order = sorted(first, key=lambda i: (self._specificity[i], first[i]))
+        taxa = tuple(self._names[i] for i in order)
+        apps = {self._apps[i] for i in order}
+        cites = next((a for a in ("I", "II", "III") if a in apps), "")
+        flags = {c.kind for c in cues if c.kind in FLAG_CUES}
+        if any(m.kind == "code_word" for m in matches):
+            flags.add("code_word")
+        return Identification(tuple(matches), tuple(cues), taxa, cites, tuple(sorted(flags)),
+                              self.version)
+
+    def identify_many(self, texts: Iterable[str]) -> list[Identification]:
+        """:meth:`identify` for each text, in order."""
+        return [self.identify(t) for t in texts]
+
+
+def _unknown_taxon(term: LexTerm) -> Exception:
+    msg = f"taxon {term.taxon!r} is not in the reference pack"
+    if ":" in term.origin and term.origin.rsplit(":", 1)[1].isdigit():
+        file, row = term.origin.rsplit(":", 1)
+        if "identify/data" in file:
+            return ReferencePackError(f"{term.origin}: {msg}")
+        return InputError(msg, file=file, row=int(row),
+                          hint="use a scientific name from 'wildtrace reference info'")
+    return ReferencePackError(f"{term.origin}: {msg}")
