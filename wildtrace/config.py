@@ -81,6 +81,13 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_text_chars", 200_000, "Longer listing texts are truncated before matching "
             "and scoring (the stored text is kept whole).", _positive_int),
     Setting("chromium_path", "/usr/bin/chromium", "Chromium executable for screenshots."),
+    Setting("retries", 2, "Times a failed request (timeout, 429, 5xx) is tried again.",
+            _positive_int),
+    Setting("retry_backoff", 1.0, "Seconds before the first retry; doubles each time "
+            "(a Retry-After header overrides it).", _positive_float),
+    Setting("max_retry_after", 300.0, "Longest Retry-After (seconds) the crawler waits "
+            "for; a longer one fails the page with that reason.", _positive_float),
+    Setting("max_redirects", 5, "Redirects followed before a page fails.", _positive_int),
 )
 
 BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}

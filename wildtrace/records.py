@@ -196,3 +196,85 @@ class TipDraft:
     language: str = ""
     screenshot: bytes = b""
     screenshot_type: str = ""  # image/png or image/jpeg, from the magic bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Exchange:
+    """One HTTP request and the response to it, as sent and as received.
+
+    ``body`` is the payload as it came over the wire (still content-encoded, e.g. gzip);
+    times are UTC ISO 8601. The preserve stage writes it into WARC request/response
+    records.
+    """
+
+    url: str
+    method: str
+    request_headers: tuple[tuple[str, str], ...]
+    status: int
+    reason: str
+    protocol: str
+    response_headers: tuple[tuple[str, str], ...]
+    body: bytes
+    server_ip: str
+    started: str
+    ended: str
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    """A fetched page handed on by the crawler: the final response after redirects.
+
+    ``body`` is decoded (content-encoding removed); ``exchanges`` are the WARC record ids
+    of every HTTP transaction behind it (redirect hops included); ``robots_body`` is the
+    robots.txt in force when it was fetched (``None`` when there was none).
+    """
+
+    requested_url: str
+    url: str
+    redirects: tuple[str, ...]
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    media_type: str
+    server_ip: str
+    started: str
+    ended: str
+    user_agent: str
+    robots_url: str = ""
+    robots_body: bytes | None = None
+    exchanges: tuple[str, ...] = ()
+    warc_file: str = ""
+    depth: int = 0
+    method: str = "crawl"  # crawl, capture, import
+
+
+@dataclass(frozen=True, slots=True)
+class PageOutcome:
+    """What the stages above made of a page, reported back to the crawler."""
+
+    capture_sha256: str
+    text: str = ""  # main text, scored for the focus of the crawl
+    listing: bool = False
+    relevant: bool = False
+    score: float = 0.0
+    language: str = ""
+    duplicate_of: str = ""  # URL of an earlier capture with the same content
+
+
+@dataclass(frozen=True, slots=True)
+class Capture:
+    """A stored evidence capture of one page."""
+
+    id: int
+    requested_url: str
+    final_url: str
+    redirects: tuple[str, ...]
+    status: int
+    server_ip: str
+    started: str
+    ended: str
+    body_sha256: str
+    media_type: str
+    warc_file: str
+    method: str
+    record_sha256: str

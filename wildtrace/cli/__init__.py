@@ -33,6 +33,7 @@ def _register() -> None:
     from wildtrace.cli import web_cmds  # noqa: F401
     from wildtrace.cli import assess_cmds  # noqa: F401
     from wildtrace.cli import measure_cmds  # noqa: F401
+    from wildtrace.cli import crawl_cmds  # noqa: F401
 
 
 _register()

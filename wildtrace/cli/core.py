@@ -39,11 +39,20 @@ def import_(app: AppContext, files: tuple[Path, ...], fmt: str, source: str | No
     """Import listings from CSV, JSONL (and, with collect, WARC or HTML) files."""
     mapping = parse_mapping(maps)
     ws = app.ws
-    if fmt in ("warc", "html"):
-        from wildtrace.errors import InputError
+    if fmt in ("warc", "html") or (fmt == "auto" and all(
+            f.name.lower().endswith((".warc", ".warc.gz", ".html", ".htm")) for f in files)):
+        from wildtrace.cli.crawl_cmds import import_archives
 
-        raise InputError(f"--format {fmt} import is done by 'wildtrace capture'/'crawl' "
-                         "pipelines", hint="use csv or jsonl here")
+        archived = import_archives(ws, files, fmt, source)
+        if as_json:
+            echo_json(archived)
+            return
+        click.echo(f"imported {archived['imported']} listings from {archived['pages']} "
+                   f"pages, {archived['duplicates']} duplicates skipped, "
+                   f"{len(archived['errors'])} errors")
+        for e in archived["errors"][:20]:
+            click.echo(f"  {e['file']}: {e['reason']}", err=True)
+        return
     run_id = ws.store.start_run("import", "1", {"files": [str(f) for f in files]})
     # A line count is a cheap, close estimate of the rows to come.
     show = progress_wanted() and not as_json and \

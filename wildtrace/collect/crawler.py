@@ -1,0 +1,107 @@
+"""Run the focused crawler: Scrapy configured for politeness, limits and evidence.
+
+:func:`scrapy_settings` is the one place that turns wildtrace settings into Scrapy's;
+:func:`run_crawl` runs a :class:`~wildtrace.collect.spider.FocusedSpider` to completion
+in this process (Twisted's reactor cannot be restarted, so call it once per process;
+the CLI does).
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from typing import Any
+
+from wildtrace import __version__
+from wildtrace.collect.spider import CrawlContext, CrawlStats, FocusedSpider
+from wildtrace.config import Settings
+
+
+def user_agent(settings: Settings) -> str:
+    """The User-Agent, with the version and operator contact filled in."""
+    template = str(settings.user_agent)
+    try:
+        return template.format(version=__version__, contact=settings.contact)
+    except (KeyError, IndexError, ValueError):
+        return template
+
+
+def scrapy_settings(settings: Settings, *, verbose: bool = False) -> dict[str, Any]:
+    """Scrapy settings for a polite crawl under wildtrace ``settings``."""
+    return {
+        "BOT_NAME": "wildtrace",
+        "USER_AGENT": user_agent(settings),
+        "ROBOTSTXT_OBEY": bool(settings.obey_robots),
+        "WILDTRACE_ROBOTS_AGENT": "wildtrace",
+        # One request at a time per site, with the delay as a floor (no jitter below it).
+        "CONCURRENT_REQUESTS": 16,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
+        "CONCURRENT_REQUESTS_PER_IP": 0,
+        "DOWNLOAD_DELAY": float(settings.delay),
+        "DOWNLOAD_DELAY_JITTER": 0.0,
+        "DOWNLOAD_TIMEOUT": float(settings.timeout),
+        "DNS_TIMEOUT": max(1.0, float(settings.timeout)),
+        "DOWNLOAD_MAXSIZE": int(settings.max_body_bytes),
+        "DOWNLOAD_WARNSIZE": 0,
+        "REDIRECT_MAX_TIMES": int(settings.max_redirects),
+        "RETRY_ENABLED": False,  # replaced by BackoffRetryMiddleware
+        "WILDTRACE_RETRIES": int(settings.retries),
+        "WILDTRACE_RETRY_BACKOFF": float(settings.retry_backoff),
+        "WILDTRACE_MAX_RETRY_AFTER": float(settings.max_retry_after),
+        "COOKIES_ENABLED": False,  # no sessions: we read public pages as a visitor would
+        "HTTPERROR_ALLOW_ALL": True,
+        "TELNETCONSOLE_ENABLED": False,
+        "LOG_ENABLED": verbose,
+        "LOG_INSTALL_ROOT_HANDLER": verbose,
+        "LOG_LEVEL": "INFO" if verbose else "ERROR",
+        "STATS_DUMP": False,
+        "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",  # the frontier dedups
+        "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.ScrapyPriorityQueue",
+        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        "DOWNLOADER_MIDDLEWARES": {
+            "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+            "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+            "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
+            "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+            "wildtrace.collect.politeness.SlotMiddleware": 60,
+            "wildtrace.collect.robots.RobotsMiddleware": 100,
+            "wildtrace.collect.politeness.BackoffRetryMiddleware": 550,
+            "wildtrace.collect.recorder.ExchangeMiddleware": 950,
+        },
+        "EXTENSIONS": {"scrapy.extensions.logstats.LogStats": None,
+                       "scrapy.extensions.memusage.MemoryUsage": None},
+    }
+
+
+class ProgressLine:
+    """One self-rewriting status line on stderr: pages, listings, errors, queue."""
+
+    def __init__(self, enabled: bool) -> None:
+        self.enabled = enabled
+        self.started = time.monotonic()
+
+    def __call__(self, stats: CrawlStats) -> None:
+        """Redraw the line."""
+        if not self.enabled:
+            return
+        secs = time.monotonic() - self.started
+        sys.stderr.write(
+            f"\rpages {stats.pages}  listings {stats.listings}  relevant {stats.relevant}  "
+            f"errors {stats.errors}  skipped {stats.skipped}  queue {stats.queued}  "
+            f"({stats.pages / max(secs, 1e-9):.1f} pages/s)   ")
+        sys.stderr.flush()
+
+    def done(self) -> None:
+        """End the line."""
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def run_crawl(context: CrawlContext, settings: Settings, *, verbose: bool = False) -> CrawlStats:
+    """Crawl until the frontier (for ``context.domains``) is empty or a limit is hit."""
+    from scrapy.crawler import CrawlerProcess
+
+    process = CrawlerProcess(scrapy_settings(settings, verbose=verbose))
+    process.crawl(FocusedSpider, context=context)
+    process.start()
+    return context.stats

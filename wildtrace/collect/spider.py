@@ -1,0 +1,347 @@
+"""The focused spider: takes URLs from the persisted frontier, hands pages to the
+stages above, and queues same-site links ranked by how relevant they look.
+
+The spider knows nothing of evidence, extraction or relevance models: the runner above
+gives it a :class:`CrawlContext` holding a page handler, an exchange sink and a scoring
+function, and the spider only decides what to fetch next. The frontier is read in small
+batches (best first) whenever Scrapy runs dry, so the in-memory queue stays small on
+100,000-page crawls and the database always holds the truth.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import scrapy
+from scrapy import signals
+from scrapy.crawler import Crawler
+from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
+from scrapy.http import Response, TextResponse
+from scrapy.utils.sitemap import Sitemap
+from twisted.internet.task import LoopingCall
+from twisted.python.failure import Failure
+
+from wildtrace.collect.canonical import acceptable, same_site
+from wildtrace.collect.frontier import DONE, FAILED, SKIPPED, Entry, Frontier
+from wildtrace.collect.politeness import describe_exception, site_of
+from wildtrace.collect.recorder import Sink
+from wildtrace.collect.robots import RobotsDenied, RobotsFile
+from wildtrace.errors import WildtraceError
+from wildtrace.records import Page, PageOutcome
+
+MAX_LINKS_PER_PAGE = 500
+MAX_SITEMAP_URLS = 50_000
+FLUSH_EVERY = 50
+Score = Callable[[str], float]
+
+
+@dataclass
+class CrawlStats:
+    """Running counts shown by the progress display and returned at the end."""
+
+    pages: int = 0
+    listings: int = 0
+    relevant: int = 0
+    errors: int = 0
+    duplicates: int = 0
+    skipped: int = 0
+    queued: int = 0
+    stopped: str = ""
+    reasons: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        """Counts as a JSON-ready dict (reasons as ``{"url", "reason"}`` objects)."""
+        return {"pages": self.pages, "listings": self.listings, "relevant": self.relevant,
+                "errors": self.errors, "duplicates": self.duplicates,
+                "skipped": self.skipped, "queued": self.queued, "stopped": self.stopped,
+                "failures": [{"url": u, "reason": r} for u, r in self.reasons]}
+
+
+@dataclass
+class CrawlContext:
+    """Everything the runner hands the spider."""
+
+    frontier: Frontier
+    handle_page: Callable[[Page], PageOutcome]
+    record_error: Callable[[str, str], None]
+    sink: Sink | None
+    score: Score
+    domains: set[str]
+    user_agent: str
+    max_pages: int | None = None
+    max_depth: int = 10
+    follow_links: bool = True
+    batch: int = 64
+    progress: Callable[[CrawlStats], None] | None = None
+    stats: CrawlStats = field(default_factory=CrawlStats)
+    entries: list[Entry] | None = None  # fetch exactly these (capture), not the frontier
+
+
+def _meta_nofollow(response: TextResponse) -> bool:
+    for content in response.xpath("//meta[@name='robots' or @name='ROBOTS']/@content").getall():
+        if "nofollow" in content.lower() or "none" in content.lower():
+            return True
+    return False
+
+
+class FocusedSpider(scrapy.Spider):
+    """Scrapy spider driven by the persisted frontier (see module doc)."""
+
+    name = "wildtrace"
+
+    def __init__(self, context: CrawlContext, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.ctx = context
+        self.sink = context.sink
+        self._settle: list[tuple[str, str, str]] = []
+        self._new: list[Entry] = []
+        self._anchor_cache: dict[str, float] = {}
+        self._stopping = False
+        self._last_flush = time.monotonic()
+        self._ticker: LoopingCall | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FocusedSpider:
+        """Scrapy's constructor hook: also wires the idle and close signals."""
+        spider = super().from_crawler(crawler, *args, **kwargs)
+        crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
+        crawler.signals.connect(spider._on_opened, signal=signals.spider_opened)
+        crawler.signals.connect(spider._on_closed, signal=signals.spider_closed)
+        return spider  # type: ignore[return-value]
+
+    # -- scheduling -------------------------------------------------------------------
+    async def start(self) -> AsyncIterator[scrapy.Request]:
+        """First batch from the frontier; later batches come on idle."""
+        for request in self._next_batch():
+            yield request
+
+    def _next_batch(self) -> list[scrapy.Request]:
+        if self._stopping:
+            return []
+        self.flush()
+        if self.ctx.entries is not None:
+            entries, self.ctx.entries = self.ctx.entries, []
+            return [self._request(e) for e in entries]
+        budget = self.ctx.batch
+        if self.ctx.max_pages is not None:
+            budget = min(budget, max(0, self.ctx.max_pages - self.ctx.stats.pages))
+        if budget <= 0:
+            return []
+        entries = self.ctx.frontier.take(budget, sorted(self.ctx.domains) or None)
+        return [self._request(e) for e in entries]
+
+    def _request(self, entry: Entry) -> scrapy.Request:
+        callback = self.parse_sitemap if entry.kind == "sitemap" else self.parse_page
+        return scrapy.Request(entry.url, callback=callback, errback=self.on_error,
+                              priority=int(entry.priority * 1000), dont_filter=True,
+                              meta={"wt_entry": entry})
+
+    def _on_idle(self) -> None:
+        requests = self._next_batch()
+        assert self.crawler.engine is not None
+        for request in requests:
+            self.crawler.engine.crawl(request)
+        if requests:
+            raise DontCloseSpider
+
+    def _on_opened(self, spider: scrapy.Spider) -> None:
+        self._ticker = LoopingCall(self._tick)
+        self._ticker.start(1.0, now=False)
+
+    def _tick(self) -> None:
+        self.flush()
+        if self.ctx.progress is not None:
+            counts = self.ctx.frontier.counts()
+            self.ctx.stats.queued = counts.get("queued", 0) + counts.get("active", 0)
+            self.ctx.progress(self.ctx.stats)
+
+    def _on_closed(self, spider: scrapy.Spider, reason: str) -> None:
+        if self._ticker is not None and self._ticker.running:
+            self._ticker.stop()
+        self.flush()
+        # Taken but never settled (stopped by --max-pages): back to the queue.
+        self.ctx.frontier.recover()
+        counts = self.ctx.frontier.counts()
+        self.ctx.stats.queued = counts.get("queued", 0)
+        if not self.ctx.stats.stopped:
+            self.ctx.stats.stopped = reason
+
+    def flush(self) -> None:
+        """Write queued links and settled states to the database."""
+        if self._new:
+            new, self._new = self._new, []
+            self.ctx.frontier.add(new)
+        if self._settle:
+            settle, self._settle = self._settle, []
+            self.ctx.frontier.settle(settle)
+        self._last_flush = time.monotonic()
+
+    def _settled(self, url: str, state: str, reason: str) -> None:
+        self._settle.append((url, state, reason))
+        if len(self._settle) >= FLUSH_EVERY or time.monotonic() - self._last_flush > 2.0:
+            self.flush()
+
+    # -- robots & sitemaps ------------------------------------------------------------
+    def on_robots(self, site: str, robots: RobotsFile) -> None:
+        """Queue the sitemaps a site's robots.txt names (same site only)."""
+        scheme = "https" if robots.url.startswith("https:") else "http"
+        found = list(robots.sitemaps) or [f"{scheme}://{site}/sitemap.xml"]
+        self._new.extend(Entry(u, priority=0.9, kind="sitemap") for u in found
+                         if acceptable(u) and self._allowed(u))
+
+    def _allowed(self, url: str) -> bool:
+        return not self.ctx.domains or same_site(url, self.ctx.domains)
+
+    def parse_sitemap(self, response: Response) -> None:
+        """Queue the pages (and nested sitemaps) a sitemap lists."""
+        entry: Entry = response.meta["wt_entry"]
+        if response.status != 200:
+            self._settled(entry.url, SKIPPED, f"no sitemap (HTTP {response.status})")
+            return
+        body = response.body
+        try:
+            sitemap = Sitemap(body)
+        except Exception as exc:  # noqa: BLE001 - lxml raises many kinds on bad XML
+            self._settled(entry.url, FAILED, f"unreadable sitemap: {exc}"[:300])
+            return
+        kind = "sitemap" if sitemap.type == "sitemapindex" else "page"
+        n = 0
+        for item in sitemap:
+            loc = str(item.get("loc", "")).strip()
+            if loc and acceptable(loc) and self._allowed(loc):
+                self._new.append(Entry(loc, priority=0.8 if kind == "sitemap" else 0.3,
+                                       depth=entry.depth + 1, kind=kind, parent=entry.url))
+                n += 1
+                if n >= MAX_SITEMAP_URLS:
+                    break
+        self._settled(entry.url, DONE, f"sitemap listed {n} URLs")
+
+    # -- pages ------------------------------------------------------------------------
+    def parse_page(self, response: Response) -> None:
+        """Hand a page to the runner, then queue its links by relevance."""
+        entry: Entry = response.meta["wt_entry"]
+        if self._stopping:
+            return
+        if response.status >= 400:
+            self._fail(entry.url, f"HTTP {response.status}")
+            return
+        page = self._page(entry, response)
+        try:
+            outcome = self.ctx.handle_page(page)
+        except WildtraceError as exc:
+            self._fail(entry.url, str(exc))
+            return
+        stats = self.ctx.stats
+        stats.pages += 1
+        stats.listings += int(outcome.listing)
+        stats.relevant += int(outcome.relevant)
+        if outcome.duplicate_of:
+            stats.duplicates += 1
+        reason = f"captured {outcome.capture_sha256[:12]}"
+        if outcome.duplicate_of:
+            reason += f"; same content as {outcome.duplicate_of}"
+        self._settled(entry.url, DONE, reason)
+        if (self.ctx.follow_links and not outcome.duplicate_of
+                and entry.depth < self.ctx.max_depth and isinstance(response, TextResponse)
+                and b"html" in page.media_type.encode()):
+            self._queue_links(response, entry, outcome.score)
+        if self.ctx.max_pages is not None and stats.pages >= self.ctx.max_pages:
+            self._stopping = True
+            stats.stopped = "max_pages"
+            raise CloseSpider("max_pages")
+
+    def _page(self, entry: Entry, response: Response) -> Page:
+        headers = tuple((k.decode("latin-1"), v.decode("latin-1"))
+                        for k, vs in response.headers.items() for v in vs)
+        media = (response.headers.get(b"Content-Type") or b"").decode("latin-1")
+        media = media.split(";")[0].strip().lower()
+        robots_file = None
+        robots_mw = getattr(self.crawler, "robots", None)
+        if robots_mw is not None:
+            robots_file = robots_mw.for_site(site_of(response.request or scrapy.Request(
+                response.url)))
+        meta = response.meta
+        return Page(
+            requested_url=entry.url, url=response.url,
+            redirects=tuple(meta.get("redirect_urls", ())), status=response.status,
+            headers=headers, body=response.body, media_type=media,
+            server_ip=str(meta.get("wt_server_ip", response.ip_address or "")),
+            started=str(meta.get("wt_started", "")), ended=str(meta.get("wt_ended", "")),
+            user_agent=self.ctx.user_agent,
+            robots_url=robots_file.url if robots_file else "",
+            robots_body=robots_file.body if robots_file else None,
+            exchanges=tuple(meta.get("wt_exchanges", ())), depth=entry.depth)
+
+    def _anchor_score(self, text: str) -> float:
+        if text not in self._anchor_cache:
+            if len(self._anchor_cache) > 20_000:
+                self._anchor_cache.clear()
+            self._anchor_cache[text] = self.ctx.score(text) if text.strip() else 0.0
+        return self._anchor_cache[text]
+
+    def _queue_links(self, response: TextResponse, entry: Entry, page_score: float) -> None:
+        if _meta_nofollow(response):
+            return
+        seen: set[str] = set()
+        for a in response.xpath("//a[@href]")[:MAX_LINKS_PER_PAGE * 4]:
+            href = (a.attrib.get("href") or "").strip()
+            if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
+                continue
+            url = response.urljoin(href).split("#", 1)[0]
+            if url in seen or not acceptable(url) or not self._allowed(url):
+                continue
+            seen.add(url)
+            anchor = " ".join(" ".join(a.xpath(".//text()").getall()).split())[:200]
+            words = url.rsplit("/", 2)[-2:]
+            hint = " ".join([anchor, *(w.replace("-", " ").replace("_", " ") for w in words)])
+            priority = 0.5 * page_score + 0.5 * self._anchor_score(hint) \
+                - 0.01 * (entry.depth + 1)
+            self._new.append(Entry(url, priority=priority, depth=entry.depth + 1,
+                                   parent=entry.url, anchor=anchor))
+            if len(seen) >= MAX_LINKS_PER_PAGE:
+                break
+
+    def _fail(self, url: str, reason: str, state: str = FAILED) -> None:
+        self.ctx.stats.errors += int(state == FAILED)
+        self.ctx.stats.skipped += int(state == SKIPPED)
+        if len(self.ctx.stats.reasons) < 10_000:
+            self.ctx.stats.reasons.append((url, reason))
+        self.ctx.record_error(url, reason)
+        self._settled(url, state, reason)
+
+    def on_error(self, failure: Failure) -> None:
+        """Record why a URL failed; the crawl goes on."""
+        request = getattr(failure, "request", None)
+        entry: Entry | None = request.meta.get("wt_entry") if request is not None else None
+        if entry is None or self._stopping:
+            return
+        exc = failure.value
+        if isinstance(exc, RobotsDenied):
+            self._fail(entry.url, str(exc), SKIPPED)
+        elif isinstance(exc, IgnoreRequest):
+            self._fail(entry.url, _friendly(str(exc)) or "ignored")
+        else:
+            self._fail(entry.url, _friendly(describe_exception(exc)))
+
+
+_SIZE = re.compile(r"(\d+) B compressed, (\d+) B decompressed")
+_EXPECTED = re.compile(r"receive (\d+) bytes which is larger than download max size \((\d+)\)")
+
+
+def _friendly(reason: str) -> str:
+    """Scrapy's size-limit messages in the user's terms (the max_body_bytes setting)."""
+    m = _SIZE.search(reason)
+    if m and "during decompression" in reason:
+        return (f"body inflates beyond max_body_bytes ({m.group(1)} bytes compressed, "
+                f"over {m.group(2)} decompressed): a compression bomb, not fetched")
+    m = _EXPECTED.search(reason)
+    if m:
+        return (f"body of {m.group(1)} bytes exceeds max_body_bytes ({m.group(2)}); "
+                "download cancelled")
+    if "max size" in reason.lower() or "maxsize" in reason.lower():
+        return "body exceeds max_body_bytes; download cancelled"
+    return reason

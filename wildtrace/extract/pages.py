@@ -1,0 +1,74 @@
+"""The page processor: what happens to every page the crawler fetches or an archive
+holds: preserve it as evidence, extract a listing, score it, count its venue.
+
+It sits in the extract stage because it composes the stages before it (collect's venue
+book, preserve's evidence session) with extraction; the relevance judgement comes in
+from above as a plain function, so nothing here imports a later stage.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from wildtrace.collect.canonical import domain_of, url_key
+from wildtrace.collect.venues import VenueBook, classify_kind, country_of
+from wildtrace.extract.extractor import Extractor
+from wildtrace.preserve.session import EvidenceSession
+from wildtrace.records import Page, PageOutcome, RowError
+from wildtrace.store import Store, content_key
+
+Score = Callable[[str], float]
+
+
+@dataclass
+class PageProcessor:
+    """Preserve → extract → score → store, for one page at a time."""
+
+    store: Store
+    session: EvidenceSession
+    extractor: Extractor
+    score: Score
+    venues: VenueBook | None = None
+    threshold: float = 0.5
+    source: str = ""  # listing source; default: the page's domain
+    captures: dict[str, int] = field(default_factory=dict)  # requested URL -> capture id
+    errors: list[RowError] = field(default_factory=list)
+    listings: int = 0
+    duplicates: int = 0
+
+    def __call__(self, page: Page) -> PageOutcome:
+        """Process one page; returns what the crawler needs to steer."""
+        preserved = self.session.preserver.preserve(
+            page, url_key(page.requested_url), warc_file=page.warc_file or
+            self.session.recorder.name)
+        cap = preserved.capture
+        self.captures[page.requested_url] = cap.id
+        content_type = next((v for k, v in page.headers if k.lower() == "content-type"),
+                            page.media_type)
+        ex = self.extractor.extract(page.body, page.url, content_type)
+        score = float(self.score(ex.text)) if ex.text else 0.0
+        listing = ex.is_listing and not preserved.duplicate_of
+        if listing:
+            draft = ex.draft(source=self.source or domain_of(page.url), url=page.url,
+                             capture_sha256=cap.body_sha256, capture_id=cap.id)
+            inserted, _ = self.store.add_listings([(draft, content_key(draft))])
+            self.listings += inserted
+            self.duplicates += 1 - inserted
+        relevant = listing and score >= self.threshold
+        if self.venues is not None and page.method != "import":
+            hint = ""
+            for profile in self.extractor.profiles:
+                if any(r.startswith(f"profile:{profile.name}/") for r in ex.provenance.values()):
+                    hint = profile.kind
+            self.venues.observe(page.url, kind_votes=classify_kind(page.url, page.body, hint),
+                                language=ex.language,
+                                country=country_of(page.url, page.body, ex.language),
+                                listing=listing, relevant=relevant)
+        return PageOutcome(capture_sha256=cap.body_sha256, text=ex.text, listing=listing,
+                           relevant=relevant, score=score, language=ex.language,
+                           duplicate_of=preserved.duplicate_of)
+
+    def error(self, where: str, reason: str) -> None:
+        """Keep a page that could not be used, with its reason."""
+        self.errors.append(RowError(where, None, reason))

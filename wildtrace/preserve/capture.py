@@ -1,0 +1,163 @@
+"""Turn a fetched page into evidence: blobs, a capture record, custody.
+
+For each page the :class:`Preserver` stores the body and the robots.txt copy in force
+as content-addressed blobs, writes a capture record (requested and final URL, redirect
+chain, status, headers, server IP, UTC start and end, tool versions, User-Agent,
+operator, and the WARC records behind it), hashes that record, and logs it in the
+custody chain, all in one transaction. Screenshots and rendered DOMs from the browser
+are added to a capture as further evidentiary artefacts.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import platform
+import time
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from wildtrace import __version__
+from wildtrace.preserve.blobstore import BlobStore
+from wildtrace.preserve.custody import CustodyLog
+from wildtrace.preserve.tables import artefacts, captures
+from wildtrace.records import Capture, Page
+from wildtrace.store import utcnow
+
+SYNC_EVERY = 5.0  # seconds between batched fsyncs in crawl mode
+
+
+def tool_versions(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """Versions of the software that made the evidence."""
+    versions = {"wildtrace": __version__, "python": platform.python_version()}
+    for name in ("scrapy", "warcio", "twisted", "lxml", "playwright"):
+        try:
+            from importlib.metadata import version
+
+            versions[name] = version(name)
+        except Exception:  # noqa: BLE001 - an absent optional tool is simply not listed
+            continue
+    versions.update(extra or {})
+    return versions
+
+
+def record_hash(fields: dict[str, Any]) -> str:
+    """SHA-256 of a capture record's canonical JSON: what custody and verify check."""
+    blob = json.dumps(fields, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def capture_fields(row: Any) -> dict[str, Any]:
+    """The hashed fields of a capture row (everything but its id and its own hash)."""
+    m = row._mapping if hasattr(row, "_mapping") else row
+    return {k: m[k] for k in ("url_key", "requested_url", "final_url", "redirects", "status",
+                      "headers", "server_ip", "started_at", "ended_at", "body_sha256",
+                      "media_type", "warc_file", "warc_record_ids", "robots_url",
+                      "robots_sha256", "user_agent", "operator", "tools", "method")}
+
+
+@dataclass
+class Preserved:
+    """A page's capture, and the URL of an earlier capture with the same body if any."""
+
+    capture: Capture
+    duplicate_of: str = ""
+
+
+class Preserver:
+    """Stores pages as evidence in one workspace."""
+
+    def __init__(self, engine: Engine, blobs: BlobStore, custody: CustodyLog,
+                 operator: str, *, durable: bool = True) -> None:
+        self.engine = engine
+        self.blobs = blobs
+        self.custody = custody
+        self.operator = operator
+        self.durable = durable
+        self.tools = json.dumps(tool_versions(), sort_keys=True)
+        self._last_sync = time.monotonic()
+
+    def preserve(self, page: Page, url_key: str, warc_file: str = "") -> Preserved:
+        """Store ``page``'s body and robots copy and its capture record; log custody."""
+        body_sha = self.blobs.put(page.body, durable=self.durable)
+        robots_sha = ""
+        if page.robots_body is not None:
+            robots_sha = self.blobs.put(page.robots_body, durable=self.durable)
+        # Times as the database will give them back, so the record hash is stable.
+        fields: dict[str, Any] = {
+            "url_key": url_key, "requested_url": page.requested_url, "final_url": page.url,
+            "redirects": json.dumps(list(page.redirects), ensure_ascii=False),
+            "status": page.status,
+            "headers": json.dumps([list(h) for h in page.headers], ensure_ascii=False),
+            "server_ip": page.server_ip, "started_at": page.started or _now(),
+            "ended_at": page.ended or _now(), "body_sha256": body_sha,
+            "media_type": page.media_type[:200], "warc_file": warc_file or page.warc_file,
+            "warc_record_ids": json.dumps(list(page.exchanges)),
+            "robots_url": page.robots_url, "robots_sha256": robots_sha,
+            "user_agent": page.user_agent, "operator": self.operator, "tools": self.tools,
+            "method": page.method}
+        digest = record_hash(fields)
+        now = utcnow()
+        with self.engine.begin() as conn:
+            dup = conn.execute(sa.select(captures.c.final_url).where(
+                captures.c.body_sha256 == body_sha, captures.c.url_key != url_key).limit(1)
+            ).scalar()
+            cid = int(conn.execute(captures.insert().values(
+                **fields, record_sha256=digest)).inserted_primary_key[0])
+            rows = [{"capture_id": cid, "kind": "body", "sha256": body_sha,
+                     "media_type": page.media_type[:200], "evidentiary": True,
+                     "created_at": now, "detail": "{}"}]
+            if robots_sha:
+                rows.append({"capture_id": cid, "kind": "robots", "sha256": robots_sha,
+                             "media_type": "text/plain", "evidentiary": True,
+                             "created_at": now,
+                             "detail": json.dumps({"url": page.robots_url})})
+            conn.execute(artefacts.insert(), rows)
+            self.custody.append(conn, "captured", page.url, digest, {
+                "capture_id": cid, "body_sha256": body_sha, "method": page.method,
+                "warc_file": fields["warc_file"]})
+        self.custody.sync_mirror()
+        self._maybe_sync()
+        capture = Capture(cid, page.requested_url, page.url, page.redirects, page.status,
+                          page.server_ip, fields["started_at"], fields["ended_at"], body_sha,
+                          page.media_type, fields["warc_file"], page.method, digest)
+        return Preserved(capture, dup or "")
+
+    def add_artefact(self, capture_id: int, kind: str, data: bytes, media_type: str,
+                     detail: dict[str, Any] | None = None) -> str:
+        """Store a further evidentiary artefact (screenshot, rendered DOM) of a capture."""
+        sha = self.blobs.put(data, durable=True)
+        with self.engine.begin() as conn:
+            conn.execute(artefacts.insert().values(
+                capture_id=capture_id, kind=kind, sha256=sha, media_type=media_type,
+                evidentiary=True, created_at=utcnow(),
+                detail=json.dumps(detail or {}, sort_keys=True, ensure_ascii=False)))
+            self.custody.append(conn, f"stored_{kind}", f"capture/{capture_id}", sha,
+                                {"media_type": media_type, **(detail or {})})
+        self.custody.sync_mirror()
+        return sha
+
+    def _maybe_sync(self, force: bool = False) -> None:
+        if self.durable:
+            return
+        if force or time.monotonic() - self._last_sync > SYNC_EVERY:
+            self.blobs.sync()
+            self._last_sync = time.monotonic()
+
+    def close(self) -> None:
+        """Make everything written so far durable."""
+        self._maybe_sync(force=True)
+        self.custody.sync_mirror(durable=True)
+
+
+def _now() -> str:
+    return utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def captured_keys(engine: Engine) -> set[str]:
+    """URL keys of every page captured so far (the frontier marks them done)."""
+    with engine.connect() as conn:
+        return set(conn.execute(sa.select(captures.c.url_key).distinct()).scalars())

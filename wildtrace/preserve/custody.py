@@ -1,0 +1,183 @@
+"""The chain-of-custody log: append-only, each entry hashing the one before it.
+
+An entry says who did what to which piece of evidence, when, and the evidence's
+SHA-256. Its ``entry_hash`` is the SHA-256 of the entry's fields together with the
+previous entry's hash, so editing or deleting any entry breaks every hash after it.
+The log lives in the ``custody`` table and is mirrored line by line into
+``evidence/custody.jsonl``, the copy handed over with the evidence; ``evidence verify``
+checks the chain and that the two agree. (A chain proves nothing against someone who
+rewrites all of it: publish or send the head hash that ``verify`` prints to a third
+party to anchor it in time.)
+"""
+
+from __future__ import annotations
+
+import getpass
+import hashlib
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from wildtrace.preserve.tables import custody as ct
+from wildtrace.store import utcnow
+
+GENESIS = "0" * 64
+
+
+@dataclass(frozen=True, slots=True)
+class CustodyEntry:
+    """One custody log entry."""
+
+    seq: int
+    at: str
+    who: str
+    action: str
+    subject: str
+    sha256: str
+    detail: dict[str, Any]
+    prev_hash: str
+    entry_hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """All fields, as written to the JSONL mirror."""
+        return {"seq": self.seq, "at": self.at, "who": self.who, "action": self.action,
+                "subject": self.subject, "sha256": self.sha256, "detail": self.detail,
+                "prev_hash": self.prev_hash, "entry_hash": self.entry_hash}
+
+
+def entry_hash(seq: int, at: str, who: str, action: str, subject: str, sha256: str,
+               detail: dict[str, Any], prev_hash: str) -> str:
+    """The hash an entry must carry: SHA-256 of its canonical JSON and the previous hash."""
+    body = json.dumps({"seq": seq, "at": at, "who": who, "action": action,
+                       "subject": subject, "sha256": sha256, "detail": detail,
+                       "prev_hash": prev_hash}, sort_keys=True, ensure_ascii=False,
+                      separators=(",", ":"))
+    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def operator_name(configured: str) -> str:
+    """The operator written into evidence: the setting, else the login name."""
+    if configured:
+        return configured
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):
+        return "unknown"
+
+
+def _row_entry(row: Any) -> CustodyEntry:
+    return CustodyEntry(row.seq, row.at, row.who, row.action, row.subject, row.sha256,
+                        json.loads(row.detail or "{}"), row.prev_hash, row.entry_hash)
+
+
+class CustodyLog:
+    """The custody table plus its JSONL mirror."""
+
+    def __init__(self, engine: Engine, mirror: Path, who: str) -> None:
+        self.engine = engine
+        self.mirror = mirror
+        self.who = who
+        self._mirrored: int | None = None
+
+    def append(self, conn: Connection, action: str, subject: str, sha256: str,
+               detail: dict[str, Any] | None = None) -> CustodyEntry:
+        """Add an entry inside the caller's transaction (so it commits with the evidence
+        it describes). Call :meth:`sync_mirror` after the commit."""
+        last = conn.execute(sa.select(ct.c.seq, ct.c.entry_hash).order_by(
+            ct.c.seq.desc()).limit(1)).first()
+        seq = (last.seq + 1) if last else 1
+        prev = last.entry_hash if last else GENESIS
+        at = utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        det = detail or {}
+        h = entry_hash(seq, at, self.who, action, subject, sha256, det, prev)
+        conn.execute(ct.insert().values(seq=seq, at=at, who=self.who, action=action,
+                                        subject=subject, sha256=sha256,
+                                        detail=json.dumps(det, sort_keys=True,
+                                                          ensure_ascii=False),
+                                        prev_hash=prev, entry_hash=h))
+        return CustodyEntry(seq, at, self.who, action, subject, sha256, det, prev, h)
+
+    def record(self, action: str, subject: str, sha256: str,
+               detail: dict[str, Any] | None = None) -> CustodyEntry:
+        """Add an entry in its own transaction and mirror it."""
+        with self.engine.begin() as conn:
+            entry = self.append(conn, action, subject, sha256, detail)
+        self.sync_mirror()
+        return entry
+
+    def entries(self) -> list[CustodyEntry]:
+        """Every entry in sequence order."""
+        with self.engine.connect() as conn:
+            return [_row_entry(r) for r in conn.execute(sa.select(ct).order_by(ct.c.seq))]
+
+    def _mirror_last(self) -> int:
+        if self._mirrored is None:
+            last = 0
+            if self.mirror.exists():
+                for line in read_mirror(self.mirror):
+                    last = max(last, int(line.get("seq", 0)))
+            self._mirrored = last
+        return self._mirrored
+
+    def sync_mirror(self, durable: bool = False) -> int:
+        """Append database entries the mirror lacks (after a commit, or a crash between
+        a commit and the mirror write); returns how many were appended."""
+        last = self._mirror_last()
+        with self.engine.connect() as conn:
+            rows = conn.execute(sa.select(ct).where(ct.c.seq > last).order_by(ct.c.seq)).all()
+        if not rows:
+            return 0
+        self.mirror.parent.mkdir(parents=True, exist_ok=True)
+        with self.mirror.open("a", encoding="utf-8") as fh:
+            for r in rows:
+                fh.write(json.dumps(_row_entry(r).as_dict(), sort_keys=True,
+                                    ensure_ascii=False) + "\n")
+            fh.flush()
+            if durable:
+                os.fsync(fh.fileno())
+        self._mirrored = rows[-1].seq
+        return len(rows)
+
+
+def read_mirror(path: Path) -> list[dict[str, Any]]:
+    """Entries of a JSONL mirror; an unreadable line becomes ``{"_bad": line_number}``."""
+    out: list[dict[str, Any]] = []
+    with path.open(encoding="utf-8", errors="replace") as fh:
+        for n, line in enumerate(fh, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+                out.append(item if isinstance(item, dict) else {"_bad": n})
+            except json.JSONDecodeError:
+                out.append({"_bad": n})
+    return out
+
+
+def check_chain(entries: list[CustodyEntry]) -> list[str]:
+    """Every break in a chain of entries, described."""
+    problems: list[str] = []
+    prev = GENESIS
+    expected_seq = 1
+    for e in entries:
+        if e.seq != expected_seq:
+            problems.append(f"custody entry {expected_seq} is missing (next is {e.seq})")
+        if e.prev_hash != prev:
+            problems.append(f"custody entry {e.seq} does not follow the entry before it "
+                            "(an entry was deleted, inserted or edited)")
+        want = entry_hash(e.seq, e.at, e.who, e.action, e.subject, e.sha256, e.detail,
+                          e.prev_hash)
+        if want != e.entry_hash:
+            problems.append(f"custody entry {e.seq} was edited (its hash no longer matches)")
+        prev = e.entry_hash
+        expected_seq = e.seq + 1
+    return problems
+
+
+__all__ = ["CustodyEntry", "CustodyLog", "check_chain", "entry_hash", "operator_name",
+           "read_mirror", "GENESIS"]

@@ -1,0 +1,49 @@
+"""An evidence session: the custody log, the WARC writer and the preserver of one run,
+opened together, recovered after a crash, and closed together.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from wildtrace import __version__
+from wildtrace.preserve import warc
+from wildtrace.preserve.blobstore import BlobStore
+from wildtrace.preserve.capture import Preserver, tool_versions
+from wildtrace.preserve.custody import CustodyLog, operator_name
+
+CUSTODY_FILE = "custody.jsonl"
+
+
+def custody_log(evidence_dir: Path, engine: Engine, operator: str) -> CustodyLog:
+    """The workspace's custody log, acting as ``operator``."""
+    return CustodyLog(engine, evidence_dir / CUSTODY_FILE, operator)
+
+
+class EvidenceSession:
+    """Custody, WARC and capture storage for one crawl, capture or import run."""
+
+    def __init__(self, evidence_dir: Path, engine: Engine, blobs: BlobStore, *,
+                 operator: str, user_agent: str, robots_policy: str,
+                 durable: bool = True, purpose: str = "") -> None:
+        self.operator = operator_name(operator)
+        self.custody = custody_log(evidence_dir, engine, self.operator)
+        # A crashed run may have left the mirror short or a WARC file open.
+        self.custody.sync_mirror()
+        self.recovered = warc.recover(evidence_dir / "warc", engine, self.custody)
+        versions = tool_versions()
+        info = warc.warcinfo(
+            software=f"wildtrace/{__version__} (scrapy/{versions.get('scrapy', '?')}, "
+                     f"warcio/{versions.get('warcio', '?')})",
+            operator=self.operator, robots=robots_policy, user_agent=user_agent,
+            extra={"description": purpose} if purpose else None)
+        self.recorder = warc.WarcRecorder(evidence_dir / "warc", engine, self.custody, info)
+        self.preserver = Preserver(engine, blobs, self.custody, self.operator,
+                                   durable=durable)
+
+    def close(self) -> None:
+        """Seal the WARC file and make everything durable."""
+        self.recorder.seal()
+        self.preserver.close()

@@ -1,0 +1,107 @@
+"""Export the evidence as a WACZ 1.1 package: the WARC files, a CDXJ index, the pages
+list, and ``datapackage.json`` with the SHA-256 of every file, plus wildtrace's custody
+log and capture records so the chain of custody travels with the archive.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import zipfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+
+from wildtrace import __version__
+from wildtrace.errors import EvidenceError
+from wildtrace.preserve.session import CUSTODY_FILE
+from wildtrace.preserve.tables import captures, warc_files
+from wildtrace.preserve.warc import iter_responses
+from wildtrace.workspace import Workspace
+
+WACZ_VERSION = "1.1.1"
+
+
+def surt(url: str) -> str:
+    """Sort-friendly URI Reordering Transform key of ``url`` (``org,example)/path``)."""
+    parts = urlsplit(url)
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    key = ",".join(reversed(host.split("."))) if not re.fullmatch(r"[\d.]+", host) else host
+    if parts.port and parts.port not in (80, 443):
+        key += f":{parts.port}"
+    path = (parts.path or "/").lower()
+    return f"{key}){path}" + (f"?{parts.query.lower()}" if parts.query else "")
+
+
+def _stamp(warc_date: str) -> str:
+    digits = re.sub(r"\D", "", warc_date or "")
+    return (digits + "00000000000000")[:14]
+
+
+def _sha(data: bytes) -> str:
+    return "sha256:" + hashlib.sha256(data).hexdigest()
+
+
+def write_wacz(ws: Workspace, path: Path) -> int:
+    """Write the WACZ; returns how many WARC files it holds."""
+    with ws.store.engine.connect() as conn:
+        names = list(conn.execute(sa.select(warc_files.c.name).where(
+            warc_files.c.sealed_at.is_not(None)).order_by(warc_files.c.name)).scalars())
+        caps = [dict(r._mapping) for r in conn.execute(sa.select(captures).order_by(
+            captures.c.id))]
+    if not names:
+        raise EvidenceError("no sealed WARC files to export",
+                            hint="crawl or capture something first")
+    warc_dir = ws.evidence_dir / "warc"
+    cdx: list[str] = []
+    for name in names:
+        for item in iter_responses(warc_dir / name):
+            fields = {"url": item["url"], "mime": item["mime"], "status": str(item["status"]),
+                      "digest": item["digest"], "length": str(item["length"]),
+                      "offset": str(item["offset"]), "filename": name}
+            cdx.append(f"{surt(item['url'])} {_stamp(item['date'])} "
+                       f"{json.dumps(fields, ensure_ascii=False)}")
+    cdx.sort()
+    pages = [json.dumps({"format": "json-pages-1.0", "id": "pages",
+                         "title": "Captured pages"})]
+    for c in caps:
+        if c["method"] == "import":
+            continue
+        pages.append(json.dumps({"id": f"capture-{c['id']}", "url": c["final_url"],
+                                 "ts": c["started_at"], "status": c["status"]},
+                                ensure_ascii=False))
+    files: dict[str, bytes | Path] = {f"archive/{n}": warc_dir / n for n in names}
+    files["indexes/index.cdxj"] = ("\n".join(cdx) + "\n").encode("utf-8")
+    files["pages/pages.jsonl"] = ("\n".join(pages) + "\n").encode("utf-8")
+    mirror = ws.evidence_dir / CUSTODY_FILE
+    if mirror.exists():
+        files["wildtrace/custody.jsonl"] = mirror
+    files["wildtrace/captures.jsonl"] = ("".join(
+        json.dumps(c, ensure_ascii=False, default=str) + "\n" for c in caps)).encode("utf-8")
+    resources: list[dict[str, Any]] = []
+    with zipfile.ZipFile(path, "w") as zf:
+        for arcname, src in files.items():
+            data = src.read_bytes() if isinstance(src, Path) else src
+            # WARCs are already gzipped: store them so offsets stay seekable.
+            compress = zipfile.ZIP_STORED if arcname.startswith("archive/") \
+                else zipfile.ZIP_DEFLATED
+            zf.writestr(arcname, data, compress_type=compress)
+            resources.append({"name": arcname.rsplit("/", 1)[-1], "path": arcname,
+                              "hash": _sha(data), "bytes": len(data)})
+        package = {"profile": "data-package", "wacz_version": WACZ_VERSION,
+                   "title": f"wildtrace evidence from {ws.root.name}",
+                   "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
+                   "software": f"wildtrace {__version__}", "mainPageURL": "",
+                   "resources": resources}
+        pkg = json.dumps(package, indent=2, ensure_ascii=False).encode("utf-8")
+        zf.writestr("datapackage.json", pkg, compress_type=zipfile.ZIP_DEFLATED)
+        digest = {"path": "datapackage.json", "hash": _sha(pkg)}
+        zf.writestr("datapackage-digest.json", json.dumps(digest, indent=2),
+                    compress_type=zipfile.ZIP_DEFLATED)
+    return len(names)

@@ -1,0 +1,227 @@
+"""WARC 1.1 files of everything fetched: request and response records with SHA-256
+block and payload digests, one warcinfo record per file.
+
+warcio digests with SHA-1 unless told otherwise; :class:`Sha256WARCWriter` makes it use
+SHA-256. Records are written a transaction at a time (request + response, gzip member
+per record) with a single append, so a crash can at worst leave a torn last record;
+:meth:`WarcRecorder.recover` trims such a tail from files a crashed run left open, and
+seals them. A sealed file's SHA-256 goes into ``warc_files`` and the custody log.
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import socket
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+from warcio.archiveiterator import ArchiveIterator
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.utils import Digester
+from warcio.warcwriter import WARCWriter
+
+from wildtrace.preserve.blobstore import sha256_file
+from wildtrace.preserve.custody import CustodyLog
+from wildtrace.preserve.tables import warc_files as wt
+from wildtrace.records import Exchange
+from wildtrace.store import utcnow
+
+ROLL_BYTES = 1_000_000_000  # start a new file after ~1 GB, as crawlers customarily do
+_HOP_HEADERS = {"transfer-encoding", "connection", "keep-alive"}
+
+
+class Sha256WARCWriter(WARCWriter):
+    """warcio's writer, digesting blocks and payloads with SHA-256."""
+
+    @staticmethod
+    def _create_digester() -> Digester:
+        return Digester("sha256")
+
+
+def _resp_headers(ex: Exchange) -> list[tuple[str, str]]:
+    # The body was de-chunked by the HTTP client: keep the original framing headers under
+    # another name so replay tools do not try to de-chunk it again.
+    out = []
+    for k, v in ex.response_headers:
+        out.append((f"X-Archive-Orig-{k}", v) if k.lower() in _HOP_HEADERS else (k, v))
+    return out
+
+
+class WarcRecorder:
+    """Writes exchanges into ``evidence/warc/*.warc.gz`` and seals the files."""
+
+    def __init__(self, directory: Path, engine: Engine, custody: CustodyLog,
+                 info: dict[str, str], roll_bytes: int = ROLL_BYTES) -> None:
+        self.directory = directory
+        self.engine = engine
+        self.custody = custody
+        self.info = info
+        self.roll_bytes = roll_bytes
+        self._fh: io.BufferedWriter | None = None
+        self._writer: Sha256WARCWriter | None = None
+        self.name = ""
+        self.records = 0
+
+    # -- files ------------------------------------------------------------------------
+    def _open(self) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
+        self.name = f"wildtrace-{stamp}-{os.getpid()}.warc.gz"
+        with self.engine.begin() as conn:
+            conn.execute(wt.insert().values(name=self.name, opened_at=utcnow(), size=0))
+        self._fh = (self.directory / self.name).open("xb")
+        self._writer = Sha256WARCWriter(self._fh, gzip=True, warc_version="1.1")
+        info = self._writer.create_warcinfo_record(self.name, dict(self.info))
+        self._write([info])
+
+    def _write(self, records: list[Any]) -> None:
+        assert self._fh is not None and self._writer is not None
+        buf = io.BytesIO()
+        writer = Sha256WARCWriter(buf, gzip=True, warc_version="1.1")
+        for rec in records:
+            writer.write_record(rec)
+        self._fh.write(buf.getvalue())
+        self._fh.flush()
+
+    def record(self, ex: Exchange) -> str:
+        """Write one exchange (request + response); returns the response record's id."""
+        if self._fh is None:
+            self._open()
+        elif self._fh.tell() > self.roll_bytes:
+            self.seal()
+            self._open()
+        assert self._writer is not None
+        w = self._writer
+        parts = urlsplit(ex.url)
+        target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
+        resp = w.create_warc_record(
+            ex.url, "response", payload=io.BytesIO(ex.body),
+            http_headers=StatusAndHeaders(f"{ex.status} {ex.reason}".strip(),
+                                          _resp_headers(ex), protocol=ex.protocol),
+            warc_headers_dict={"WARC-Date": ex.started,
+                               **({"WARC-IP-Address": ex.server_ip} if ex.server_ip else {})})
+        resp_id = resp.rec_headers.get_header("WARC-Record-ID")
+        req = w.create_warc_record(
+            ex.url, "request", payload=io.BytesIO(b""),
+            http_headers=StatusAndHeaders(f"{ex.method} {target} HTTP/1.1",
+                                          list(ex.request_headers), is_http_request=True),
+            warc_headers_dict={"WARC-Date": ex.started, "WARC-Concurrent-To": resp_id})
+        self._write([req, resp])
+        self.records += 2
+        return str(resp_id)
+
+    def sync(self) -> None:
+        """fsync the open file (batched durability; see BlobStore.sync)."""
+        if self._fh is not None:
+            os.fsync(self._fh.fileno())
+
+    def seal(self, note: str = "") -> str:
+        """Close the open file, hash it, and log it; returns its name ('' if none)."""
+        if self._fh is None:
+            return ""
+        self._fh.flush()
+        os.fsync(self._fh.fileno())
+        self._fh.close()
+        self._fh = None
+        self._writer = None
+        name, self.name = self.name, ""
+        seal_file(self.directory, name, self.engine, self.custody, note)
+        return name
+
+
+def seal_file(directory: Path, name: str, engine: Engine, custody: CustodyLog,
+              note: str = "") -> str:
+    """Record a finished WARC file's SHA-256 and size, and log it in custody."""
+    path = directory / name
+    os.chmod(path, 0o444)
+    digest = sha256_file(path)
+    size = path.stat().st_size
+    with engine.begin() as conn:
+        conn.execute(wt.update().where(wt.c.name == name).values(
+            sha256=digest, size=size, sealed_at=utcnow(), note=note))
+        custody.append(conn, "warc_sealed", f"warc/{name}", digest,
+                       {"size": size, **({"note": note} if note else {})})
+    custody.sync_mirror(durable=True)
+    return digest
+
+
+def complete_length(path: Path) -> int:
+    """Bytes of ``path`` up to the end of its last complete record."""
+    end = 0
+    try:
+        with path.open("rb") as fh:
+            it = ArchiveIterator(fh, check_digests=False)
+            for record in it:
+                record.content_stream().read()
+                it.read_to_end(record)
+                end = it.get_record_offset() + it.get_record_length()
+    except Exception:  # noqa: BLE001 - a torn gzip member raises zlib/EOF/parse errors
+        pass
+    return end
+
+
+def recover(directory: Path, engine: Engine, custody: CustodyLog) -> list[str]:
+    """Seal WARC files a crashed run left open, trimming a torn last record."""
+    with engine.connect() as conn:
+        names = list(conn.execute(sa.select(wt.c.name).where(wt.c.sealed_at.is_(None)))
+                     .scalars())
+    fixed = []
+    for name in names:
+        path = directory / name
+        if not path.exists():
+            continue
+        size = path.stat().st_size
+        good = complete_length(path)
+        note = "sealed after an interrupted run"
+        if good < size:
+            with path.open("r+b") as fh:
+                fh.truncate(good)
+            note += f"; torn last record trimmed ({size - good} bytes)"
+        seal_file(directory, name, engine, custody, note)
+        fixed.append(name)
+    return fixed
+
+
+def warcinfo(software: str, operator: str, robots: str, user_agent: str,
+             extra: dict[str, str] | None = None) -> dict[str, str]:
+    """The warcinfo fields of a wildtrace WARC."""
+    return {"software": software, "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
+                          "warc-format/warc-1.1/",
+            "operator": operator, "robots": robots, "http-header-user-agent": user_agent,
+            "hostname": socket.gethostname(), **(extra or {})}
+
+
+def iter_responses(path: Path) -> Iterator[dict[str, Any]]:
+    """Response records of a WARC file with offsets: what a CDXJ index needs."""
+    with path.open("rb") as fh:
+        it = ArchiveIterator(fh)
+        for record in it:
+            if record.rec_type != "response":
+                record.content_stream().read()
+                continue
+            headers = record.http_headers
+            item = {
+                "url": record.rec_headers.get_header("WARC-Target-URI"),
+                "date": record.rec_headers.get_header("WARC-Date"),
+                "digest": record.rec_headers.get_header("WARC-Payload-Digest"),
+                "status": headers.get_statuscode() if headers else "",
+                "mime": (headers.get_header("Content-Type") or "").split(";")[0]
+                if headers else "",
+            }
+            record.content_stream().read()
+            it.read_to_end(record)
+            item["offset"] = it.get_record_offset()
+            item["length"] = it.get_record_length()
+            yield item
+
+
+def describe(d: dict[str, Any]) -> str:
+    """A compact JSON rendering (for notes and logs)."""
+    return json.dumps(d, sort_keys=True, ensure_ascii=False)
