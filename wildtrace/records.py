@@ -278,3 +278,18 @@ class Capture:
     warc_file: str
     method: str
     record_sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class Verdict:
+    """A legality verdict for one listing under one jurisdiction, with its reasons.
+
+    ``verdict`` is ``likely_illegal``, ``needs_permit``, ``likely_legal`` or ``unknown``;
+    ``claims`` lists what the seller claims (antique, certificate) — claims, not proof.
+    """
+
+    verdict: str
+    jurisdiction: str
+    reasons: tuple[str, ...]
+    rules_fired: tuple[str, ...]
+    claims: tuple[str, ...] = ()
