@@ -12,10 +12,18 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wildtrace.extract.identifiers import find_identifiers
+from wildtrace.link import resolve_sellers
 from wildtrace.records import Assessment, Listing
 from wildtrace.workspace import Workspace
 
 BATCH = 1000
+# A listing's currency is the best cheap hint at the country of a phone number written
+# without its country code; euro and dollar span too many countries to say.
+_REGION_BY_CURRENCY = {"GBP": "GB", "VND": "VN", "CNY": "CN", "HKD": "HK", "THB": "TH",
+                       "IDR": "ID", "MYR": "MY", "PHP": "PH", "INR": "IN", "JPY": "JP",
+                       "KRW": "KR", "ZAR": "ZA", "KES": "KE", "NGN": "NG", "BRL": "BR",
+                       "AUD": "AU", "CAD": "CA", "NZD": "NZ", "SGD": "SG"}
 
 
 @dataclass
@@ -50,6 +58,7 @@ def process(ws: Workspace, *, model_path: Path | None = None,
     batch: list[Listing] = []
 
     def flush() -> None:
+        _extract_identifiers(ws, batch, limit)
         assessments: list[Assessment] = scorer.assess([_text_of(x, limit) for x in batch])
         ws.store.save_assessments(run_id, [(x.id, a) for x, a in zip(batch, assessments,
                                                                        strict=True)])
@@ -70,10 +79,19 @@ def process(ws: Workspace, *, model_path: Path | None = None,
     return result
 
 
+def _extract_identifiers(ws: Workspace, batch: list[Listing], limit: int) -> None:
+    # Imported listings arrive as text only; captured pages had their identifiers
+    # extracted already, so only listings without any are searched.
+    found = []
+    for listing in batch:
+        if not listing.identifiers:
+            region = _REGION_BY_CURRENCY.get(listing.currency, "ZZ")
+            idents = find_identifiers(_text_of(listing, limit), region)
+            if idents:
+                found.append((listing.id, idents))
+    ws.store.set_identifiers(found)
+
+
 def _link(ws: Workspace) -> dict[str, Any]:
-    try:
-        from wildtrace.link import resolve_sellers
-    except ImportError:
-        return {}
-    summary: dict[str, Any] = resolve_sellers(ws.store)
+    summary: dict[str, Any] = resolve_sellers(ws.store, ws.blobs)
     return summary

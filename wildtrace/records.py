@@ -85,6 +85,7 @@ class Listing:
     capture_sha256: str
     content_sha256: str
     extra: dict[str, Any] = field(default_factory=dict)
+    identifiers: tuple[Identifier, ...] = ()
 
     @property
     def text(self) -> str:

@@ -22,7 +22,14 @@ from sqlalchemy.engine import Connection, Engine
 
 from wildtrace import tables as t
 from wildtrace.errors import WorkspaceError
-from wildtrace.records import Assessment, Listing, ListingDraft, RowError, TaxonMatch
+from wildtrace.records import (
+    Assessment,
+    Identifier,
+    Listing,
+    ListingDraft,
+    RowError,
+    TaxonMatch,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 
@@ -96,6 +103,8 @@ def _row_to_listing(row: sa.Row[Any]) -> Listing:
         location=m["location"], posted=m["posted"], language=m["language"],
         origin=m["origin"], capture_sha256=m["capture_sha256"],
         content_sha256=m["content_sha256"], extra=json.loads(m["extra"] or "{}"),
+        identifiers=tuple(Identifier(i["kind"], i["value"])
+                          for i in json.loads(m["identifiers"] or "[]")),
     )
 
 
@@ -186,6 +195,14 @@ class Store:
             if rows:
                 conn.execute(t.listings.insert(), rows)
         return len(rows), len(drafts) - len(rows)
+
+    def set_identifiers(self, found: Sequence[tuple[int, Sequence[Identifier]]]) -> None:
+        """Store the contact identifiers extracted from listings that had none."""
+        with self.engine.begin() as conn:
+            for listing_id, idents in found:
+                conn.execute(t.listings.update().where(t.listings.c.id == listing_id).values(
+                    identifiers=json.dumps([{"kind": i.kind, "value": i.value}
+                                            for i in idents], ensure_ascii=False)))
 
     def count_listings(self) -> int:
         """How many listings the workspace holds."""
