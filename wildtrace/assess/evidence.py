@@ -17,14 +17,15 @@ from wildtrace.records import Identification
 # Cue kinds that identify reports and assess reads; any other kind counts as "other_cue".
 CUE_KINDS: tuple[str, ...] = (
     "intent_sell", "intent_buy", "replica", "toy", "print", "fossil", "colour",
-    "antique_claim", "covert", "taxidermy", "scam", "legal_claim", "news", "advocacy",
-    "place_name", "brand", "media", "food_plant", "pet_care", "vegan",
+    "antique_claim", "legal_claim", "covert", "taxidermy", "scam", "context",
+    "poaching_locality",
 )
+PRODUCT_FORMS: tuple[str, ...] = ("live", "raw", "semi_worked", "finished", "derivative")
 
 FEATURES: tuple[str, ...] = (
     "taxon_name", "taxon_name_scientific", "product_term", "code_word", "n_taxa",
     "appendix_I", "appendix_II", "appendix_III", "product_form", "other_cue",
-    *(f"cue_{k}" for k in CUE_KINDS),
+    *(f"cue_{k}" for k in CUE_KINDS), *(f"form_{k}" for k in PRODUCT_FORMS),
 )
 INDEX = {name: i for i, name in enumerate(FEATURES)}
 
@@ -54,6 +55,9 @@ def evidence_of(ident: Identification) -> dict[str, float]:
         base = _cue_base(cue.kind)
         if base == "product_form":
             f["product_form"] = 1.0
+            form = cue.kind.partition(":")[2]
+            if form in PRODUCT_FORMS:
+                f[f"form_{form}"] = 1.0
         elif base in CUE_KINDS:
             f[f"cue_{base}"] = 1.0
         else:

@@ -139,8 +139,9 @@ def check_labels(y: Sequence[int]) -> np.ndarray:
 
 
 def fit(analysis: Analysis, y: Sequence[int], prior: Prior, *, use_embeddings: bool,
-        c: float = DEFAULT_C, seed: int = 0) -> tuple[LinearModel, np.ndarray]:
+        c: float | None = None, seed: int = 0) -> tuple[LinearModel, np.ndarray]:
     """Fit a calibrated model; also returns its out-of-fold calibrated probabilities."""
+    c = DEFAULT_C if c is None else c
     labels = check_labels(y)
     featuriser = TextFeaturiser()
     x = design(analysis, featuriser, prior, use_embeddings)

@@ -25,34 +25,29 @@ VERSION = "zeroshot-1"
 
 # Logit contributions of identify's evidence (names as in evidence.FEATURES).
 WEIGHTS: dict[str, float] = {
-    "taxon_name": 1.6,  # a species or group is named
+    "taxon_name": 1.2,  # a species or group is named
     "taxon_name_scientific": 0.4,  # scientific names are typical of specimen sellers
-    "product_term": 2.0,  # ivory, shark fin, pangolin scale, skin, horn...
-    "code_word": 1.5,  # trade code words are used to hide real offers
+    "product_term": 1.8,  # ivory, shark fin, pangolin scale, skin, horn...
+    "code_word": 2.5,  # trade code words are used to hide real offers
     "n_taxa": 0.2,
-    "appendix_I": 0.3,
-    "appendix_II": 0.2,
-    "appendix_III": 0.1,
-    "product_form": 1.2,  # skull, jaw, tooth, hide, carving: a physical part
+    "appendix_I": 0.2,
+    "appendix_II": 0.1,
+    "product_form": 0.4,  # skull, jaw, tooth, hide, carving: a physical part
+    "form_raw": 0.5,  # tusks, horns, fins, scales: raw parts are rarely anything else
+    "form_finished": 0.2,
+    "form_live": -0.8,  # "live" words mostly hit pet supplies and toys
+    "cue_context": 0.5,  # wildlife context words (specimen, genuine, real)
     "cue_taxidermy": 1.5,
-    "cue_intent_sell": 0.6,
-    "cue_antique_claim": 0.8,  # antique/vintage claims accompany real ivory and tortoiseshell
+    "cue_intent_sell": 0.3,
+    "cue_antique_claim": 0.2,  # also common in debate about antique-ivory bans
+    "cue_legal_claim": 0.8,  # "pre-ban", "with certificate": made when selling
     "cue_covert": 0.8,
-    "cue_legal_claim": 0.5,  # "legal", "pre-ban", "with certificate" claims
-    "cue_intent_buy": 0.2,
-    "cue_replica": -3.0,
+    "cue_poaching_locality": 0.4,
+    "cue_replica": -2.5,
     "cue_toy": -3.0,
-    "cue_print": -2.5,  # stamps, engravings, posters, prints
+    "cue_print": -3.0,  # stamps, engravings, posters, "croc print"
     "cue_fossil": -3.0,
-    "cue_colour": -2.5,  # "ivory white", "croc print"
-    "cue_news": -1.5,
-    "cue_advocacy": -1.5,
-    "cue_media": -2.0,  # songs, films, books, games
-    "cue_brand": -1.5,  # product lines named after animals
-    "cue_place_name": -2.0,  # Ivory Coast, Tiger Bay
-    "cue_vegan": -3.0,
-    "cue_pet_care": -0.5,
-    "cue_food_plant": -0.5,
+    "cue_colour": -2.5,  # "ivory white"
 }
 BIAS = -2.6
 # Multiplies (max cosine to offers - max cosine to look-alikes), typically within ±0.3.

@@ -19,6 +19,16 @@ CONTRACT_COLUMNS = ("wt_relevant", "wt_score", "wt_taxa", "wt_cites", "wt_flags"
 CHUNK = 2000
 
 
+def _scorer(app: AppContext, model_path: Path | None) -> Any:
+    """The scorer for this workspace: its settings and its user lexicon, if any."""
+    from wildtrace.assess import load_scorer
+    from wildtrace.identify import load_identifier, workspace_lexicon
+
+    ws = app.ws
+    return load_scorer(ws.settings, model_path,
+                       identifier=load_identifier(workspace_lexicon(ws.root)))
+
+
 def _report_row_errors(errors: list[Any]) -> None:
     for err in errors[:10]:
         where = f"{err.file}:{err.row}" if err.row is not None else err.file
@@ -42,11 +52,10 @@ def _report_row_errors(errors: list[Any]) -> None:
 def score(app: AppContext, file: Path, text_columns: tuple[str, ...], model_path: Path | None,
           output: Path, as_json: bool) -> None:
     """Score every row of a CSV/JSONL file for wildlife-trade relevance and risk."""
-    from wildtrace.assess import load_scorer
     from wildtrace.assess.dataset import read_table
 
     table = read_table(file, text_columns)
-    scorer = load_scorer(app.ws.settings, model_path)
+    scorer = _scorer(app, model_path)
     headers = list(table.headers) + [c for c in CONTRACT_COLUMNS if c not in table.headers]
     tmp = output.with_name(output.name + ".part")
     relevant = 0
@@ -124,14 +133,14 @@ def _training_data(app: AppContext, file: Path | None, text_columns: tuple[str, 
 def train(app: AppContext, file: Path | None, text_columns: tuple[str, ...],
           label_column: str | None, output: Path | None, as_json: bool) -> None:
     """Train a relevance model from a labelled FILE, or from analysts' labels."""
-    from wildtrace.assess import load_scorer, modelfile
+    from wildtrace.assess import modelfile
     from wildtrace.assess.evaluation import metrics
     from wildtrace.assess.linear import fit
 
     if file is not None and not text_columns:
         raise InputError("give --text-column with a FILE")
     texts, labels, source = _training_data(app, file, text_columns, label_column)
-    base = load_scorer(app.ws.settings)
+    base = _scorer(app, None)
     use_emb = base.encoder is not None
     analysis = base.analyse(texts)
     model, oof = fit(analysis, labels, base.zeroshot.logits, use_embeddings=use_emb)
@@ -188,7 +197,7 @@ def evaluate(app: AppContext, file: Path, text_columns: tuple[str, ...], label_c
     """Precision, recall and F1 of a model (or zero-shot, or K-fold CV) on a labelled file."""
     import numpy as np
 
-    from wildtrace.assess import load_scorer, modelfile
+    from wildtrace.assess import modelfile
     from wildtrace.assess.dataset import read_table
     from wildtrace.assess.evaluation import (
         cross_validate,
@@ -205,7 +214,7 @@ def evaluate(app: AppContext, file: Path, text_columns: tuple[str, ...], label_c
     y = np.asarray(table.labels, dtype=int)
     if len(y) == 0:
         raise InputError("no rows with a 0/1 label", file=str(file))
-    scorer = load_scorer(app.ws.settings, model_path)
+    scorer = _scorer(app, model_path)
     analysis = scorer.analyse(table.texts)
     if folds is not None:
         p, thr = cross_validate(analysis, y, scorer.zeroshot.logits, k=folds,
@@ -252,12 +261,12 @@ def evaluate(app: AppContext, file: Path, text_columns: tuple[str, ...], label_c
 @pass_context
 def review_order(app: AppContext, limit: int, model_path: Path | None, as_json: bool) -> None:
     """Unlabelled listings whose labels would teach the model most, best first."""
-    from wildtrace.assess import load_scorer, modelfile
+    from wildtrace.assess import modelfile
     from wildtrace.assess.review import order
 
     ws = app.ws
     path = model_path or modelfile.latest_model(ws.models_dir)
-    scorer = load_scorer(ws.settings, path)
+    scorer = _scorer(app, path)
     labelled = {x.id for x, _ in ws.store.labelled()}
     listings = [x for x in ws.store.iter_listings() if x.id not in labelled]
     assessed = scorer.assess_listings(listings)

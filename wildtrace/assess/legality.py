@@ -1,0 +1,195 @@
+"""Legality verdicts: a rules table by jurisdiction (``legality_rules.toml``), with reasons.
+
+``verdict(identification, jurisdiction)`` checks every rule of that jurisdiction (and the
+rules for all jurisdictions) against what the identify stage found: taxa, the kind of
+match that found them (a product term such as "ivory" versus a bare animal name), the
+highest CITES appendix, flags and cues. The verdict is the most severe one among the
+rules that fired; every fired rule adds its reason. Antique and certificate claims are
+reported as claims and lead at most to ``needs_permit``, never to ``likely_legal``.
+
+The jurisdiction is the one the user set, else the one of the listing's location, else
+the one of the site's country, else CITES (international trade rules only).
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+from wildtrace.errors import ConfigError, ReferencePackError
+from wildtrace.identify import TaxonIdentifier, load_identifier
+from wildtrace.records import Identification, Verdict
+
+RULES_FILE = Path(__file__).with_name("legality_rules.toml")
+VERDICTS = ("likely_illegal", "needs_permit", "likely_legal", "unknown")
+_SEVERITY = {"likely_illegal": 3, "needs_permit": 2, "likely_legal": 1, "unknown": 0}
+_CONDITIONS = {"taxon_within", "kinds", "appendix", "any_taxon", "flags_any", "flags_none",
+               "cues_any"}
+_CLAIM_FLAGS = {"antique_claim": "antique or pre-Convention", "legal_claim": "papers, "
+                "certificate or captive breeding"}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """One row of the rules table."""
+
+    id: str
+    jurisdiction: str
+    verdict: str
+    reason: str
+    when: dict[str, Any]
+    note: bool = False
+    override: bool = False
+    replaces: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class RuleBook:
+    """All rules, the jurisdictions' names and the country table."""
+
+    rules: tuple[Rule, ...]
+    jurisdictions: dict[str, str]
+    countries: tuple[tuple[str, str], ...]  # (lower-case name or ISO code, jurisdiction)
+
+
+@lru_cache(maxsize=4)
+def load_rules(path: Path = RULES_FILE) -> RuleBook:
+    """Read and check the rules table; a malformed rule raises ReferencePackError."""
+    try:
+        doc = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as exc:
+        raise ReferencePackError(f"{path}: cannot read legality rules: {exc}") from exc
+    juris = {str(k): str(v) for k, v in doc.get("jurisdictions", {}).items()}
+    rules = []
+    for i, raw in enumerate(doc.get("rule", []), start=1):
+        where = f"{path}: rule #{i} ({raw.get('id', '?')})"
+        unknown = set(raw) - _CONDITIONS - {"id", "jurisdiction", "verdict", "reason", "note",
+                                            "override", "replaces"}
+        if unknown:
+            raise ReferencePackError(f"{where}: unknown field(s) {', '.join(sorted(unknown))}")
+        if raw.get("verdict") not in VERDICTS or not raw.get("reason") or not raw.get("id"):
+            raise ReferencePackError(f"{where}: needs id, reason and a verdict in "
+                                     f"{', '.join(VERDICTS)}")
+        if raw.get("jurisdiction") not in (*juris, "*"):
+            raise ReferencePackError(f"{where}: unknown jurisdiction {raw.get('jurisdiction')!r}")
+        rules.append(Rule(raw["id"], raw["jurisdiction"], raw["verdict"], raw["reason"],
+                          {k: raw[k] for k in _CONDITIONS if k in raw},
+                          bool(raw.get("note")), bool(raw.get("override")),
+                          tuple(raw.get("replaces", ()))))
+    countries = []
+    for j, names in doc.get("countries", {}).items():
+        countries.extend((str(n), str(j)) for n in names)
+    # Longer names first, so "georgia, usa" wins over "georgia".
+    countries.sort(key=lambda c: -len(c[0]))
+    return RuleBook(tuple(rules), juris, tuple(countries))
+
+
+def jurisdiction_for(location: str = "", site_country: str = "", setting: str = "",
+                     book: RuleBook | None = None) -> str:
+    """The jurisdiction to judge under: user setting > listing location > site country."""
+    book = book or load_rules()
+    if setting:
+        code = setting.strip().upper()
+        if code not in book.jurisdictions:
+            raise ConfigError(f"unknown jurisdiction {setting!r}",
+                              hint=f"use one of {', '.join(book.jurisdictions)}")
+        return code
+    for text in (location, site_country):
+        found = _country_jurisdiction(text, book)
+        if found:
+            return found
+    return "CITES"
+
+
+def _country_jurisdiction(text: str, book: RuleBook) -> str:
+    if not text or not text.strip():
+        return ""
+    text = text[:500]
+    low = text.lower()
+    for name, juris in book.countries:
+        if len(name) <= 3 and name.isupper():
+            # ISO codes only as whole upper-case tokens ("Paris, FR"), never inside words.
+            if re.search(rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])", text):
+                return juris
+        elif not name.isascii():
+            if name in text:
+                return juris
+        elif re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", low):
+            return juris
+    return ""
+
+
+def _fires(rule: Rule, ident: Identification, within: dict[str, set[str]]) -> bool:
+    w = rule.when
+    flags = set(ident.flags)
+    if "any_taxon" in w and bool(ident.taxa) != bool(w["any_taxon"]):
+        return False
+    if "appendix" in w and ident.cites not in w["appendix"]:
+        return False
+    if "flags_any" in w and not flags & set(w["flags_any"]):
+        return False
+    if "flags_none" in w and flags & set(w["flags_none"]):
+        return False
+    if "cues_any" in w and not {c.kind for c in ident.cues} & set(w["cues_any"]):
+        return False
+    if "taxon_within" in w:
+        kinds = set(w.get("kinds", ("name", "product", "code_word")))
+        targets = set(w["taxon_within"])
+        if not any(m.kind in kinds and within.get(m.taxon, set()) & targets
+                   for m in ident.matches):
+            return False
+    return True
+
+
+def _lineage(ident: Identification, identifier: TaxonIdentifier) -> dict[str, set[str]]:
+    """Each found taxon with the names of the taxa that contain it (itself included)."""
+    out: dict[str, set[str]] = {}
+    for name in {m.taxon for m in ident.matches}:
+        t = identifier.taxon(name)
+        names = {name}
+        if t is not None:
+            names |= {t.genus, t.family, t.order, t.klass} - {""}
+        out[name] = names
+    return out
+
+
+def verdict(ident: Identification, jurisdiction: str = "", *, location: str = "",
+            site_country: str = "", identifier: TaxonIdentifier | None = None,
+            book: RuleBook | None = None) -> Verdict:
+    """The legality verdict for one identified listing (see the module docs)."""
+    book = book or load_rules()
+    juris = jurisdiction_for(location, site_country, jurisdiction, book)
+    identifier = identifier or load_identifier()
+    within = _lineage(ident, identifier)
+    by_app = {m.taxon: m.appendix for m in ident.matches}
+    words = sorted({m.matched for m in ident.matches if m.kind == "code_word"})
+    fired_rules = [r for r in book.rules
+                   if r.jurisdiction in (juris, "*") and _fires(r, ident, within)]
+    silenced = {rid for r in fired_rules for rid in r.replaces}
+    best, severity, forced = "unknown", -1, ""
+    reasons: list[str] = []
+    fired: list[str] = []
+    for rule in fired_rules:
+        if rule.id in silenced:
+            continue
+        fired.append(rule.id)
+        listed = [t for t in ident.taxa if by_app.get(t) == ident.cites] or list(ident.taxa)
+        reasons.append(rule.reason.format(taxon=", ".join(listed[:3]) or "?",
+                                          appendix=ident.cites or "-",
+                                          taxa=", ".join(ident.taxa[:5]) or "-",
+                                          code_words=", ".join(words[:5]) or "-"))
+        if rule.override:
+            forced = rule.verdict
+        elif not rule.note and _SEVERITY[rule.verdict] > severity:
+            best, severity = rule.verdict, _SEVERITY[rule.verdict]
+    claims = tuple(label for flag, label in _CLAIM_FLAGS.items() if flag in ident.flags)
+    return Verdict(forced or best, juris, tuple(reasons), tuple(fired), claims)
+
+
+def jurisdictions() -> dict[str, str]:
+    """The jurisdictions the rules table knows, with their descriptions."""
+    return dict(load_rules().jurisdictions)
