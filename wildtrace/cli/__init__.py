@@ -34,6 +34,7 @@ def _register() -> None:
     from wildtrace.cli import assess_cmds  # noqa: F401
     from wildtrace.cli import measure_cmds  # noqa: F401
     from wildtrace.cli import crawl_cmds  # noqa: F401
+    from wildtrace.cli import identify_cmds  # noqa: F401
 
 
 _register()

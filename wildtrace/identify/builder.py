@@ -124,7 +124,7 @@ def read_species_plus(path: Path, b: _Builder) -> int:
         b.add_taxon([name, rank, highest_appendix(listing), listing, row["Kingdom"].strip(),
                      row["Class"].strip(), row["Order"].strip(), row["Family"].strip(),
                      row["Genus"].strip()])
-        b.add_name(name, name, "name:sci")
+        b.add_name(name, name, "name:la")
         for syn in _SYNONYM.findall(row["SynonymsWithAuthors"]):
             words = syn.replace("(", "").replace(")", "").split()
             if words[-1] in _NOT_EPITHET or words[1] in _NOT_EPITHET:
@@ -245,7 +245,7 @@ def _common_parent(b: _Builder, entries: list[tuple[str, str, str]]
                    ) -> list[tuple[str, str, str]]:
     names = {t for t, _, _ in entries}
     # A scientific name of the taxon itself beats a shared vernacular or synonym.
-    own = [e for e in entries if e[2] == "name:sci"]
+    own = [e for e in entries if e[2] == "name:la"]
     if own:
         return own[:1]
     fields = [b.taxa[t] for t in names]

@@ -314,7 +314,10 @@ class TaxonIdentifier:
             first.setdefault(e.taxon, s)
         order = sorted(first, key=lambda i: (self._specificity[i], first[i]))
         taxa = tuple(self._names[i] for i in order)
-        apps = {self._apps[i] for i in order}
+        # The appendix comes from the most specific taxa found: a "ball python" found
+        # beside Pythonidae is Appendix II, not the family's highest (I).
+        leaves = [i for i in order if not any(j != i and self._within(j, i) for j in order)]
+        apps = {self._apps[i] for i in leaves}
         cites = next((a for a in ("I", "II", "III") if a in apps), "")
         flags = {c.kind for c in cues if c.kind in FLAG_CUES}
         if any(m.kind == "code_word" for m in matches):
