@@ -63,7 +63,7 @@ def test_case_gathers_listings_and_sellers(env: WebEnv, case_id: int) -> None:
     assert again.json() == {"ok": False}
     missing = c.post(f"/api/cases/{case_id}/items", json={"kind": "listing", "ref": "99999"},
                      headers=env.token("ana"))
-    assert missing.status_code == 400
+    assert missing.status_code == 404
     assert c.get("/api/cases/9999", headers=h).status_code == 404
     assert any(x["id"] == case_id for x in c.get("/api/cases", headers=h).json())
 

@@ -9,19 +9,17 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from wildtrace.act.triage import index_blob
 from wildtrace.records import Assessment, Identifier, ListingDraft, TaxonMatch
 from wildtrace.store import content_key
+from wildtrace.web import accounts as _accounts
 from wildtrace.web import create_app
 from wildtrace.web.accounts import Accounts
 from wildtrace.workspace import Workspace, open_workspace
-
-from argon2 import PasswordHasher
-
-from wildtrace.web import accounts as _accounts
 
 # Tests hash with cheap argon2 parameters (still argon2id) so the suite stays fast.
 _accounts._hasher = lambda: PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)

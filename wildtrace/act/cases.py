@@ -46,7 +46,7 @@ class CaseBook:
             if conn.execute(sa.select(cases.c.id).where(cases.c.id == case_id)).first() is None:
                 raise InputError(f"no case {case_id}")
             if kind == "listing":
-                if not ref.isdigit() or conn.execute(sa.select(t.listings.c.id).where(
+                if not (ref.isascii() and ref.isdigit()) or len(ref) > 10 or conn.execute(sa.select(t.listings.c.id).where(
                         t.listings.c.id == int(ref))).first() is None:
                     raise InputError(f"no listing {ref[:40]!r}")
             exists = conn.execute(sa.select(case_items.c.id).where(

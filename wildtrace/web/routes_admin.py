@@ -9,14 +9,14 @@ from fastapi.responses import Response
 
 from wildtrace.web.accounts import User
 from wildtrace.web.deps import api_user, page_user, render, state
-from wildtrace.web.schemas import ERRORS, AuditOut
+from wildtrace.web.schemas import ERRORS, MAX_ID, AuditOut
 
 router = APIRouter()
 
 
 @router.get("/api/audit", response_model=list[AuditOut], responses=ERRORS, tags=["admin"])
 def api_audit(request: Request, user: Annotated[User, Depends(api_user("admin"))],
-              before: Annotated[int | None, Query(ge=1)] = None,
+              before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
               who: Annotated[str, Query(max_length=200)] = "",
               action: Annotated[str, Query(max_length=40)] = "",
               limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[AuditOut]:
@@ -30,7 +30,7 @@ def api_audit(request: Request, user: Annotated[User, Depends(api_user("admin"))
 
 @router.get("/audit", include_in_schema=False)
 def audit_html(request: Request, user: Annotated[User, Depends(page_user("admin"))],
-               before: Annotated[int | None, Query(ge=1)] = None) -> Response:
+               before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None) -> Response:
     """The audit log page."""
     entries = state(request).audit.entries(limit=200, before=before)
     return render(request, "audit.html", {"entries": entries})

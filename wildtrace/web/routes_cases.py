@@ -25,7 +25,16 @@ from wildtrace.web.deps import (
     render,
     state,
 )
-from wildtrace.web.schemas import ERRORS, CaseIn, CaseItemIn, CaseOut, CaseSummary, Created, Ok
+from wildtrace.web.schemas import (
+    ERRORS,
+    CaseIn,
+    CaseItemIn,
+    CaseOut,
+    CaseSummary,
+    Created,
+    IdPath,
+    Ok,
+)
 
 router = APIRouter()
 PDF_RESPONSE = {200: {"content": {"application/pdf": {}}, "description": "the case file"}}
@@ -71,7 +80,7 @@ def api_create_case(request: Request, body: CaseIn,
 
 
 @router.get("/api/cases/{case_id}", response_model=CaseOut, responses=ERRORS, tags=["cases"])
-def api_case(request: Request, case_id: int,
+def api_case(request: Request, case_id: IdPath,
              user: Annotated[User, Depends(api_user())]) -> CaseOut:
     """One case with its items and the platforms its listings are on."""
     st = state(request)
@@ -81,11 +90,15 @@ def api_case(request: Request, case_id: int,
 
 @router.post("/api/cases/{case_id}/items", response_model=Ok, responses=ERRORS,
              tags=["cases"])
-def api_add_item(request: Request, case_id: int, body: CaseItemIn,
+def api_add_item(request: Request, case_id: IdPath, body: CaseItemIn,
                  user: Annotated[User, Depends(api_user("analyst"))]) -> Ok:
     """Add a listing or seller to a case (ok=false when it was already there)."""
     st = state(request)
     _case(st, case_id)
+    ref = body.ref.strip()
+    if body.kind == "listing" and (not (ref.isascii() and ref.isdigit()) or len(ref) > 10
+                                   or st.ws.store.listing(int(ref)) is None):
+        raise ApiError(404, "not_found", f"no listing {body.ref[:40]!r}")
     added = st.cases.add(case_id, body.kind, body.ref, user.name, body.note)
     st.audit.record(user.name, "add", "case", case_id, {"kind": body.kind, "ref": body.ref})
     return Ok(ok=added)
@@ -101,7 +114,7 @@ def _export(request: Request, user: User, case_id: int, what: str) -> CaseMateri
 
 @router.get("/api/cases/{case_id}/casefile.pdf", responses={**ERRORS, **PDF_RESPONSE},
             response_class=Response, tags=["cases"])
-def api_casefile(request: Request, case_id: int,
+def api_casefile(request: Request, case_id: IdPath,
                  user: Annotated[User, Depends(api_user("analyst"))]) -> Response:
     """The case file as PDF."""
     material = _export(request, user, case_id, "pdf")
@@ -112,7 +125,7 @@ def api_casefile(request: Request, case_id: int,
 
 @router.get("/api/cases/{case_id}/evidence.zip", responses={**ERRORS, **ZIP_RESPONSE},
             response_class=Response, tags=["cases"])
-def api_evidence_zip(request: Request, case_id: int,
+def api_evidence_zip(request: Request, case_id: IdPath,
                      user: Annotated[User, Depends(api_user("analyst"))],
                      pdf: bool = False) -> Response:
     """The evidence ZIP with its SHA-256 manifest (``pdf=true`` adds the case file)."""
@@ -127,7 +140,7 @@ def api_evidence_zip(request: Request, case_id: int,
 
 @router.get("/api/cases/{case_id}/takedown.csv", responses={**ERRORS, **CSV_RESPONSE},
             response_class=Response, tags=["cases"])
-def api_takedown(request: Request, case_id: int,
+def api_takedown(request: Request, case_id: IdPath,
                  user: Annotated[User, Depends(api_user("analyst"))],
                  platform: Annotated[str, Query(min_length=1, max_length=300)]) -> Response:
     """The takedown report for one platform of the case, as CSV."""
@@ -171,7 +184,7 @@ def add_item_form(request: Request, user: Annotated[User, Depends(page_user("ana
     if case_id == "new":
         cid = st.cases.create(new_title or f"{kind} {ref}", user.name)
         st.audit.record(user.name, "create", "case", cid)
-    elif case_id.isdigit():
+    elif case_id.isascii() and case_id.isdigit() and len(case_id) < 10:
         cid = int(case_id)
     else:
         raise InputError("choose a case")
@@ -182,7 +195,7 @@ def add_item_form(request: Request, user: Annotated[User, Depends(page_user("ana
 
 
 @router.get("/cases/{case_id}", include_in_schema=False)
-def case_html(request: Request, case_id: int,
+def case_html(request: Request, case_id: IdPath,
               user: Annotated[User, Depends(page_user())]) -> Response:
     """One case: its items and export links."""
     st = state(request)

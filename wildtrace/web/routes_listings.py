@@ -22,7 +22,7 @@ from wildtrace.web.accounts import User
 from wildtrace.web.deps import ApiError, WebState, api_user, page_user, render, state
 from wildtrace.web.integrations import custody_of, linked_accounts, reasons_of
 from wildtrace.web.routes_queue import summary
-from wildtrace.web.schemas import ERRORS, ListingDetail, ListingPage
+from wildtrace.web.schemas import ERRORS, IdPath, ListingDetail, ListingPage
 
 router = APIRouter()
 REPLAY_CSP = ("sandbox; default-src 'none'; img-src data:; style-src 'unsafe-inline'; "
@@ -114,7 +114,7 @@ def api_listings(request: Request, user: Annotated[User, Depends(api_user())],
 
 @router.get("/api/listings/{listing_id}", response_model=ListingDetail, responses=ERRORS,
             tags=["listings"])
-def api_listing(request: Request, listing_id: int,
+def api_listing(request: Request, listing_id: IdPath,
                 user: Annotated[User, Depends(api_user())]) -> dict[str, Any]:
     """One listing with provenance, matches, legality reasons, labels and evidence."""
     st = state(request)
@@ -124,7 +124,7 @@ def api_listing(request: Request, listing_id: int,
 
 
 @router.get("/listings/{listing_id}", include_in_schema=False)
-def listing_html(request: Request, listing_id: int,
+def listing_html(request: Request, listing_id: IdPath,
                  user: Annotated[User, Depends(page_user())]) -> Response:
     """The listing page."""
     st = state(request)

@@ -15,7 +15,7 @@ from fastapi.responses import RedirectResponse, Response
 from wildtrace.act.review import QueueFilter, QueuePage, label_value, learning_page, queue_page
 from wildtrace.web.accounts import User
 from wildtrace.web.deps import ApiError, api_user, check_form_csrf, page_user, render, state
-from wildtrace.web.schemas import ERRORS, LabelIn, ListingPage, ListingSummary, Ok
+from wildtrace.web.schemas import ERRORS, IdPath, LabelIn, ListingPage, ListingSummary, Ok
 
 router = APIRouter()
 APPENDICES = ("", "I", "II", "III")
@@ -124,7 +124,7 @@ def _label(request: Request, user: User, listing_id: int, label: str, note: str)
 
 @router.post("/api/listings/{listing_id}/labels", response_model=Ok, responses=ERRORS,
              tags=["review"])
-def api_label(request: Request, listing_id: int, body: LabelIn,
+def api_label(request: Request, listing_id: IdPath, body: LabelIn,
               user: Annotated[User, Depends(api_user("analyst"))]) -> Ok:
     """Confirm, reject or mark a listing unsure (feeds ``wildtrace train``)."""
     _label(request, user, listing_id, body.label, body.note)
@@ -132,7 +132,7 @@ def api_label(request: Request, listing_id: int, body: LabelIn,
 
 
 @router.post("/listings/{listing_id}/label", include_in_schema=False)
-def form_label(request: Request, listing_id: int,
+def form_label(request: Request, listing_id: IdPath,
                user: Annotated[User, Depends(page_user("analyst"))],
                label: Annotated[str, Form(max_length=20)],
                csrf_token: Annotated[str, Form(max_length=200)],

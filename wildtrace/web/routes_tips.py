@@ -8,7 +8,16 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, BackgroundTasks, Depends, File, Form, Query, Request, UploadFile
+from fastapi import (
+    APIRouter,
+    BackgroundTasks,
+    Depends,
+    File,
+    Form,
+    Query,
+    Request,
+    UploadFile,
+)
 from fastapi.responses import JSONResponse, Response
 
 from wildtrace.collect.tips import MAX_SCREENSHOT, capture_tip_page, validate_tip
@@ -27,12 +36,12 @@ from wildtrace.web.deps import (
     state,
 )
 from wildtrace.web.i18n import LANGUAGE_NAMES, TEXTS, pick_language
-from wildtrace.web.schemas import ERRORS, Created, Ok, TipIn, TipOut, TipStatusIn
+from wildtrace.web.schemas import ERRORS, MAX_ID, Created, IdPath, Ok, TipIn, TipOut, TipStatusIn
 
 router = APIRouter()
 
 
-def capture(st: WebState, tip_id: int, url: str) -> None:
+def capture(st: WebState, tip_id: IdPath, url: str) -> None:
     """Fetch the tip's page through the guard and keep it as evidence (background)."""
     try:
         fetched = capture_tip_page(st.fetcher, url)
@@ -114,17 +123,19 @@ def _tip_out(row: dict[str, Any]) -> TipOut:
 @router.get("/api/tips", response_model=list[TipOut], responses=ERRORS, tags=["tips"])
 def api_tips(request: Request, user: Annotated[User, Depends(api_user())],
              status: Annotated[str, Query(pattern="^(|new|triaged|dismissed)$")] = "new",
-             before: Annotated[int | None, Query(ge=1)] = None,
+             before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
              limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[TipOut]:
     """The triage queue of tips, newest first."""
     return [_tip_out(r) for r in state(request).tips.list(status, limit, before)]
 
 
 @router.post("/api/tips/{tip_id}/status", response_model=Ok, responses=ERRORS, tags=["tips"])
-def api_tip_status(request: Request, tip_id: int, body: TipStatusIn,
+def api_tip_status(request: Request, tip_id: IdPath, body: TipStatusIn,
                    user: Annotated[User, Depends(api_user("analyst"))]) -> Ok:
     """Mark a tip triaged or dismissed."""
     st = state(request)
+    if st.tips.get(tip_id) is None:
+        raise ApiError(404, "not_found", f"no tip {tip_id}")
     st.tips.set_status(tip_id, body.status)
     st.audit.record(user.name, "triage", "tip", tip_id, {"status": body.status})
     return Ok(ok=True)
@@ -140,7 +151,7 @@ def tips_html(request: Request, user: Annotated[User, Depends(page_user())],
 
 
 @router.post("/tips/{tip_id}/status", include_in_schema=False)
-def tip_status_form(request: Request, tip_id: int,
+def tip_status_form(request: Request, tip_id: IdPath,
                     user: Annotated[User, Depends(page_user("analyst"))],
                     status: Annotated[str, Form(max_length=20)],
                     csrf_token: Annotated[str, Form(max_length=200)]) -> Response:

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, Field
+from fastapi import Path
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class ErrorDetail(BaseModel):
@@ -142,6 +143,8 @@ class ListingDetail(BaseModel):
 class LabelIn(BaseModel):
     """Confirm, reject or mark unsure, with an optional note."""
 
+    model_config = ConfigDict(extra="forbid")
+
     label: Literal["confirm", "reject", "unsure"]
     note: str = Field(default="", max_length=5000)
 
@@ -155,12 +158,16 @@ class Ok(BaseModel):
 class CaseIn(BaseModel):
     """A new case."""
 
+    model_config = ConfigDict(extra="forbid")
+
     title: str = Field(min_length=1, max_length=300)
     notes: str = Field(default="", max_length=20000)
 
 
 class CaseItemIn(BaseModel):
     """A listing (by id) or seller (by name) to add to a case."""
+
+    model_config = ConfigDict(extra="forbid")
 
     kind: Literal["listing", "seller"]
     ref: str = Field(min_length=1, max_length=500)
@@ -207,7 +214,11 @@ class Created(BaseModel):
 class TipIn(BaseModel):
     """A citizen's tip."""
 
-    url: str = Field(max_length=2048)
+    model_config = ConfigDict(extra="forbid")
+
+    # http(s), a host, then printable ASCII (percent-encode anything else).
+    url: str = Field(max_length=2048, pattern=r"^https?://[A-Za-z0-9.-]+(:[0-9]{1,5})?(/[!-~]*)?$",
+                     examples=["https://marketplace.example/item/123"])
     description: str = Field(default="", max_length=5000)
     language: str = Field(default="", max_length=16)
 
@@ -229,6 +240,8 @@ class TipOut(BaseModel):
 
 class TipStatusIn(BaseModel):
     """Triage decision on a tip."""
+
+    model_config = ConfigDict(extra="forbid")
 
     status: Literal["new", "triaged", "dismissed"]
 
@@ -279,3 +292,7 @@ class AuditOut(BaseModel):
     object_kind: str
     object_id: str
     detail: dict[str, Any]
+
+
+MAX_ID = 2**31 - 1  # ids are 32-bit INTEGER columns on PostgreSQL
+IdPath = Annotated[int, Path(ge=1, le=MAX_ID)]

@@ -115,7 +115,7 @@ def seller_network(engine: Engine, max_listings: int = 2000) -> dict[str, list[A
                     owners[(str(i.get("kind", "")), str(i["value"]))].add(seller)
     edges: Counter[tuple[str, str]] = Counter()
     shared: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for (kind, value), sellers in owners.items():
+    for (kind, _value), sellers in owners.items():
         if 1 < len(sellers) <= 50:  # a value shared by very many is noise, not a link
             for a, b in combinations(sorted(sellers), 2):
                 edges[(a, b)] += 1
