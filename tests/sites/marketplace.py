@@ -79,8 +79,8 @@ Disallow: /private/
 Sitemap: /sitemap.xml
 """
 
-TRAPS = ["/slow", "/loop/a", "/big", "/bomb", "/malformed", "/wrongcharset", "/nocharset",
-         "/error500", "/busy", "/unavailable", "/private/secret", "/missing"]
+TRAPS = ["/old-ad", "/slow", "/loop/a", "/big", "/bomb", "/malformed", "/wrongcharset",
+         "/nocharset", "/error500", "/busy", "/unavailable", "/private/secret", "/missing"]
 
 
 def classifieds(handler: Handler, path: str) -> tuple[int, dict[str, str], bytes] | None:
@@ -111,6 +111,8 @@ def classifieds(handler: Handler, path: str) -> tuple[int, dict[str, str], bytes
     if path == "/about":
         return 200, {"Content-Type": "text/html; charset=utf-8"}, html(
             "<h1>About</h1><p>A classifieds site for everything.</p>", "About")
+    if path == "/old-ad":
+        return 301, {"Location": f"{base}/ad/2"}, b""
     if path == "/slow":
         time.sleep(3.0)
         return 200, {"Content-Type": "text/html"}, html("<h1>slow</h1>")

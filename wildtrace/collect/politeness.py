@@ -15,7 +15,7 @@ import email.utils
 import time
 from dataclasses import dataclass, field
 
-from scrapy import Request, Spider
+from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import (
     CannotResolveHostError,
@@ -97,8 +97,26 @@ class SlotMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> SlotMiddleware:
-        """Scrapy's constructor hook."""
-        return cls(crawler)
+        """Scrapy's constructor hook; also counts delays from each response's end."""
+        mw = cls(crawler)
+        crawler.signals.connect(mw.response_downloaded, signal=signals.response_downloaded)
+        return mw
+
+    def response_downloaded(self, response: Response, request: Request,
+                            spider: Spider | None = None) -> None:
+        """Restart the site's delay clock when a response has fully arrived.
+
+        Scrapy times the delay from when the previous request *started*, so a slow
+        answer eats into the pause a site asked for; timing it from the end keeps the
+        gap the server sees at least the delay (or Crawl-delay).
+        """
+        engine = self.crawler.engine
+        key = request.meta.get("download_slot")
+        if engine is None or key is None:
+            return
+        slot = engine.downloader.slots.get(key)
+        if slot is not None:
+            slot.lastseen = time.monotonic()
 
     async def process_request(self, request: Request, spider: Spider | None = None) -> None:
         """Assign the slot, then wait while the site is on hold."""

@@ -34,8 +34,8 @@ _POSTED_LABELS = (r"posted|published|listed|date|publié|publicado|veröffentlic
                   r"diposting|ngày đăng|đăng lúc|发布时间|發佈時間|发布于|日期")
 _QTY = re.compile(
     r"(?:qty|quantity|quantité|cantidad|quantidade|menge|jumlah|số lượng|数量|數量)"
-    r"\s*[:：]?\s*(\d{1,6})|(?<![\d.,])(\d{1,6})\s*(?:pcs|pieces|units|items|pairs|sets|kg|g\b|"
-    r"cái|con|chiếc|cặp|只|件|个|個|条|條|对|對|根|斤|公斤)", re.IGNORECASE)
+    r"\s*[:：]?\s*(\d{1,6})|(?<![\d.,])(\d{1,6})\s*(?:pcs|pieces|units|items|pairs|sets|"
+    r"cái|con|chiếc|cặp|只|件|个|個|条|條|对|對|根)(?!\w)", re.IGNORECASE)
 _PRICE_CLASS = re.compile(r"price|prix|precio|preco|preis|harga|gia\b|giá|jiage|amount",
                           re.IGNORECASE)
 PRICE_TEXT = re.compile(
@@ -51,6 +51,8 @@ _MULTIPLIERS = {"k": 1_000, "triệu": 1_000_000, "tr": 1_000_000, "juta": 1_000
 _ISO_DATE = re.compile(r"\b(20\d\d|19\d\d)[-/.](\d{1,2})[-/.](\d{1,2})(?:[T ](\d\d:\d\d))?")
 _DMY_DATE = re.compile(r"\b(\d{1,2})[/.-](\d{1,2})[/.-](20\d\d)\b")
 _CJK_DATE = re.compile(r"(20\d\d)\s*年\s*(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+_LOCATED = re.compile(r"\b(?i:located in|based in|ships from|shipping from)\s+"
+                      r"([A-Z][\w'’-]+(?:[ ,]+[A-Z][\w'’-]+){0,3})")
 _PROFILE_PATH = re.compile(r"/(?:user|users|u|profile|profiles|member|members|seller|"
                            r"sellers|shop|store|people|@)[/=]?([^/?#]{1,80})", re.IGNORECASE)
 
@@ -195,6 +197,10 @@ def from_generic(root: etree._Element, url: str) -> Found:
     location = _labelled(lines, _LOCATION_LABELS)
     if location:
         found["location"] = (location, "generic:location-label")
+    else:
+        m = _LOCATED.search(main_text)
+        if m:
+            found["location"] = (m.group(1).strip(" ,."), "generic:location-phrase")
     times = root.xpath("//time[@datetime]")
     if times:
         found["posted"] = (times[0].get("datetime", "").strip(), "generic:time-element")
@@ -203,6 +209,14 @@ def from_generic(root: etree._Element, url: str) -> Found:
         d = _date(posted) if posted else ""
         if d:
             found["posted"] = (d, "generic:posted-label")
+        else:
+            # "Posted by someone on 2026-07-14": a date on a line that says posted.
+            label = re.compile(_POSTED_LABELS, re.IGNORECASE)
+            for i, line in enumerate(lines[:3000]):
+                near = " ".join(lines[i:i + 3])
+                if label.search(line) and _date(near):
+                    found["posted"] = (_date(near), "generic:posted-line")
+                    break
     images = []
     scope = block if block is not None else root
     for img in scope.xpath(".//img[@src]")[:60]:
