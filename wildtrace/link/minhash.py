@@ -119,3 +119,41 @@ def candidate_pairs(sig: np.ndarray, ok: np.ndarray, *, bands: int = BANDS,
         heads = np.repeat(order[s], lens)
         members = order[np.concatenate([np.arange(a + 1, b) for a, b in zip(s, e, strict=True)])]
         yield rows[heads], rows[members]
+
+
+def boilerplate(sig: np.ndarray, ok: np.ndarray, owners: np.ndarray, *, bands: int = BANDS,
+                max_owners: int = 5, threshold: float = 0.8) -> np.ndarray:
+    """Rows whose text is shared, near-identically, by more than ``max_owners`` distinct
+    owners (sellers already told apart by accounts and identifiers).
+
+    An advert copied by many unrelated sellers (a supplier's catalogue text, a platform
+    template) says nothing about who posted it; linking on it would chain them all.
+    Within each LSH bucket only the members at least ``threshold`` similar to the
+    bucket's first member count. Rows whose owner is negative (anonymous listings with
+    neither account nor identifier) are not counted as owners.
+    """
+    flagged = np.zeros(len(sig), dtype=bool)
+    rows = np.flatnonzero(ok)
+    if len(rows) < 2:
+        return flagged
+    sub, own = sig[rows], owners[rows]
+    for band in range(bands):
+        keys = band_keys(sub, band, bands)
+        order = np.argsort(keys, kind="stable")
+        k = keys[order]
+        new_key = np.concatenate([[True], k[1:] != k[:-1]])
+        starts = np.flatnonzero(new_key)
+        sizes = np.diff(np.concatenate([starts, [len(k)]]))
+        if sizes.max() <= max_owners:
+            continue
+        head = np.repeat(order[starts], sizes)
+        close = similarity(sub[order], sub[head]) >= threshold
+        o = np.where(close, own[order], -1)
+        bucket = np.repeat(np.arange(len(starts)), sizes)
+        # Distinct (bucket, owner) pairs among close, identified members.
+        pairs = np.unique(np.stack([bucket[o >= 0], o[o >= 0]]), axis=1)
+        distinct = np.bincount(pairs[0], minlength=len(starts))
+        bad = distinct > max_owners
+        if bad.any():
+            flagged[rows[order[bad[bucket] & close]]] = True
+    return flagged

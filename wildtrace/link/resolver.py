@@ -6,7 +6,8 @@ Evidence, strongest first, each becoming a link with its confidence:
 * ``identifier`` (0.95 for phones, WhatsApp, e-mail, wallets and profile URLs; 0.9 for
   WeChat/Telegram/Line/QQ handles): the same normalised contact identifier;
 * ``image`` (0.85): a near-identical photo (64-bit difference hash within 4 bits);
-* ``text`` (0.8 × estimated Jaccard): a near-duplicate advert (MinHash ≥ 0.8);
+* ``text`` (0.8 × estimated Jaccard): a near-duplicate advert (MinHash ≥ 0.8), unless
+  the text is boilerplate shared by more than five sellers told apart otherwise;
 * ``handle`` (0.6): the same distinctive account name on two platforms.
 
 Links at or above ``min_confidence`` join listings into one seller (union–find). The
@@ -31,6 +32,7 @@ ACCOUNT_CONFIDENCE = 0.99
 IMAGE_CONFIDENCE = 0.85
 HANDLE_CONFIDENCE = 0.6
 TEXT_WEIGHT = 0.8
+MAX_TEXT_MERGE = 5  # a text shared by more known-distinct sellers than this is boilerplate
 MAX_GROUP = 5000  # an identifier on more listings than this is a platform's own number
 _GENERIC_HANDLES = {"admin", "seller", "shop", "store", "user", "anonymous", "guest",
                     "private", "unknown", "n/a", "none"}
@@ -121,6 +123,7 @@ def resolve(inputs: Iterable[LinkInput], *, text_threshold: float = 0.8,
     pending: list[tuple[int, int, str, str, float]] = []
     by_kind: dict[str, int] = {}
     texts: list[str] = []
+    known: list[bool] = []  # listing has an account or a strong identifier
 
     def add(a: int, b: int, kind: str, evidence: str, conf: float) -> None:
         by_kind[kind] = by_kind.get(kind, 0) + 1
@@ -177,6 +180,7 @@ def resolve(inputs: Iterable[LinkInput], *, text_threshold: float = 0.8,
                     add(other, pos, "image", f"photo hash {h:016x}", IMAGE_CONFIDENCE)
                     break
             image_of.setdefault(pos, h)
+        known.append(bool(account) or any(i.kind in STRONG_KINDS for i in item.identifiers))
         texts.append(item.text)
         if len(texts) >= batch:
             flush_texts()
@@ -195,8 +199,12 @@ def resolve(inputs: Iterable[LinkInput], *, text_threshold: float = 0.8,
         sig = np.concatenate(sig_parts)
         ok = np.concatenate(ok_parts)
         del sig_parts[:], ok_parts[:]
+        owners = np.array([uf.find(i) if known[i] else -1 for i in range(n)], dtype=np.int64)
+        shared = minhash.boilerplate(sig, ok, owners, max_owners=MAX_TEXT_MERGE)
+        if shared.any():
+            by_kind["boilerplate_texts"] = int(shared.sum())
         seen_pairs: set[tuple[int, int]] = set()
-        for heads, members in minhash.candidate_pairs(sig, ok):
+        for heads, members in minhash.candidate_pairs(sig, ok & ~shared):
             sim = minhash.similarity(sig[heads], sig[members])
             hit = sim >= text_threshold
             for a, b, s in zip(heads[hit].tolist(), members[hit].tolist(), sim[hit].tolist(),
@@ -212,6 +220,7 @@ def resolve(inputs: Iterable[LinkInput], *, text_threshold: float = 0.8,
                 if keep_links:
                     links.append(Link(ids[a], ids[b], "text",
                                       f"near-duplicate text (Jaccard ≈ {s:.2f})", conf))
+        del sig, ok, seen_pairs
     roots = np.array([uf.find(i) for i in range(n)], dtype=np.int64)
     id_arr = np.array(ids, dtype=np.int64)
     # Seller id: the smallest listing id in the group, stable across re-runs.
