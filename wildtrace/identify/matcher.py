@@ -129,8 +129,8 @@ class TaxonIdentifier:
         n_lex = 0
         for term in (*self.lexicon.terms, *self.user_terms):
             key = fold_key(term.text)
-            if len(key) < 2:
-                continue  # a single ideograph or letter is part of too many words
+            if len(key) < 2 and not (key and unicodedata.category(key) == "So"):
+                continue  # a single ideograph or letter is part of too many words (not emoji)
             taxon = -1
             if term.kind in _TAXON_KINDS:
                 if term.taxon not in self._index:
@@ -167,6 +167,10 @@ class TaxonIdentifier:
         amb = bool(names["ambiguous"][row])
         return _Entry("name", names["taxon"][row], names["rule"][row], amb, "", lp, rp, kana,
                       amb and _is_thai(core[0]) and len(core) <= 4)
+
+    def _related(self, a: int, b: int) -> bool:
+        """One taxon contains the other ("ball python" and "python leather" agree)."""
+        return self._within(a, b) or self._within(b, a)
 
     def _within(self, inner: int, outer: int) -> bool:
         """Whether taxon ``inner`` is ``outer`` or one of its members."""
@@ -266,7 +270,8 @@ class TaxonIdentifier:
         # earlier) wins; hits on the very same span all stay (one name, several taxa).
         resolved: list[tuple[int, int, _Entry]] = []
         for h in kept:
-            if resolved and h[0] < resolved[-1][1] and (h[0], h[1]) != resolved[-1][:2]:
+            if resolved and h[0] < resolved[-1][1] and (h[0], h[1]) != resolved[-1][:2] \
+                    and not self._related(h[2].taxon, resolved[-1][2].taxon):
                 prev = resolved[-1]
                 if h[1] - h[0] > prev[1] - prev[0]:
                     while resolved and resolved[-1][:2] == prev[:2]:
