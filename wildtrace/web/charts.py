@@ -42,7 +42,7 @@ def line_chart(points: list[dict[str, Any]], width: int = 720, height: int = 260
         y = top_pad + h - h * i / 4
         out.append(f'<line x1="{left}" x2="{left + w}" y1="{y:.1f}" y2="{y:.1f}" '
                    f'stroke="#ddd"/><text x="{left - 6}" y="{y + 4:.1f}" font-size="10" '
-                   f'text-anchor="end">{round(top * i / 4)}</text>')
+                   f'text-anchor="end">{round(top * i / 4, 1):g}</text>')
     every = max(1, len(periods) // 8)
     for i, period in enumerate(periods):
         if i % every == 0:

@@ -88,7 +88,8 @@ def queue_html(request: Request, user: Annotated[User, Depends(page_user())],
     """The review queue page."""
     flt = _filter(taxon, appendix, platform, language, date_from, date_to, labelled, False)
     page = _page(request, flt, order, cursor, 50)
-    params = {k: v for k, v in (("taxon", taxon), ("appendix", appendix), ("order", order),
+    params = {k: v for k, v in (("taxon", taxon), ("appendix", appendix),
+                                ("order", "" if order == "risk" else order),
                                 ("platform", platform), ("language", language),
                                 ("date_from", date_from), ("date_to", date_to)) if v}
     if labelled:
