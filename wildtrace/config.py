@@ -88,6 +88,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_retry_after", 300.0, "Longest Retry-After (seconds) the crawler waits "
             "for; a longer one fails the page with that reason.", _positive_float),
     Setting("max_redirects", 5, "Redirects followed before a page fails.", _positive_int),
+    Setting("focus", "assess", "How the crawler judges page relevance: 'assess' (the "
+            "relevance model, when available) or 'keywords' (watch terms only; starts "
+            "faster)."),
 )
 
 BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}

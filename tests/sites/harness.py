@@ -18,7 +18,7 @@ TEST_SETTINGS = {
     "WILDTRACE_TIMEOUT": "1", "WILDTRACE_MAX_BODY_BYTES": "1000000",
     "WILDTRACE_RETRIES": "1", "WILDTRACE_RETRY_BACKOFF": "0.1",
     "WILDTRACE_EMBEDDINGS": "off", "WILDTRACE_CONTACT": "tests@wildtrace.invalid",
-    "WILDTRACE_OPERATOR": "test-operator",
+    "WILDTRACE_OPERATOR": "test-operator", "WILDTRACE_FOCUS": "keywords",
 }
 
 

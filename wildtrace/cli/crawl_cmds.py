@@ -35,6 +35,8 @@ Score = Callable[[str], float]
 
 def page_scorer(settings: Settings, fallback: Score) -> tuple[Score, str]:
     """The assess stage's relevance score as a plain function, or ``fallback``."""
+    if str(settings.focus).strip().lower() == "keywords":
+        return fallback, "keywords"
     try:
         from wildtrace.assess import load_scorer  # type: ignore[attr-defined]
 

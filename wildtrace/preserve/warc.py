@@ -101,14 +101,14 @@ class WarcRecorder:
         parts = urlsplit(ex.url)
         target = (parts.path or "/") + (f"?{parts.query}" if parts.query else "")
         resp = w.create_warc_record(
-            ex.url, "response", payload=io.BytesIO(ex.body),
+            ex.url, "response", payload=io.BytesIO(ex.body), length=len(ex.body),
             http_headers=StatusAndHeaders(f"{ex.status} {ex.reason}".strip(),
                                           _resp_headers(ex), protocol=ex.protocol),
             warc_headers_dict={"WARC-Date": ex.started,
                                **({"WARC-IP-Address": ex.server_ip} if ex.server_ip else {})})
         resp_id = resp.rec_headers.get_header("WARC-Record-ID")
         req = w.create_warc_record(
-            ex.url, "request", payload=io.BytesIO(b""),
+            ex.url, "request", payload=io.BytesIO(b""), length=0,
             http_headers=StatusAndHeaders(f"{ex.method} {target} HTTP/1.1",
                                           list(ex.request_headers), is_http_request=True),
             warc_headers_dict={"WARC-Date": ex.started, "WARC-Concurrent-To": resp_id})
