@@ -126,15 +126,19 @@ class TaxonIdentifier:
             else:
                 bucket.append(row)
         stop = load_stopwords()
-        n_lex = 0
-        for term in (*self.lexicon.terms, *self.user_terms):
+        n_lex = skipped = 0
+        n_package = len(self.lexicon.terms)
+        for pos, term in enumerate((*self.lexicon.terms, *self.user_terms)):
             key = fold_key(term.text)
             if len(key) < 2 and not (key and unicodedata.category(key) == "So"):
                 continue  # a single ideograph or letter is part of too many words (not emoji)
             taxon = -1
             if term.kind in _TAXON_KINDS:
                 if term.taxon not in self._index:
-                    raise _unknown_taxon(term)
+                    if pos >= n_package:
+                        raise _unknown_taxon(term)
+                    skipped += 1  # a pack built from another checklist may lack the taxon
+                    continue
                 taxon = self._index[term.taxon]
                 bucket = keyed.get(pad_key(key))
                 # A hand-written meaning replaces a compiled one, unless the compiled
@@ -155,7 +159,8 @@ class TaxonIdentifier:
             entries.append(bucket)
             lengths.append(len(padded))
         auto.make_automaton()
-        return {"keys": len(entries), "pack_names": self.pack.n_names, "lexicon_terms": n_lex}
+        return {"keys": len(entries), "pack_names": self.pack.n_names, "lexicon_terms": n_lex,
+                "lexicon_skipped": skipped}
 
     def _pack_entry(self, row: int, padded_len: int) -> _Entry:
         names = self.pack.names
@@ -266,17 +271,13 @@ class TaxonIdentifier:
             kept.append(h)
             if h[1] > best_end:
                 best_start, best_end = h[0], h[1]
-        # Partial overlaps ("mammoth ivory" / "ivory carving"): the longer hit (else the
-        # earlier) wins; hits on the very same span all stay (one name, several taxa).
+        # Partial overlaps ("walrus ivory" / "ivory carving"): the leftmost hit wins, as a
+        # qualifier comes first in most of these languages; related taxa both stay, and
+        # hits on the very same span all stay (one name, several taxa).
         resolved: list[tuple[int, int, _Entry]] = []
         for h in kept:
             if resolved and h[0] < resolved[-1][1] and (h[0], h[1]) != resolved[-1][:2] \
                     and not self._related(h[2].taxon, resolved[-1][2].taxon):
-                prev = resolved[-1]
-                if h[1] - h[0] > prev[1] - prev[0]:
-                    while resolved and resolved[-1][:2] == prev[:2]:
-                        resolved.pop()
-                    resolved.append(h)
                 continue
             resolved.append(h)
         kept = resolved
