@@ -21,7 +21,7 @@ from wildtrace.assess import prototypes
 from wildtrace.assess.batch import Analysis, Encoder
 from wildtrace.assess.evidence import FEATURES, evidence_matrix
 
-VERSION = "zeroshot-1"
+VERSION = "zeroshot-2"
 
 # Logit contributions of identify's evidence (names as in evidence.FEATURES).
 WEIGHTS: dict[str, float] = {
@@ -49,10 +49,14 @@ WEIGHTS: dict[str, float] = {
     "cue_fossil": -3.0,
     "cue_colour": -2.5,  # "ivory white"
 }
-BIAS = -2.6
-# Multiplies (max cosine to offers - max cosine to look-alikes), typically within ±0.3.
-EMBED_WEIGHT = 10.0
-EMBED_BIAS = 0.0
+# Without embeddings the evidence alone decides; with them the prototype margin is added
+# and the bias moves so that a text with no evidence needs a clear margin to count.
+BIAS = -2.5
+BIAS_WITH_EMBEDDINGS = -4.0
+# Multiplies (similarity to offers - similarity to look-alikes), typically within ±0.3;
+# each side's similarity is the mean of its TOP_K nearest prototypes.
+EMBED_WEIGHT = 18.0
+TOP_K = 2
 
 _W = np.array([WEIGHTS.get(name, 0.0) for name in FEATURES], dtype=np.float64)
 
@@ -76,15 +80,21 @@ class ZeroShot:
     def margins(self, embeddings: np.ndarray) -> np.ndarray:
         """Similarity to the nearest offer prototype minus the nearest look-alike."""
         assert self._pos is not None and self._neg is not None
-        return np.asarray((embeddings @ self._pos.T).max(axis=1)
-                          - (embeddings @ self._neg.T).max(axis=1), dtype=np.float64)
+
+        def near(protos: np.ndarray) -> np.ndarray:
+            sims = embeddings @ protos.T
+            k = min(TOP_K, sims.shape[1])
+            return np.asarray(np.sort(sims, axis=1)[:, -k:].mean(axis=1), dtype=np.float64)
+
+        return near(self._pos) - near(self._neg)
 
     def logits(self, analysis: Analysis) -> np.ndarray:
         """Relevance logits of a batch."""
-        z = BIAS + evidence_matrix(analysis.idents).astype(np.float64) @ _W
+        z = evidence_matrix(analysis.idents).astype(np.float64) @ _W
         if self._pos is not None and analysis.embeddings is not None:
-            z = z + EMBED_WEIGHT * (self.margins(analysis.embeddings) - EMBED_BIAS)
-        return np.asarray(z)
+            return np.asarray(z + BIAS_WITH_EMBEDDINGS
+                              + EMBED_WEIGHT * self.margins(analysis.embeddings))
+        return np.asarray(z + BIAS)
 
     def proba(self, analysis: Analysis) -> np.ndarray:
         """Relevance probabilities of a batch."""
