@@ -151,3 +151,16 @@ def test_verify_cli_exit_status(filled: Workspace, tmp_path: Path) -> None:
     bad = runner.invoke(main, ["--workspace", str(filled.root), "evidence", "verify",
                                "--json"])
     assert bad.exit_code == 1 and '"ok": false' in bad.output
+
+
+@pytest.mark.postgres
+def test_evidence_on_postgres(tmp_path: Path, pg_url: str) -> None:
+    ws = open_workspace(tmp_path / "pgws", overrides={"database_url": pg_url})
+    try:
+        fill(ws)
+        assert verify(ws)["ok"]
+        with ws.store.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE custody SET action = 'x' WHERE seq = 1"))
+        assert "custody" in _kinds(ws)
+    finally:
+        ws.close()

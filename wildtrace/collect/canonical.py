@@ -36,11 +36,25 @@ def canonical_url(url: str) -> str:
     # Re-quote the path so %7E and ~ spell the same page; ";" params kept (some sites
     # put the listing id there).
     path = quote(unquote(parts.path or "/"), safe="/;:@&=+$,!~*'()%-._")
-    path = re.sub(r"/{2,}", "/", path)
+    path = _remove_dots(re.sub(r"/{2,}", "/", path))
     query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True)
              if not _TRACKING.match(k)]
     query.sort()
     return urlunsplit((scheme, netloc, path, urlencode(query, doseq=True), ""))
+
+
+def _remove_dots(path: str) -> str:
+    # RFC 3986 section 5.2.4: "/a/./b/../c" names "/a/c".
+    out: list[str] = []
+    segments = path.split("/")
+    for seg in segments[1:]:
+        if seg == "..":
+            if out:
+                out.pop()
+        elif seg != ".":
+            out.append(seg)
+    trailing = segments[-1] in (".", "..") and (not out or out[-1] != "")
+    return "/" + "/".join(out) + ("/" if trailing else "")
 
 
 def url_key(url: str) -> str:

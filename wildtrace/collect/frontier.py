@@ -71,8 +71,14 @@ class Frontier:
         values = list(rows.values())
         with self.engine.begin() as conn:
             for i in range(0, len(values), _CHUNK):
-                res = conn.execute(self._insert(), values[i:i + _CHUNK])
-                added += max(res.rowcount, 0)
+                chunk = values[i:i + _CHUNK]
+                # Counted up front: drivers disagree on rowcount for executemany.
+                known = set(conn.execute(sa.select(ft.c.url_key).where(
+                    ft.c.url_key.in_([v["url_key"] for v in chunk]))).scalars())
+                fresh = [v for v in chunk if v["url_key"] not in known]
+                if fresh:
+                    conn.execute(self._insert(), fresh)
+                added += len(fresh)
         return added
 
     def requeue(self, urls: Iterable[str], priority: float = 1.0) -> None:
