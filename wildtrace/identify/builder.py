@@ -226,7 +226,10 @@ def _resolve(b: _Builder) -> tuple[list[str], list[str], list[int], list[str], l
         entries = by_key[key]
         if len({t for t, _, _ in entries}) > 1:
             entries = _common_parent(b, entries)
-        amb = int(_is_ambiguous(key, b.stop))
+        if len(key) <= 2 and key.isascii():
+            continue  # "Aa" (an orchid genus) is also what "44" folds to
+        scientific = any(rule in ("name:la", "synonym") for _, _, rule in entries)
+        amb = int(_is_ambiguous(key, b.stop, scientific))
         variants = [key]
         if len(key) > 3 and key[-1].isascii() and key[-1].isalpha() and key[-1] != "s" and \
                 any(rule == "name:en" for _, _, rule in entries):
@@ -258,11 +261,12 @@ def _common_parent(b: _Builder, entries: list[tuple[str, str, str]]
     return entries[:4]
 
 
-def _is_ambiguous(key: str, stop: frozenset[str]) -> bool:
-    """Names that are also ordinary words: short single Latin words, or listed stopwords."""
+def _is_ambiguous(key: str, stop: frozenset[str], scientific: bool) -> bool:
+    """Names that may be ordinary words: listed stopwords, short single Latin words (up to
+    4 letters for genus names, 6 for vernacular names such as "drill" or "dragon")."""
     if key in stop:
         return True
-    if " " not in key and key.isascii() and len(key) <= 4:
+    if " " not in key and key.isascii() and len(key) <= (4 if scientific else 6):
         return True
     return all(0x30A0 <= ord(c) <= 0x30FF for c in key) and len(key) <= 2
 

@@ -37,8 +37,8 @@ from wildtrace.identify.pack import RANK_ORDER, Pack, highest_appendix
 from wildtrace.records import Cue, Identification, Taxon, TaxonMatch
 
 MATCHER_VERSION = "2.1"
-CONTEXT_CUES = frozenset({"context", "taxidermy", "product_form:live", "product_form:raw",
-                          "product_form:semi_worked"})
+CONTEXT_CUES = frozenset({"context", "taxidermy", "product_form:live"})
+CONTEXT_WINDOW = 60  # characters either side of an ambiguous name
 FLAG_CUES = frozenset({"intent_sell", "intent_buy", "replica", "toy", "print", "fossil",
                        "colour", "antique_claim", "legal_claim", "covert", "scam",
                        "taxidermy"})
@@ -146,8 +146,11 @@ class TaxonIdentifier:
                 if bucket is not None:
                     bucket[:] = [r for r in bucket if not isinstance(r, int)
                                  or self._within(names["taxon"][r], taxon)]
+            short = " " not in key and key.isascii() and len(key) <= 4
             self._add(keyed, key, term.kind, taxon, term.rule,
-                      term.ambiguous or (term.kind in _TAXON_KINDS and key in stop), term.form)
+                      term.ambiguous or (term.kind in _TAXON_KINDS and key in stop)
+                      or (term.kind == "name" and short),
+                      term.form)
             n_lex += 1
         auto = self._auto
         entries = self._entries
@@ -256,9 +259,10 @@ class TaxonIdentifier:
                     raw.append((positions[s], positions[t - 1] + 1, e))
         masks = [(s, t) for s, t, e in raw if e.kind == "mask"]
         taxon_hits = [(s, t, e) for s, t, e in raw if e.kind in _TAXON_KINDS
-                      and not any(ms <= s and t <= me and (me - ms) > (t - s)
-                                  for ms, me in masks)]
-        cues_raw = [(s, t, e) for s, t, e in raw if e.kind == "cue"]
+                      and not any(ms <= s and t <= me for ms, me in masks)]
+        # A mask hides cues inside it too ("live view" is no live animal).
+        cues_raw = [(s, t, e) for s, t, e in raw if e.kind == "cue"
+                    and not any(ms <= s and t <= me for ms, me in masks)]
         # Drop hits strictly inside a longer hit ("ivory" inside "mammoth ivory").
         # One sweep: sorted by start, longest first, a hit is inside an earlier one when
         # that one reaches further (or as far, from further left).
@@ -281,10 +285,12 @@ class TaxonIdentifier:
                 continue
             resolved.append(h)
         kept = resolved
-        has_context = any(not e.ambiguous for _, _, e in kept) or any(
-            e.rule in CONTEXT_CUES for _, _, e in cues_raw)
-        if not has_context:
-            kept = [h for h in kept if not h[2].ambiguous]
+        if any(e.ambiguous for _, _, e in kept):
+            # An ambiguous name counts only with wildlife context close to it.
+            anchors = [(s, t) for s, t, e in kept if not e.ambiguous]
+            anchors += [(s, t) for s, t, e in cues_raw if e.rule in CONTEXT_CUES]
+            kept = [h for h in kept if not h[2].ambiguous or any(
+                a < h[1] + CONTEXT_WINDOW and h[0] - CONTEXT_WINDOW < b for a, b in anchors)]
         return self._result(text, f, kept, cues_raw)
 
     def _result(self, text: str, f: object, kept: list[tuple[int, int, _Entry]],
