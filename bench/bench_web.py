@@ -155,7 +155,7 @@ def main() -> None:
             f"/listings/{rng.randint(1, args.n)}"),
     }
     print(f"\n{args.n:,} listings, {args.requests} requests each, in-process ASGI\n")
-    print(f"| request | p50 ms | p95 ms | max ms |\n|---|---:|---:|---:|")
+    print("| request | p50 ms | p95 ms | max ms |\n|---|---:|---:|---:|")
     for name, call in cases.items():
         call()  # warm
         times = []

@@ -67,9 +67,9 @@ def render_html(material: CaseMaterial, blobs: BlobStore, exported_by: str) -> s
         return [str(v) for v in value] if isinstance(value, list) else []
 
     tpl = env.get_template("casefile.html")
-    return tpl.render(material=material, case=material.case, exported_by=exported_by,
+    return str(tpl.render(material=material, case=material.case, exported_by=exported_by,
                       generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                      images=_images(material, blobs), reasons=reasons)
+                      images=_images(material, blobs), reasons=reasons))
 
 
 def render_pdf(material: CaseMaterial, blobs: BlobStore, exported_by: str) -> bytes:

@@ -32,7 +32,9 @@ class CaseBook:
             res = conn.execute(cases.insert().values(
                 title=title[:MAX_TITLE], notes=notes[:20_000], status="open",
                 created_by=user, created_at=utcnow()))
-            return int(res.inserted_primary_key[0])
+            pk = res.inserted_primary_key
+            assert pk is not None
+            return int(pk[0])
 
     def add(self, case_id: int, kind: str, ref: str, user: str, note: str = "") -> bool:
         """Add a listing (by id) or seller (by name); False if it was already there."""
@@ -46,7 +48,8 @@ class CaseBook:
             if conn.execute(sa.select(cases.c.id).where(cases.c.id == case_id)).first() is None:
                 raise InputError(f"no case {case_id}")
             if kind == "listing":
-                if not (ref.isascii() and ref.isdigit()) or len(ref) > 10 or conn.execute(sa.select(t.listings.c.id).where(
+                numeric = ref.isascii() and ref.isdigit() and len(ref) <= 10
+                if not numeric or conn.execute(sa.select(t.listings.c.id).where(
                         t.listings.c.id == int(ref))).first() is None:
                     raise InputError(f"no listing {ref[:40]!r}")
             exists = conn.execute(sa.select(case_items.c.id).where(
@@ -80,7 +83,7 @@ class CaseBook:
                     items=tuple(CaseItem(kind=i.kind, ref=i.ref, note=i.note,
                                          added_by=i.added_by) for i in items))
 
-    def list(self, limit: int = 200) -> list[dict[str, Any]]:
+    def summaries(self, limit: int = 200) -> list[dict[str, Any]]:
         """Cases, newest first, with how many items each holds."""
         n = (sa.select(sa.func.count()).where(case_items.c.case_id == cases.c.id)
              .scalar_subquery())

@@ -49,7 +49,9 @@ class TipBook:
                 url=draft.url, description=draft.description, language=draft.language,
                 screenshot_sha256=shot, capture_status="pending", status="new",
                 created_at=utcnow()))
-            return int(res.inserted_primary_key[0])
+            pk = res.inserted_primary_key
+            assert pk is not None
+            return int(pk[0])
 
     def record_capture(self, tip_id: int, status: str, detail: str, body: bytes = b"",
                        media_type: str = "") -> str:
@@ -81,7 +83,7 @@ class TipBook:
             row = conn.execute(sa.select(tips).where(tips.c.id == tip_id)).first()
         return dict(row._mapping) if row else None
 
-    def list(self, status: str = "new", limit: int = 100,
+    def recent(self, status: str = "new", limit: int = 100,
              before: int | None = None) -> list[dict[str, Any]]:
         """Tips with a status, newest first, keyset-paginated by ``before``."""
         q = sa.select(tips).order_by(tips.c.id.desc()).limit(min(limit, 500))

@@ -88,7 +88,9 @@ class Accounts:
             res = conn.execute(users.insert().values(name=name, role=role,
                                                      password_hash=hashed,
                                                      created_at=utcnow()))
-            return int(res.inserted_primary_key[0])
+            pk = res.inserted_primary_key
+            assert pk is not None
+            return int(pk[0])
 
     def user(self, name: str) -> User | None:
         """A user by name, or None."""

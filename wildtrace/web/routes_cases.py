@@ -4,7 +4,7 @@ and takedown CSVs per platform. Every export is written to the audit log."""
 from __future__ import annotations
 
 import io
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
@@ -37,9 +37,16 @@ from wildtrace.web.schemas import (
 )
 
 router = APIRouter()
-PDF_RESPONSE = {200: {"content": {"application/pdf": {}}, "description": "the case file"}}
-ZIP_RESPONSE = {200: {"content": {"application/zip": {}}, "description": "evidence ZIP"}}
-CSV_RESPONSE = {200: {"content": {"text/csv": {}}, "description": "takedown CSV"}}
+Responses = dict[int | str, dict[str, Any]]
+
+
+def _file(media: str, what: str) -> Responses:
+    return {200: {"content": {media: {}}, "description": what}}
+
+
+PDF_RESPONSE = _file("application/pdf", "the case file")
+ZIP_RESPONSE = _file("application/zip", "evidence ZIP with a SHA-256 manifest")
+CSV_RESPONSE = _file("text/csv", "takedown report")
 
 
 def _case(st: WebState, case_id: int) -> Case:
@@ -63,9 +70,10 @@ def _case_out(st: WebState, case: Case) -> CaseOut:
 
 # -- API --------------------------------------------------------------------------------
 @router.get("/api/cases", response_model=list[CaseSummary], responses=ERRORS, tags=["cases"])
-def api_cases(request: Request, user: Annotated[User, Depends(api_user())]) -> list[dict]:  # type: ignore[type-arg]
+def api_cases(request: Request,
+              user: Annotated[User, Depends(api_user())]) -> list[dict[str, Any]]:
     """Every case, newest first."""
-    return state(request).cases.list()
+    return state(request).cases.summaries()
 
 
 @router.post("/api/cases", response_model=Created, status_code=201, responses=ERRORS,
@@ -155,7 +163,7 @@ def api_takedown(request: Request, case_id: IdPath,
 @router.get("/cases", include_in_schema=False)
 def cases_html(request: Request, user: Annotated[User, Depends(page_user())]) -> Response:
     """The list of cases, and a form to open one."""
-    return render(request, "cases.html", {"cases": state(request).cases.list()})
+    return render(request, "cases.html", {"cases": state(request).cases.summaries()})
 
 
 @router.post("/cases", include_in_schema=False)

@@ -134,7 +134,7 @@ def listing_html(request: Request, listing_id: IdPath,
     replays = [e for e in d["evidence"] if e["present"] and e["media_type"] in REPLAYABLE]
     return render(request, "listing.html", {
         "d": d, "l": d["listing"], "shots": shots, "replays": replays,
-        "back": str(request.url.query), "cases": st.cases.list(limit=50)})
+        "back": str(request.url.query), "cases": st.cases.summaries(limit=50)})
 
 
 def _blob(st: WebState, sha256: str) -> tuple[bytes, str]:

@@ -63,7 +63,7 @@ def prices(engine: Engine, limit: int = 200_000) -> list[dict[str, Any]]:
     with engine.connect() as conn:
         for r in conn.execute(q):
             groups[(r.source or "unknown", r.currency or "?")].append(float(r.price))
-    out = []
+    out: list[dict[str, Any]] = []
     for (g, cur), values in groups.items():
         arr = np.asarray(values)
         p25, med, p75 = np.percentile(arr, [25, 50, 75])
