@@ -57,10 +57,22 @@ def test_price_far_below_market_and_reused_text() -> None:
 
 
 def test_legality_verdict_is_used_with_its_reason() -> None:
-    def verdict(ident: Identification, text: str) -> tuple[str, str]:
-        return "illegal", "commercial trade in Appendix I specimens is prohibited"
+    def verdict(ident: Identification, location: str) -> tuple[str, str]:
+        return "likely_illegal", "commercial trade in Appendix I specimens is prohibited"
 
     with_v = assess_risk("ivory", _ident("I"), 0.8, verdict=verdict)
     without = assess_risk("ivory", _ident("I"), 0.8)
-    assert with_v.score > without.score and "illegal" in with_v.flags
+    assert with_v.score > without.score and "likely_illegal" in with_v.flags
     assert any("prohibited" in r for r in with_v.reasons)
+
+
+def test_scorer_uses_the_legality_rules() -> None:
+    from wildtrace.assess.scorer import Scorer, legality_verdict
+    from wildtrace.identify import load_identifier
+
+    judge = legality_verdict("")
+    assert judge is not None
+    scorer = Scorer(load_identifier(), verdict=judge)
+    a = scorer.assess(["Raw elephant ivory tusk for sale, whatsapp for price"])[0]
+    assert a.cites == "I" and any(r.startswith("legality:") for r in a.reasons)
+    assert 0.0 <= a.risk <= 1.0

@@ -79,7 +79,7 @@ def metrics(y: Sequence[int] | np.ndarray, p: Sequence[float] | np.ndarray,
         brier=float(np.mean((pa - ya) ** 2)) if len(ya) else 0.0)
 
 
-def cross_validate(analysis: Analysis, y: Sequence[int], prior: linear.Prior, *, k: int,
+def cross_validate(analysis: Analysis, y: Sequence[int] | np.ndarray, prior: linear.Prior, *, k: int,
                    use_embeddings: bool, seed: int = 0
                    ) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold probabilities and the threshold each row was judged with."""
@@ -112,7 +112,8 @@ def metrics_per_row_threshold(y: np.ndarray, p: np.ndarray, thr: np.ndarray) -> 
     return m
 
 
-def worst_errors(texts: Sequence[str], y: Sequence[int], p: Sequence[float],
+def worst_errors(texts: Sequence[str], y: Sequence[int] | np.ndarray,
+                 p: Sequence[float] | np.ndarray,
                  limit: int = 10) -> list[dict[str, Any]]:
     """The most confident mistakes: relevant rows scored lowest, irrelevant highest."""
     ya, pa = np.asarray(y, dtype=int), np.asarray(p, dtype=float)

@@ -57,7 +57,7 @@ def design(analysis: Analysis, featuriser: TextFeaturiser, prior: Prior,
 
 
 def _sigmoid(z: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-np.clip(z, -40, 40)))
+    return np.asarray(1.0 / (1.0 + np.exp(-np.clip(z, -40, 40))), dtype=np.float64)
 
 
 def best_threshold(y: np.ndarray, p: np.ndarray) -> float:
@@ -127,7 +127,7 @@ def _platt(d: np.ndarray, y: np.ndarray) -> tuple[float, float]:
     return float(lr.coef_[0, 0]), float(lr.intercept_[0])
 
 
-def check_labels(y: Sequence[int]) -> np.ndarray:
+def check_labels(y: Sequence[int] | np.ndarray) -> np.ndarray:
     """Labels as an int array; raises when one class is missing or too rare."""
     arr = np.asarray(y, dtype=np.int64)
     pos, neg = int(arr.sum()), int(len(arr) - arr.sum())
@@ -138,7 +138,7 @@ def check_labels(y: Sequence[int]) -> np.ndarray:
     return arr
 
 
-def fit(analysis: Analysis, y: Sequence[int], prior: Prior, *, use_embeddings: bool,
+def fit(analysis: Analysis, y: Sequence[int] | np.ndarray, prior: Prior, *, use_embeddings: bool,
         c: float | None = None, seed: int = 0) -> tuple[LinearModel, np.ndarray]:
     """Fit a calibrated model; also returns its out-of-fold calibrated probabilities."""
     c = DEFAULT_C if c is None else c

@@ -39,7 +39,7 @@ def uncertainty(p: np.ndarray, threshold: float) -> np.ndarray:
     """1 at the threshold, falling linearly to 0 at 0 and 1."""
     below = np.where(p < threshold, p / max(threshold, 1e-9), 0.0)
     above = np.where(p >= threshold, (1 - p) / max(1 - threshold, 1e-9), 0.0)
-    return np.clip(below + above, 0.0, 1.0)
+    return np.asarray(np.clip(below + above, 0.0, 1.0), dtype=np.float64)
 
 
 def order(ids: Sequence[int], texts: Sequence[str], scores: Sequence[float],

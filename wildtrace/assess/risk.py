@@ -29,8 +29,8 @@ WEIGHTS: dict[str, float] = {
     "appendix_I": 1.6,
     "appendix_II": 0.8,
     "appendix_III": 0.4,
-    "illegal": 1.6,
-    "restricted": 0.7,
+    "likely_illegal": 1.6,  # the legality rules' verdict
+    "needs_permit": 0.7,
     "code_word": 1.0,
     "covert": 0.9,
     "intent_sell": 0.4,
@@ -55,12 +55,21 @@ BELOW_MARKET = 0.25
 MIN_MARKET_SAMPLES = 5
 
 
+# Every pattern above contains one of these words: a cheap test that skips the regexes
+# for the great majority of texts.
+_ANCHORS = ("union", "gram", "card", "advance", "front", "deposit", "bitcoin", "btc", "usdt",
+            "crypto", "fee", "charge", "pay", "adoption", "good home")
+
+
 def scam_patterns(text: str) -> list[str]:
     """Names of the advance-fee / shipping-fee patterns found in ``text``."""
+    low = text.lower()
+    if not any(a in low for a in _ANCHORS):
+        return []
     found = []
-    if _ADVANCE_FEE.search(text):
+    if _ADVANCE_FEE.search(low):
         found.append("advance_fee")
-    if _SHIPPING_FEE.search(text):
+    if _SHIPPING_FEE.search(low):
         found.append("shipping_fee")
     return found
 
@@ -122,12 +131,13 @@ class RiskResult:
     reasons: tuple[str, ...]
 
 
+# (identification, listing location) -> (verdict, reason) or None when no rule applies.
 Verdict = Callable[[Identification, str], tuple[str, str] | None]
 
 
 def assess_risk(text: str, ident: Identification, relevance: float, *,
                 seller: str = "", price: float | None = None, currency: str = "",
-                context: MarketContext | None = None,
+                location: str = "", context: MarketContext | None = None,
                 verdict: Verdict | None = None) -> RiskResult:
     """Risk 0–1 of one listing, with flags and human-readable reasons."""
     z = WEIGHTS["bias"] + WEIGHTS["relevance"] * relevance
@@ -137,14 +147,14 @@ def assess_risk(text: str, ident: Identification, relevance: float, *,
         z += WEIGHTS[f"appendix_{ident.cites}"]
         listed = [m.taxon for m in ident.matches if m.appendix == ident.cites]
         reasons.append(f"CITES Appendix {ident.cites}: {', '.join(sorted(set(listed))[:3])}")
-    if verdict is not None:
-        got = verdict(ident, text)
+    if verdict is not None and ident.taxa:
+        got = verdict(ident, location)
         if got is not None:
             status, why = got
-            if status in ("illegal", "restricted"):
+            if status in ("likely_illegal", "needs_permit"):
                 z += WEIGHTS[status]
                 flags.append(status)
-            reasons.append(f"legality: {status}: {why}")
+            reasons.append(f"legality: {status.replace('_', ' ')}: {why}")
     codes = [m.matched for m in ident.matches if m.kind == "code_word"]
     if codes or "code_word" in ident.flags:
         z += WEIGHTS["code_word"]

@@ -25,7 +25,7 @@ from wildtrace.assess.evidence import evidence_of
 from wildtrace.assess.linear import LinearModel
 from wildtrace.assess.risk import MarketContext, Verdict, assess_risk
 from wildtrace.errors import ModelError
-from wildtrace.records import Assessment, Listing
+from wildtrace.records import Assessment, Identification, Listing
 
 BATCH = 2000
 
@@ -112,7 +112,8 @@ class Scorer:
             risk = assess_risk(
                 text, ident, prob, seller=listing.seller if listing else "",
                 price=listing.price if listing else None,
-                currency=listing.currency if listing else "", context=context,
+                currency=listing.currency if listing else "",
+                location=listing.location if listing else "", context=context,
                 verdict=self.verdict)
             why = zeroshot.reasons(evidence_of(ident),
                                    float(margins[k]) if margins is not None else None)
@@ -127,14 +128,24 @@ class Scorer:
         return out
 
 
-def legality_verdict() -> Verdict | None:
-    """The legality rules' verdict function, when that module is installed."""
+def legality_verdict(jurisdiction: str = "") -> Verdict | None:
+    """A risk-term function over the legality rules (:mod:`.legality`), when present."""
     try:
         mod = importlib.import_module("wildtrace.assess.legality")
     except ImportError:
         return None
-    fn = getattr(mod, "risk_verdict", None)
-    return fn if callable(fn) else None
+    fn = getattr(mod, "verdict", None)
+    if not callable(fn):
+        return None
+
+    def judge(ident: Identification, location: str) -> tuple[str, str] | None:
+        v = fn(ident, jurisdiction, location=location)
+        if v.verdict == "unknown":
+            return None
+        why = "; ".join(v.reasons[:2]) or "no reason given"
+        return v.verdict, f"{why} [{v.jurisdiction}]"
+
+    return judge
 
 
 def load_scorer(settings: Any, model_path: Path | None = None, *,
@@ -156,4 +167,4 @@ def load_scorer(settings: Any, model_path: Path | None = None, *,
     threshold = float(getattr(settings, "relevance_threshold", 0.5))
     return Scorer(identifier, encoder, model, threshold=threshold,
                   max_chars=int(getattr(settings, "max_text_chars", 200_000)),
-                  verdict=legality_verdict())
+                  verdict=legality_verdict(str(getattr(settings, "jurisdiction", "") or "")))

@@ -86,7 +86,7 @@ class ZeroShot:
             k = min(TOP_K, sims.shape[1])
             return np.asarray(np.sort(sims, axis=1)[:, -k:].mean(axis=1), dtype=np.float64)
 
-        return near(self._pos) - near(self._neg)
+        return np.asarray(near(self._pos) - near(self._neg), dtype=np.float64)
 
     def logits(self, analysis: Analysis) -> np.ndarray:
         """Relevance logits of a batch."""
@@ -98,7 +98,8 @@ class ZeroShot:
 
     def proba(self, analysis: Analysis) -> np.ndarray:
         """Relevance probabilities of a batch."""
-        return 1.0 / (1.0 + np.exp(-np.clip(self.logits(analysis), -40, 40)))
+        z = np.clip(self.logits(analysis), -40, 40)
+        return np.asarray(1.0 / (1.0 + np.exp(-z)), dtype=np.float64)
 
 
 def reasons(evidence: dict[str, float], margin: float | None) -> list[str]:
