@@ -79,7 +79,16 @@ def evidence_for(engine: Engine, blobs: BlobStore, listing: dict[str, Any]) -> l
             wanted.append((value, key.removesuffix("_sha256")))
     items: list[EvidenceItem] = []
     seen: set[str] = set()
+    preserved = _preserved(engine, str(listing.get("capture_sha256") or ""))
     with engine.connect() as conn:
+        for sha, role, media in preserved:
+            if sha in seen:
+                continue
+            seen.add(sha)
+            present = blobs.exists(sha)
+            size = blobs.path(sha).stat().st_size if present else 0
+            items.append(EvidenceItem(sha256=sha, role=role, media_type=media or
+                                      "application/octet-stream", size=size, present=present))
         for sha, role in wanted:
             if sha in seen:
                 continue
@@ -94,6 +103,50 @@ def evidence_for(engine: Engine, blobs: BlobStore, listing: dict[str, Any]) -> l
                 media_type=row.media_type if row else "application/octet-stream",
                 size=int(row.size) if row else 0, present=present))
     return items
+
+
+def _preserved(engine: Engine, body_sha256: str) -> list[tuple[str, str, str]]:
+    """(sha256, kind, media type) of the preserve stage's artefacts behind a capture body.
+
+    The newest capture whose body is ``body_sha256`` counts; its artefacts are the body,
+    the robots.txt copy, screenshots and rendered DOM.
+    """
+    if not body_sha256:
+        return []
+    try:
+        from wildtrace.preserve.tables import artefacts, captures
+    except ImportError:
+        return []
+    q = (sa.select(artefacts.c.sha256, artefacts.c.kind, artefacts.c.media_type)
+         .where(artefacts.c.capture_id == sa.select(sa.func.max(captures.c.id)).where(
+             captures.c.body_sha256 == body_sha256).scalar_subquery())
+         .order_by(artefacts.c.id))
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(q).all()
+    except sa.exc.OperationalError:  # preserve's migration not applied here
+        return []
+    return [(str(r.sha256), "capture" if r.kind == "body" else str(r.kind),
+             str(r.media_type or "")) for r in rows]
+
+
+def media_type_of(engine: Engine, sha256: str) -> str | None:
+    """The media type recorded for a blob (blob index or preserve artefacts), or None."""
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(t.blobs.c.media_type).where(
+            t.blobs.c.sha256 == sha256)).first()
+        if row is not None:
+            return str(row.media_type)
+        try:
+            from wildtrace.preserve.tables import artefacts
+        except ImportError:
+            return None
+        try:
+            found = conn.execute(sa.select(artefacts.c.media_type).where(
+                artefacts.c.sha256 == sha256).limit(1)).first()
+        except sa.exc.OperationalError:
+            return None
+    return str(found.media_type or "application/octet-stream") if found else None
 
 
 def latest_assessment(engine: Engine, listing_id: int) -> dict[str, Any] | None:

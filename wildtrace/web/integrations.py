@@ -7,7 +7,6 @@ hold (or nothing), so a page never fails because a stage is absent.
 
 from __future__ import annotations
 
-import importlib
 import json
 from typing import Any
 
@@ -15,13 +14,6 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from wildtrace import tables as t
-
-
-def _module(name: str) -> Any:
-    try:
-        return importlib.import_module(name)
-    except ImportError:
-        return None
 
 
 def reasons_of(assessment: dict[str, Any] | None) -> list[str]:
@@ -35,22 +27,88 @@ def reasons_of(assessment: dict[str, Any] | None) -> list[str]:
     return [str(v) for v in value] if isinstance(value, list) else []
 
 
-def custody_of(engine: Engine, sha256s: list[str]) -> list[dict[str, Any]]:
-    """Chain-of-custody events for evidence blobs: when each entered the store."""
-    if not sha256s:
-        return []
+def custody_of(engine: Engine, sha256s: list[str],
+               capture_body: str = "") -> list[dict[str, Any]]:
+    """Chain-of-custody events of a listing's evidence, oldest first.
+
+    The preserve stage's hash-chained custody log when it has entries for these blobs
+    or their capture record; otherwise when each blob entered the store.
+    """
+    out: list[dict[str, Any]] = []
+    try:
+        from wildtrace.preserve import tables as pt
+    except ImportError:
+        pt = None  # type: ignore[assignment]
+    if pt is not None:
+        captures, custody = pt.captures, pt.custody
+        try:
+            with engine.connect() as conn:
+                caps = conn.execute(sa.select(captures.c.id, captures.c.record_sha256).where(
+                    captures.c.body_sha256 == capture_body)).all() if capture_body else []
+                keys = [*sha256s, *[str(c.record_sha256) for c in caps]]
+                subjects = [f"capture/{c.id}" for c in caps]
+                if keys or subjects:
+                    rows = conn.execute(sa.select(custody).where(sa.or_(
+                        custody.c.sha256.in_(keys or [""]),
+                        custody.c.subject.in_(subjects or [""]))).order_by(custody.c.seq)
+                        .limit(200)).all()
+                    out = [{"at": r.at, "event": r.action, "sha256": r.sha256,
+                            "who": r.who, "detail": f"{r.subject} (entry {r.seq}, "
+                                                    f"hash {r.entry_hash[:12]}…)"}
+                           for r in rows]
+        except sa.exc.OperationalError:
+            out = []
+    if out or not sha256s:
+        return out
     with engine.connect() as conn:
         rows = conn.execute(sa.select(t.blobs).where(t.blobs.c.sha256.in_(sha256s))).all()
-    return [{"at": str(r.created_at), "event": "stored", "sha256": r.sha256,
+    return [{"at": str(r.created_at), "event": "stored", "sha256": r.sha256, "who": "",
              "detail": f"{r.media_type}, {r.size} bytes"} for r in rows]
 
 
-def linked_accounts(engine: Engine, listing: dict[str, Any]) -> list[dict[str, Any]]:
-    """Accounts linked to this listing's seller through shared contact identifiers.
+def _link_stage(engine: Engine, listing_id: int) -> list[dict[str, Any]]:
+    """Accounts the link stage's newest run put in the same seller as this listing."""
+    try:
+        from wildtrace.link import tables as lt
+    except ImportError:
+        return []
+    try:
+        run = lt.latest_run(engine)
+        if run is None:
+            return []
+        m = lt.seller_members
+        with engine.connect() as conn:
+            seller = conn.execute(sa.select(m.c.seller_id).where(
+                m.c.run_id == run, m.c.listing_id == listing_id)).scalar()
+            if seller is None:
+                return []
+            rows = conn.execute(
+                sa.select(t.listings.c.id, t.listings.c.source, t.listings.c.seller,
+                          t.listings.c.url)
+                .join(m, m.c.listing_id == t.listings.c.id)
+                .where(m.c.run_id == run, m.c.seller_id == seller,
+                       t.listings.c.id != listing_id)
+                .order_by(t.listings.c.id).limit(30)).all()
+            sl = lt.seller_links
+            evidence = conn.execute(sa.select(sl.c.listing_a, sl.c.listing_b, sl.c.kind,
+                                              sl.c.evidence, sl.c.confidence).where(
+                sl.c.run_id == run,
+                sa.or_(sl.c.listing_a == listing_id, sl.c.listing_b == listing_id))
+                .limit(100)).all()
+    except sa.exc.OperationalError:  # the link migration is not applied here
+        return []
+    why: dict[int, str] = {}
+    for a, b, kind, ev, conf in evidence:
+        other = b if a == listing_id else a
+        why[int(other)] = f"{kind}: {ev} ({conf:.2f})" if ev else f"{kind} ({conf:.2f})"
+    return [{"kind": "account", "value": f"{r.seller or '(no name)'} on {r.source}",
+             "via": f"seller {seller}, link run {run}"
+                    + (f"; {why[r.id]}" if r.id in why else ""),
+             "listing_id": int(r.id)} for r in rows]
 
-    Uses the link stage's tables when they exist; otherwise lists the identifiers found
-    in the listing itself, each an account of the seller on another channel.
-    """
+
+def linked_accounts(engine: Engine, listing: dict[str, Any]) -> list[dict[str, Any]]:
+    """Contact identifiers of the listing and the accounts the link stage tied to it."""
     try:
         idents = json.loads(listing.get("identifiers") or "[]")
     except ValueError:
@@ -60,4 +118,4 @@ def linked_accounts(engine: Engine, listing: dict[str, Any]) -> list[dict[str, A
         if isinstance(i, dict) and i.get("kind") and i.get("value"):
             out.append({"kind": str(i["kind"]), "value": str(i["value"]),
                         "via": "listing text"})
-    return out
+    return out + _link_stage(engine, int(listing["id"]))

@@ -16,7 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from wildtrace import tables as t
-from wildtrace.act.material import evidence_for, platform_of
+from wildtrace.act.material import evidence_for, media_type_of, platform_of
 from wildtrace.act.review import LABEL_NAMES, assessments_of, labels_of, matches_of
 from wildtrace.web.accounts import User
 from wildtrace.web.deps import ApiError, WebState, api_user, page_user, render, state
@@ -82,7 +82,8 @@ def detail(st: WebState, listing_id: int) -> dict[str, Any]:
                    for lb in labels_of(engine, listing_id)],
         "evidence": [{"sha256": e.sha256, "role": e.role, "media_type": e.media_type,
                       "size": e.size, "present": e.present} for e in evidence],
-        "custody": custody_of(engine, [e.sha256 for e in evidence]),
+        "custody": custody_of(engine, [e.sha256 for e in evidence],
+                              str(row.get("capture_sha256") or "")),
         "seller_listings": [summary(r).model_dump() for r in seller_rows],
         "linked_accounts": linked_accounts(engine, row),
     }
@@ -140,11 +141,10 @@ def listing_html(request: Request, listing_id: IdPath,
 def _blob(st: WebState, sha256: str) -> tuple[bytes, str]:
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         raise ApiError(404, "not_found", "no such evidence")
-    with st.ws.store.engine.connect() as conn:
-        row = conn.execute(sa.select(t.blobs).where(t.blobs.c.sha256 == sha256)).first()
-    if row is None or not st.ws.blobs.exists(sha256):
+    media = media_type_of(st.ws.store.engine, sha256)
+    if media is None or not st.ws.blobs.exists(sha256):
         raise ApiError(404, "not_found", f"evidence {sha256[:12]}… is not in the store")
-    return st.ws.blobs.get(sha256), str(row.media_type)
+    return st.ws.blobs.get(sha256), media.split(";")[0].strip().lower()
 
 
 @router.get("/evidence/{sha256}", include_in_schema=False)
