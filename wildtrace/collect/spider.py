@@ -36,6 +36,7 @@ from wildtrace.records import Page, PageOutcome
 MAX_LINKS_PER_PAGE = 500
 MAX_SITEMAP_URLS = 50_000
 FLUSH_EVERY = 50
+NEUTRAL = 0.5  # page score assumed for links found before the page is judged
 Score = Callable[[str], float]
 
 
@@ -99,6 +100,7 @@ class FocusedSpider(scrapy.Spider):
         self.sink = context.sink
         self._settle: list[tuple[str, str, str]] = []
         self._new: list[Entry] = []
+        self._reprio: list[tuple[str, float]] = []
         self._anchor_cache: dict[str, float] = {}
         self._stopping = False
         self._last_flush = time.monotonic()
@@ -178,6 +180,9 @@ class FocusedSpider(scrapy.Spider):
         if self._settle:
             settle, self._settle = self._settle, []
             self.ctx.frontier.settle(settle)
+        if self._reprio:
+            reprio, self._reprio = self._reprio, []
+            self.ctx.frontier.reprioritise(reprio)
         self._last_flush = time.monotonic()
 
     def _settled(self, url: str, state: str, reason: str) -> None:
@@ -230,6 +235,16 @@ class FocusedSpider(scrapy.Spider):
             self._fail(entry.url, f"HTTP {response.status}")
             return
         page = self._page(entry, response)
+        links: list[tuple[str, float, str]] = []
+        if (self.ctx.follow_links and entry.depth < self.ctx.max_depth
+                and isinstance(response, TextResponse) and "html" in page.media_type):
+            links = self._links(response)
+        if links:
+            # Written before the capture commits: a crash after the capture must not
+            # lose the links (the page itself will not be fetched again). Priorities use
+            # a neutral page score until the page has been judged, just below.
+            self.ctx.frontier.add(self._entry(url, a, anchor, entry, NEUTRAL)
+                                  for url, a, anchor in links)
         try:
             outcome = self.ctx.handle_page(page)
         except WildtraceError as exc:
@@ -245,10 +260,9 @@ class FocusedSpider(scrapy.Spider):
         if outcome.duplicate_of:
             reason += f"; same content as {outcome.duplicate_of}"
         self._settled(entry.url, DONE, reason)
-        if (self.ctx.follow_links and not outcome.duplicate_of
-                and entry.depth < self.ctx.max_depth and isinstance(response, TextResponse)
-                and b"html" in page.media_type.encode()):
-            self._queue_links(response, entry, outcome.score)
+        if links and outcome.score != NEUTRAL:
+            self._reprio.extend((url, self._entry(url, a, anchor, entry, outcome.score).priority)
+                                for url, a, anchor in links)
         if self.ctx.max_pages is not None and stats.pages >= self.ctx.max_pages:
             self._stopping = True
             stats.stopped = "max_pages"
@@ -283,10 +297,18 @@ class FocusedSpider(scrapy.Spider):
             self._anchor_cache[text] = self.ctx.score(text) if text.strip() else 0.0
         return self._anchor_cache[text]
 
-    def _queue_links(self, response: TextResponse, entry: Entry, page_score: float) -> None:
+    def _entry(self, url: str, anchor_score: float, anchor: str, parent: Entry,
+               page_score: float) -> Entry:
+        priority = 0.5 * page_score + 0.5 * anchor_score - 0.01 * (parent.depth + 1)
+        return Entry(url, priority=priority, depth=parent.depth + 1, parent=parent.url,
+                     anchor=anchor)
+
+    def _links(self, response: TextResponse) -> list[tuple[str, float, str]]:
+        """Same-site links of a page: ``(url, anchor relevance, anchor text)``."""
         if _meta_nofollow(response):
-            return
+            return []
         seen: set[str] = set()
+        out = []
         for a in response.xpath("//a[@href]")[:MAX_LINKS_PER_PAGE * 4]:
             href = (a.attrib.get("href") or "").strip()
             if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
@@ -298,12 +320,10 @@ class FocusedSpider(scrapy.Spider):
             anchor = " ".join(" ".join(a.xpath(".//text()").getall()).split())[:200]
             words = url.rsplit("/", 2)[-2:]
             hint = " ".join([anchor, *(w.replace("-", " ").replace("_", " ") for w in words)])
-            priority = 0.5 * page_score + 0.5 * self._anchor_score(hint) \
-                - 0.01 * (entry.depth + 1)
-            self._new.append(Entry(url, priority=priority, depth=entry.depth + 1,
-                                   parent=entry.url, anchor=anchor))
+            out.append((url, self._anchor_score(hint), anchor))
             if len(seen) >= MAX_LINKS_PER_PAGE:
                 break
+        return out
 
     def _fail(self, url: str, reason: str, state: str = FAILED) -> None:
         self.ctx.stats.errors += int(state == FAILED)
