@@ -119,3 +119,32 @@ def linked_accounts(engine: Engine, listing: dict[str, Any]) -> list[dict[str, A
             out.append({"kind": str(i["kind"]), "value": str(i["value"]),
                         "via": "listing text"})
     return out + _link_stage(engine, int(listing["id"]))
+
+
+def legality_verdict(ws: Any, listing: dict[str, Any]) -> dict[str, Any] | None:
+    """The assess stage's legality verdict for a listing, with its reasons, or None.
+
+    Identifies the listing's text afresh (the identifier is cached after the first call)
+    and applies the jurisdiction's rules, as ``wildtrace explain`` does.
+    """
+    try:
+        from wildtrace.assess.legality import verdict
+        from wildtrace.identify import load_identifier, workspace_lexicon
+    except ImportError:
+        return None
+    try:
+        ident = load_identifier(workspace_lexicon(ws.root))
+        text = "\n".join(p for p in (listing.get("title"), listing.get("description")) if p)
+        found = ident.identify(text[: int(ws.settings.max_text_chars)])
+        try:
+            extra = json.loads(listing.get("extra") or "{}")
+        except ValueError:
+            extra = {}
+        site = str(extra.get("site_country", "") or extra.get("country", "")) \
+            if isinstance(extra, dict) else ""
+        v = verdict(found, ws.settings.jurisdiction, location=listing.get("location") or "",
+                    site_country=site, identifier=ident)
+    except Exception:  # a broken reference pack must not take the listing page down
+        return None
+    return {"verdict": v.verdict, "jurisdiction": v.jurisdiction, "reasons": list(v.reasons),
+            "rules_fired": list(v.rules_fired), "claims": list(v.claims)}

@@ -20,7 +20,12 @@ from wildtrace.act.material import evidence_for, media_type_of, platform_of
 from wildtrace.act.review import LABEL_NAMES, assessments_of, labels_of, matches_of
 from wildtrace.web.accounts import User
 from wildtrace.web.deps import ApiError, WebState, api_user, page_user, render, state
-from wildtrace.web.integrations import custody_of, linked_accounts, reasons_of
+from wildtrace.web.integrations import (
+    custody_of,
+    legality_verdict,
+    linked_accounts,
+    reasons_of,
+)
 from wildtrace.web.routes_queue import summary
 from wildtrace.web.schemas import ERRORS, IdPath, ListingDetail, ListingPage
 
@@ -65,6 +70,7 @@ def detail(st: WebState, listing_id: int) -> dict[str, Any]:
     except ValueError:
         listing["extra"] = {}
     listing["platform"] = platform_of(row.get("url") or "", row.get("source") or "")
+    judged = legality_verdict(st.ws, row)
     return {
         "listing": listing,
         "identifiers": [i for i in idents if isinstance(i, dict)] if isinstance(idents, list)
@@ -76,7 +82,8 @@ def detail(st: WebState, listing_id: int) -> dict[str, Any]:
         "matches": [{k: m[k] for k in ("taxon", "rank", "appendix", "start", "end",
                                        "matched", "rule", "kind", "run_id")}
                     for m in matches],
-        "legality": reasons_of(latest),
+        "legality": judged["reasons"] if judged else reasons_of(latest),
+        "verdict": judged,
         "labels": [{"id": lb["id"], "label": LABEL_NAMES.get(lb["label"], str(lb["label"])),
                     "user": lb["user"], "note": lb["note"], "created_at": str(lb["created_at"])}
                    for lb in labels_of(engine, listing_id)],

@@ -133,6 +133,7 @@ class ListingDetail(BaseModel):
     assessments: list[AssessmentOut]
     matches: list[Match]
     legality: list[str]
+    verdict: dict[str, Any] | None = None
     labels: list[LabelOut]
     evidence: list[EvidenceOut]
     custody: list[dict[str, Any]]
