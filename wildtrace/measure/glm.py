@@ -48,8 +48,13 @@ def poisson_deviance(y: FloatArray, mu: FloatArray) -> float:
 
 
 def fit_poisson(X: FloatArray, y: FloatArray, offset: FloatArray | None = None, *,
-                max_iter: int = 100, tol: float = 1e-10) -> PoissonFit:
+                max_iter: int = 100, tol: float = 1e-10, start: FloatArray | None = None,
+                check_rank: bool = True) -> PoissonFit:
     """Fit ``log E[y] = offset + [1, X] β`` by IRLS.
+
+    ``start`` (coefficients, intercept first) warm-starts the iterations, which makes the
+    many refits of a profile likelihood cheap; ``check_rank=False`` skips the rank test
+    when the caller has already made it for this design.
 
     Raises :class:`ModelError` when the design is rank-deficient or the fit diverges
     (a coefficient running off to infinity, as happens when a model does not suit the
@@ -58,10 +63,14 @@ def fit_poisson(X: FloatArray, y: FloatArray, offset: FloatArray | None = None, 
     n = len(y)
     A = np.column_stack([np.ones(n), X]) if X.size else np.ones((n, 1))
     off = np.zeros(n) if offset is None else offset
-    if np.linalg.matrix_rank(A) < A.shape[1]:
+    if check_rank and np.linalg.matrix_rank(A) < A.shape[1]:
         raise ModelError("the design matrix is not of full rank for these data")
-    mu = y + 0.5
-    eta = np.log(mu)
+    if start is not None:
+        eta = off + A @ start
+        mu = np.exp(eta)
+    else:
+        mu = y + 0.5
+        eta = np.log(mu)
     dev_old = np.inf
     beta = np.zeros(A.shape[1])
     for it in range(1, max_iter + 1):

@@ -261,10 +261,12 @@ def profile_ci(data: CaptureData, X: np.ndarray, n_hat: float, se: float,
     """
     n = data.n
     Xc = np.vstack([X, np.zeros((1, X.shape[1]))])
+    warm: list[np.ndarray] = []
 
     def prof(N: float) -> float:
         y = np.append(data.counts, N - n)
-        fit = fit_poisson(Xc, y)
+        fit = fit_poisson(Xc, y, start=warm[-1] if warm else None, check_rank=not warm)
+        warm[:] = [fit.coef]
         return fit.loglik - (N * math.log(N) - N - float(gammaln(N + 1.0)))
 
     # The maximum: golden-section search over (n, upper).
