@@ -21,6 +21,7 @@ from wildtrace.errors import InputError
 LABELS = {"confirm": 1, "reject": 0, "unsure": -1}
 LABEL_NAMES = {v: k for k, v in LABELS.items()}
 MAX_PAGE = 200
+SELECTIVE = 20_000  # fewer listings than this behind a filter: start from them
 
 
 @dataclass(frozen=True, slots=True)
@@ -95,23 +96,46 @@ def _base(flt: QueueFilter) -> sa.Select[Any]:
     return q
 
 
-def queue_query(flt: QueueFilter, cursor: str = "", limit: int = 50) -> sa.Select[Any]:
-    """The SELECT of one queue page (exposed so the bench can EXPLAIN it)."""
+def queue_query(flt: QueueFilter, cursor: str = "", limit: int = 50,
+                by_listing: bool = False) -> sa.Select[Any]:
+    """The SELECT of one queue page (exposed so the bench can EXPLAIN it).
+
+    ``by_listing`` orders by ``score + 0``, which no index provides, so the database
+    starts from the listings the (indexed) filter selects and sorts just those: the
+    fast plan when that filter matches few listings.
+    """
     a = t.assessments
     q = _base(flt)
     after = parse_cursor(cursor)
     if after is not None:
         score, aid = after
         q = q.where(sa.or_(a.c.score < score, sa.and_(a.c.score == score, a.c.id < aid)))
-    return q.order_by(a.c.score.desc(), a.c.id.desc()).limit(limit)
+    key = (a.c.score + 0) if by_listing else a.c.score
+    return q.order_by(key.desc(), a.c.id.desc()).limit(limit)
+
+
+def _few_listings(engine: Engine, flt: QueueFilter) -> bool:
+    """True when an indexed filter (language) selects fewer than ``SELECTIVE`` listings.
+
+    Walking the score index then finds matches only rarely, possibly never (a full
+    scan); starting from those listings is faster.
+    """
+    if not flt.language:
+        return False
+    capped = (sa.select(t.listings.c.id).where(t.listings.c.language == flt.language)
+              .limit(SELECTIVE).subquery())
+    with engine.connect() as conn:
+        n = conn.execute(sa.select(sa.func.count()).select_from(capped)).scalar() or 0
+    return int(n) < SELECTIVE
 
 
 def queue_page(engine: Engine, flt: QueueFilter, cursor: str = "",
                limit: int = 50) -> QueuePage:
     """One page of flagged listings, highest risk first."""
     limit = max(1, min(limit, MAX_PAGE))
+    query = queue_query(flt, cursor, limit + 1, by_listing=_few_listings(engine, flt))
     with engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(queue_query(flt, cursor, limit + 1))]
+        rows = [dict(r._mapping) for r in conn.execute(query)]
     more = len(rows) > limit
     rows = rows[:limit]
     nxt = f"{rows[-1]['score']!r}:{rows[-1]['assessment_id']}" if more and rows else ""
