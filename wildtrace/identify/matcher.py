@@ -46,13 +46,37 @@ _TAXON_KINDS = ("name", "product", "code_word")
 
 # Claims with digits are matched on the lower-cased original text (folding turns
 # digits into letters for leetspeak).
-_NUMERIC_CUES = re.compile(
-    r"(?P<antique_claim>\b(?:pre|before|prior to|older than|avant|antes de|vor)[\s\-]*"
-    r"1[5-9]\d\d\b|\b1[6-9]\d0\s?'?s\b|\b(?:circa|ca\.|c\.)\s?1[5-9]\d\d\b|\b1[5-9]\d\d"
-    r"\s?年代?)"
-    r"|(?P<by_weight>\b\d+(?:[.,]\d+)?\s?(?:kg|kgs|kilo|kilos|kilograms?|tonnes?|tons?|"
-    r"lbs?|公斤|千克)\b)"
-    r"|(?P<covert>\bwa\.me/|\bt\.me/|\b(?:wechat|whatsapp|telegram|line id|wx|vx)\s?[:：])")
+# Claims with digits are matched on the lower-cased original text (folding turns digits
+# into letters for leetspeak). Each pattern starts with a literal or is guarded by a cheap
+# substring test, so texts without them cost almost nothing.
+_YEAR = re.compile(r"1[5-9]\d\d(?!\d)(?:\s?'?s\b|\s?年)?")
+_YEAR_BEFORE = re.compile(r"(?:\bpre|\bbefore|\bprior to|\bolder than|\bavant|\bantes de|"
+                          r"\bvor|\bcirca|\bca\.|\bc\.)[\s\-]*$")
+_WEIGHT = re.compile(r"\d\s?(?:kgs?|kilos?|kilograms?|tonnes?|tons?|lbs?|公斤|千克)(?![a-z])")
+_WEIGHT_WORDS = ("kg", "kilo", "ton", "lb", "公斤", "千克")
+_HANDLE = re.compile(r"wa\.me/|t\.me/|(?:wechat|whatsapp|telegram|line id|\bwx|\bvx)\s?[:：]")
+_HANDLE_WORDS = ("wa.me/", "t.me/", "wechat", "whatsapp", "telegram", "line id", "wx", "vx")
+
+
+def numeric_cues(text: str) -> list[tuple[str, int, int]]:
+    """(kind, start, end) of year claims, quantities by weight and chat handles."""
+    low = text.lower()
+    out: list[tuple[str, int, int]] = []
+    if len(low) != len(text):
+        return out  # lower() changed the length: offsets would be wrong; skip (rare)
+    for m in _YEAR.finditer(low):
+        suffix = m.group()[4:]
+        before = _YEAR_BEFORE.search(low, max(0, m.start() - 14), m.start())
+        if before or suffix.strip(" '") in ("s", "年"):
+            out.append(("antique_claim", before.start() if before else m.start(), m.end()))
+    if any(w in low for w in _WEIGHT_WORDS):
+        out.extend(("by_weight", m.start(), m.end()) for m in _WEIGHT.finditer(low))
+    if any(w in low for w in _HANDLE_WORDS):
+        out.extend(("covert", m.start(), m.end()) for m in _HANDLE.finditer(low))
+    return out
+
+
+_NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]\S*(?: [^\x00-\x7f]\S*)*")
 
 
 @dataclass(slots=True)
@@ -68,6 +92,11 @@ class _Entry:
     rp: int
     kana: bool  # katakana/hiragana ends: check the neighbours
     thai_isolated: bool  # short ambiguous Thai word: must stand alone
+    thai_end: bool = False  # ends in Thai: must not run on into a vowel or tone mark
+    checks: bool = False  # any of the three checks above applies
+
+    def __post_init__(self) -> None:
+        self.checks = self.kana or self.thai_isolated or self.thai_end
 
 
 def _is_thai(ch: str) -> bool:
@@ -98,6 +127,7 @@ class TaxonIdentifier:
         self.user_terms = tuple(user_terms)
         # Values are ints (no Python object per key): faster to build, smaller in memory.
         self._auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
+        self._auto_other = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         self._entries: list[list[_Entry | int]] = []
         self._lengths: list[int] = []
         self.counts = self._compile()
@@ -152,16 +182,20 @@ class TaxonIdentifier:
                       or (term.kind == "name" and short),
                       term.form)
             n_lex += 1
-        auto = self._auto
         entries = self._entries
         lengths = self._lengths
         for padded, bucket in keyed.items():
             if not bucket:
                 continue
+            # Space-padded (Latin-script) keys and the rest go into separate automatons:
+            # a root with hundreds of CJK/Thai children slows every step of a Latin text.
+            auto = self._auto if padded[0] == " " else self._auto_other
             auto.add_word(padded, len(entries))
             entries.append(bucket)
             lengths.append(len(padded))
-        auto.make_automaton()
+        self._auto.make_automaton()
+        if len(self._auto_other):
+            self._auto_other.make_automaton()
         return {"keys": len(entries), "pack_names": self.pack.n_names, "lexicon_terms": n_lex,
                 "lexicon_skipped": skipped}
 
@@ -174,7 +208,7 @@ class TaxonIdentifier:
         kana = is_kana(core[0]) or is_kana(core[-1])
         amb = bool(names["ambiguous"][row])
         return _Entry("name", names["taxon"][row], names["rule"][row], amb, "", lp, rp, kana,
-                      amb and _is_thai(core[0]) and len(core) <= 4)
+                      amb and _is_thai(core[0]) and len(core) <= 4, _is_thai(core[-1]))
 
     def _related(self, a: int, b: int) -> bool:
         """One taxon contains the other ("ball python" and "python leather" agree)."""
@@ -198,11 +232,16 @@ class TaxonIdentifier:
         rp = 1 if padded[-1] == " " else 0
         kana = is_kana(key[0]) or is_kana(key[-1])
         thai_iso = ambiguous and _is_thai(key[0]) and len(key) <= 4
-        entry = _Entry(kind, taxon, rule, ambiguous, form, lp, rp, kana, thai_iso)
+        entry = _Entry(kind, taxon, rule, ambiguous, form, lp, rp, kana, thai_iso,
+                       _is_thai(key[-1]))
         bucket = keyed.setdefault(padded, [])
         if not any(isinstance(e, _Entry) and e.kind == kind and e.taxon == taxon
                    and e.rule == rule for e in bucket):
             bucket.append(entry)
+
+    def keys(self) -> list[str]:
+        """Every automaton key (folded, space-padded where Latin script)."""
+        return [*self._auto.keys(), *(self._auto_other.keys() if len(self._auto_other) else ())]
 
     # ------------------------------------------------------------------ lookup
     def taxon(self, name: str) -> Taxon | None:
@@ -229,21 +268,31 @@ class TaxonIdentifier:
         """(start, end, entry) in folded-text coordinates for every raw hit."""
         n = len(folded)
         lengths = self._lengths
-        for end, idx in self._auto.iter(padded):
+        found: list[tuple[int, int]] = list(self._auto.iter(padded))
+        if not padded.isascii() and len(self._auto_other):
+            # Only the stretches that start with a non-ASCII character can hold a key of
+            # the other automaton; scanning just those keeps mixed texts fast.
+            other = self._auto_other
+            for m in _NON_ASCII_RUN.finditer(padded):
+                a = m.start()
+                found.extend((end + a, idx) for end, idx in other.iter(padded[a:m.end() + 1]))
+        for end, idx in found:
             start = end - lengths[idx] + 1
             bucket = self._entries[idx]
             for i, e in enumerate(bucket):
                 if isinstance(e, int):
                     e = bucket[i] = self._pack_entry(e, lengths[idx])
                 s, t = start + e.lp - 1, end + 1 - e.rp - 1
-                if e.kana and ((s > 0 and is_kana(folded[s - 1]))
-                               or (t < n and is_kana(folded[t]))):
-                    continue
-                if t < n and _is_thai(folded[t]) and unicodedata.category(folded[t]) == "Mn":
-                    continue  # the Thai word goes on with a vowel or tone mark
-                if e.thai_isolated and ((s > 0 and _is_thai(folded[s - 1]))
-                                        or (t < n and _is_thai(folded[t]))):
-                    continue
+                if e.checks:
+                    if e.kana and ((s > 0 and is_kana(folded[s - 1]))
+                                   or (t < n and is_kana(folded[t]))):
+                        continue
+                    if e.thai_end and t < n and _is_thai(folded[t]) and \
+                            unicodedata.category(folded[t]) == "Mn":
+                        continue  # the Thai word goes on with a vowel or tone mark
+                    if e.thai_isolated and ((s > 0 and _is_thai(folded[s - 1]))
+                                            or (t < n and _is_thai(folded[t]))):
+                        continue
                 yield s, t, e
 
     def identify(self, text: str) -> Identification:
@@ -252,17 +301,29 @@ class TaxonIdentifier:
             text = text[: self.max_chars]
         f = fold(text)
         folded = f.text
-        raw = list(self._hits(" " + folded + " ", folded))
+        taxon_hits: list[tuple[int, int, _Entry]] = []
+        cues_raw: list[tuple[int, int, _Entry]] = []
+        masks: list[tuple[int, int]] = []
+        for hit in self._hits(" " + folded + " ", folded):
+            kind = hit[2].kind
+            if kind == "cue":
+                cues_raw.append(hit)
+            elif kind == "mask":
+                masks.append((hit[0], hit[1]))
+            else:
+                taxon_hits.append(hit)
         for squeezed, positions in spaced_runs(folded):
             for s, t, e in self._hits(" " + squeezed + " ", squeezed):
                 if e.kind in _TAXON_KINDS:
-                    raw.append((positions[s], positions[t - 1] + 1, e))
-        masks = [(s, t) for s, t, e in raw if e.kind == "mask"]
-        taxon_hits = [(s, t, e) for s, t, e in raw if e.kind in _TAXON_KINDS
-                      and not any(ms <= s and t <= me for ms, me in masks)]
-        # A mask hides cues inside it too ("live view" is no live animal).
-        cues_raw = [(s, t, e) for s, t, e in raw if e.kind == "cue"
-                    and not any(ms <= s and t <= me for ms, me in masks)]
+                    taxon_hits.append((positions[s], positions[t - 1] + 1, e))
+        if masks:
+            # A mask hides names and cues inside it ("live view" is no live animal).
+            taxon_hits = [h for h in taxon_hits
+                          if not any(ms <= h[0] and h[1] <= me for ms, me in masks)]
+            cues_raw = [h for h in cues_raw
+                        if not any(ms <= h[0] and h[1] <= me for ms, me in masks)]
+        if not taxon_hits and not cues_raw:
+            return self._result(text, f, [], [])
         # Drop hits strictly inside a longer hit ("ivory" inside "mammoth ivory").
         # One sweep: sorted by start, longest first, a hit is inside an earlier one when
         # that one reaches further (or as far, from further left).
@@ -316,9 +377,8 @@ class TaxonIdentifier:
                 continue
             cue_seen.add((e.rule, a))
             cues.append(Cue(e.rule, a, b, text[a:b], "lexicon"))
-        for m in _NUMERIC_CUES.finditer(text.lower()):
-            kind = m.lastgroup or ""
-            cues.append(Cue(kind, m.start(), m.end(), text[m.start():m.end()], "pattern"))
+        for kind, a, b in numeric_cues(text):
+            cues.append(Cue(kind, a, b, text[a:b], "pattern"))
         matches.sort(key=lambda m: m.start)
         cues.sort(key=lambda c: c.start)
         first: dict[int, int] = {}
