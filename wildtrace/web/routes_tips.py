@@ -126,7 +126,9 @@ def api_tips(request: Request, user: Annotated[User, Depends(api_user())],
              before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
              limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[TipOut]:
     """The triage queue of tips, newest first."""
-    return [_tip_out(r) for r in state(request).tips.recent(status, limit, before)]
+    st = state(request)
+    st.audit.record(user.name, "view", "tips", status, {"via": "api"})
+    return [_tip_out(r) for r in st.tips.recent(status, limit, before)]
 
 
 @router.post("/api/tips/{tip_id}/status", response_model=Ok, responses=ERRORS, tags=["tips"])
@@ -146,6 +148,7 @@ def tips_html(request: Request, user: Annotated[User, Depends(page_user())],
               status: Annotated[str, Query(pattern="^(|new|triaged|dismissed)$")] = "new"
               ) -> Response:
     """The tip triage page."""
+    state(request).audit.record(user.name, "view", "tips", status)
     return render(request, "tips.html", {"tips": state(request).tips.recent(status, 200),
                                          "status": status})
 
