@@ -64,8 +64,8 @@ def synthetic(n: int, seed: int = 1) -> tuple[Iterator[LinkInput], list[int]]:
             k = min(n - lid, max(1, int(rng.expovariate(1 / 5))))
             plats = rng.sample(PLATFORMS, rng.randint(1, 3))
             handle = f"user{seller}_{rng.randint(100, 999)}"
-            accounts = {p: (handle if rng.random() < 0.4 else f"{p[:2]}{seller}x{rng.randint(1, 99)}")
-                        for p in plats}
+            accounts = {p: handle if rng.random() < 0.4
+                        else f"{p[:2]}{seller}x{rng.randint(1, 99)}" for p in plats}
             phone = f"+84{900000000 + seller}" if rng.random() < 0.7 else None
             wechat = f"wx{seller}abc" if rng.random() < 0.4 else None
             bases = [SUPPLIER_AD if rng.random() < 0.05 else _seller_text(rng)

@@ -47,8 +47,10 @@ def test_prose_words_are_not_handles() -> None:
 
 
 def test_wallets_checksummed() -> None:
-    text = ("BTC 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa or bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq "
-            "ETH 0xde0B295669a9FD93d5F28D9Ec85E40f4cb697BAe USDT TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")
+    text = ("BTC 1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa or "
+            "bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq "
+            "ETH 0xde0B295669a9FD93d5F28D9Ec85E40f4cb697BAe "
+            "USDT TR7NHqjeKQxGTCi8q8ZY4pL8otSzgjLj6t")
     found = kinds(text)
     assert ("wallet", "btc:1A1zP1eP5QGefi2DMPTfTL5SLmv7DivfNa") in found
     assert ("wallet", "btc:bc1qar0srrr7xfkvy5l643lydnw9re59gtzzwf5mdq") in found

@@ -46,12 +46,13 @@ def recapture(app: AppContext, file: Path | None, freq: bool, by: str | None, no
         data = read_histories(file, freq=freq)
     results = closed_population(data, ci=not no_ci)
     doc = summary(data, results)
-    doc["classic"] = extras(data)
+    classic = extras(data)
+    doc["classic"] = classic
     if as_json:
         echo_json(doc)
         return
     click.echo(table(data, results))
-    for name, est in doc["classic"].items():
+    for name, est in classic.items():
         if isinstance(est, dict) and "abundance" in est:
             click.echo(f"{name:<17}{est['abundance']:>10.1f}{est['stderr']:>8.1f}")
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Hashable, Mapping
+from typing import Any
 
 
 def _f1(p: float, r: float) -> float:
@@ -24,7 +25,7 @@ def pairwise(predicted: Mapping[int, Hashable], truth: Mapping[int, Hashable]
     pred = Counter(predicted[i] for i in items)
     true = Counter(truth[i] for i in items)
 
-    def pairs(c: Counter[object]) -> int:
+    def pairs(c: Counter[Any]) -> int:
         return sum(n * (n - 1) // 2 for n in c.values())
     tp, pp, tt = pairs(joint), pairs(pred), pairs(true)
     p = tp / pp if pp else 1.0

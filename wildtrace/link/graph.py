@@ -89,7 +89,7 @@ def analyse(g: nx.Graph, *, top: int = 10, seed: int = 1) -> dict[str, Any]:
         g.nodes[node]["betweenness"] = round(float(between.get(node, 0.0)), 6)
     brokers = sorted((n for n in g if between.get(n, 0) > 0), key=lambda n: -between[n])[:top]
     platforms: dict[int, set[str]] = defaultdict(set)
-    for node, data in g.nodes(data=True):
+    for _node, data in g.nodes(data=True):
         if data.get("kind") == "account" and data.get("platform"):
             platforms[int(data["seller"])].add(str(data["platform"]))
     cross = {s: sorted(p) for s, p in platforms.items() if len(p) > 1}
@@ -156,4 +156,4 @@ def write_graph(g: nx.Graph, fmt: str, path: Path) -> int:
                 w.writerow([_cell(a), _cell(b), d.get("kind", ""), d.get("weight", 1)])
     else:
         raise InputError(f"unknown graph format {fmt!r}", hint="gexf, graphml or csv")
-    return h.number_of_nodes()
+    return int(h.number_of_nodes())

@@ -76,7 +76,7 @@ def signatures(texts: Sequence[str], min_shingles: int = 8) -> tuple[np.ndarray,
 
 def similarity(sig_a: np.ndarray, sig_b: np.ndarray) -> np.ndarray:
     """Estimated Jaccard similarity of paired signature rows."""
-    return (sig_a == sig_b).mean(axis=-1)
+    return np.asarray((sig_a == sig_b).mean(axis=-1))
 
 
 def band_keys(sig: np.ndarray, band: int, bands: int = BANDS) -> np.ndarray:

@@ -10,6 +10,7 @@ penalty per change (Killick, Fearnhead and Eckley 2012, PELT), exact and near-li
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -60,7 +61,7 @@ def _costs(cum: np.ndarray, starts: np.ndarray, t: int) -> np.ndarray:
     return np.where(total > 0, -2.0 * total * (np.log(safe / n) - 1.0), 0.0)
 
 
-def pelt(x: list[float] | np.ndarray, penalty: float | None = None,
+def pelt(x: Sequence[float] | np.ndarray, penalty: float | None = None,
          min_size: int = 2) -> list[int]:
     """Indices where a new segment starts (the change points), by PELT."""
     arr = np.asarray(x, dtype=float)
@@ -93,7 +94,7 @@ def pelt(x: list[float] | np.ndarray, penalty: float | None = None,
     return sorted(set(points))
 
 
-def binary_segmentation(x: list[float] | np.ndarray, penalty: float | None = None,
+def binary_segmentation(x: Sequence[float] | np.ndarray, penalty: float | None = None,
                         min_size: int = 2, max_points: int = 20) -> list[int]:
     """Change points by greedy binary segmentation (a baseline for :func:`pelt`)."""
     arr = np.asarray(x, dtype=float)
@@ -115,7 +116,7 @@ def binary_segmentation(x: list[float] | np.ndarray, penalty: float | None = Non
     return sorted(points)
 
 
-def segments(x: list[float] | np.ndarray, points: list[int]) -> list[Segment]:
+def segments(x: Sequence[float] | np.ndarray, points: list[int]) -> list[Segment]:
     """The segments between change points, with their mean rates."""
     arr = np.asarray(x, dtype=float)
     bounds = [0, *points, len(arr)]

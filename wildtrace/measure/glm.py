@@ -73,7 +73,8 @@ def fit_poisson(X: FloatArray, y: FloatArray, offset: FloatArray | None = None, 
         eta = np.log(mu)
     dev_old = np.inf
     beta = np.zeros(A.shape[1])
-    for it in range(1, max_iter + 1):
+    iterations = 0
+    for iterations in range(1, max_iter + 1):  # noqa: B007 (kept for the result)
         z = eta - off + (y - mu) / mu
         w = mu
         Aw = A * w[:, None]
@@ -97,4 +98,4 @@ def fit_poisson(X: FloatArray, y: FloatArray, offset: FloatArray | None = None, 
     except np.linalg.LinAlgError as exc:
         raise ModelError("the information matrix is singular") from exc
     return PoissonFit(coef=beta, cov=cov, fitted=mu, deviance=dev,
-                      loglik=poisson_loglik(y, mu), df_resid=n - A.shape[1], iterations=it)
+                      loglik=poisson_loglik(y, mu), df_resid=n - A.shape[1], iterations=iterations)

@@ -56,7 +56,7 @@ class CaptureData:
     @property
     def nbcap(self) -> np.ndarray:
         """Number of captures of each history."""
-        return self.histories.sum(axis=1)
+        return np.asarray(self.histories.sum(axis=1))
 
 
 @dataclass

@@ -92,11 +92,10 @@ def jolly_seber(caps: np.ndarray) -> list[JollySeberOccasion]:
     n_ind, k = caps.shape
     if k < 3:
         raise ModelError("Jolly–Seber needs at least 3 occasions")
-    idx = np.arange(k)
     first = np.where(caps.any(axis=1), np.argmax(caps, axis=1), k)
     last = np.where(caps.any(axis=1), k - 1 - np.argmax(caps[:, ::-1], axis=1), -1)
     rows: list[tuple[int, int, int, int]] = []
-    for i in idx:
+    for i in range(k):
         col = caps[:, i]
         n_i = int(col.sum())
         m_i = int((col & (first < i)).sum())
