@@ -65,6 +65,12 @@ def test_case_gathers_listings_and_sellers(env: WebEnv, case_id: int) -> None:
                      headers=env.token("ana"))
     assert missing.status_code == 404
     assert c.get("/api/cases/9999", headers=h).status_code == 404
+    tmp = c.post("/api/cases", json={"title": "scratch"}, headers=env.token("ana")).json()["id"]
+    c.post(f"/api/cases/{tmp}/items", json={"kind": "seller", "ref": "x"},
+           headers=env.token("ana"))
+    gone = c.delete(f"/api/cases/{tmp}/items?kind=seller&ref=x", headers=env.token("ana"))
+    assert gone.json() == {"ok": True}
+    assert c.get(f"/api/cases/{tmp}", headers=h).json()["items"] == []
     assert any(x["id"] == case_id for x in c.get("/api/cases", headers=h).json())
 
 

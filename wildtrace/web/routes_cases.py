@@ -112,6 +112,20 @@ def api_add_item(request: Request, case_id: IdPath, body: CaseItemIn,
     return Ok(ok=added)
 
 
+@router.delete("/api/cases/{case_id}/items", response_model=Ok, responses=ERRORS,
+               tags=["cases"])
+def api_remove_item(request: Request, case_id: IdPath,
+                    user: Annotated[User, Depends(api_user("analyst"))],
+                    kind: Annotated[str, Query(pattern="^(listing|seller)$")],
+                    ref: Annotated[str, Query(min_length=1, max_length=500)]) -> Ok:
+    """Take a listing or seller out of a case (ok=false when it was not there)."""
+    st = state(request)
+    _case(st, case_id)
+    removed = st.cases.remove(case_id, kind, ref.strip())
+    st.audit.record(user.name, "remove", "case", case_id, {"kind": kind, "ref": ref})
+    return Ok(ok=removed)
+
+
 def _export(request: Request, user: User, case_id: int, what: str) -> CaseMaterial:
     st = state(request)
     material = _material(st, case_id)
