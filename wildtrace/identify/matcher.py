@@ -53,9 +53,7 @@ _YEAR = re.compile(r"1[5-9]\d\d(?!\d)(?:\s?'?s\b|\s?年)?")
 _YEAR_BEFORE = re.compile(r"(?:\bpre|\bbefore|\bprior to|\bolder than|\bavant|\bantes de|"
                           r"\bvor|\bcirca|\bca\.|\bc\.)[\s\-]*$")
 _WEIGHT = re.compile(r"\d\s?(?:kgs?|kilos?|kilograms?|tonnes?|tons?|lbs?|公斤|千克)(?![a-z])")
-_WEIGHT_WORDS = ("kg", "kilo", "ton", "lb", "公斤", "千克")
 _HANDLE = re.compile(r"wa\.me/|t\.me/|(?:wechat|whatsapp|telegram|line id|\bwx|\bvx)\s?[:：]")
-_HANDLE_WORDS = ("wa.me/", "t.me/", "wechat", "whatsapp", "telegram", "line id", "wx", "vx")
 
 
 def numeric_cues(text: str) -> list[tuple[str, int, int]]:
@@ -69,9 +67,11 @@ def numeric_cues(text: str) -> list[tuple[str, int, int]]:
         before = _YEAR_BEFORE.search(low, max(0, m.start() - 14), m.start())
         if before or suffix.strip(" '") in ("s", "年"):
             out.append(("antique_claim", before.start() if before else m.start(), m.end()))
-    if any(w in low for w in _WEIGHT_WORDS):
+    if "kg" in low or "kilo" in low or "ton" in low or "lb" in low or "公斤" in low or \
+            "千克" in low:
         out.extend(("by_weight", m.start(), m.end()) for m in _WEIGHT.finditer(low))
-    if any(w in low for w in _HANDLE_WORDS):
+    if "me/" in low or "wechat" in low or "whatsapp" in low or "telegram" in low or \
+            "line id" in low or "wx" in low or "vx" in low:
         out.extend(("covert", m.start(), m.end()) for m in _HANDLE.finditer(low))
     return out
 
@@ -371,7 +371,15 @@ class TaxonIdentifier:
             if e.form and (f"product_form:{e.form}", a) not in cue_seen:
                 cue_seen.add((f"product_form:{e.form}", a))
                 cues.append(Cue(f"product_form:{e.form}", a, b, text[a:b], e.rule))
+        if len(cues_raw) > 1:
+            # "for sale" and the "sale" inside it are one cue: longest first, then skip
+            # a cue of the same kind lying inside one already taken.
+            cues_raw.sort(key=lambda h: (h[0], h[0] - h[1]))
+        taken: list[tuple[str, int, int]] = []
         for s, t, e in cues_raw:
+            if any(k == e.rule and ks <= s and t <= ke for k, ks, ke in taken):
+                continue
+            taken.append((e.rule, s, t))
             a, b = span(s, t)
             if (e.rule, a) in cue_seen:
                 continue
