@@ -68,3 +68,19 @@ def test_charts_escape_labels() -> None:
     world = charts.world_map([{"iso2": "VN", "name": "Vietnam", "lat": 14.1, "lon": 108.3,
                                "count": 5}])
     assert "Vietnam: 5" in world and world.startswith("<svg")
+
+
+def test_dashboard_figures_follow_new_data(env: WebEnv) -> None:
+    from wildtrace.records import ListingDraft
+    from wildtrace.store import content_key
+
+    h = env.token("vic")
+    c = env.client()
+    before = sum(p["count"] for p in c.get("/api/dashboard/volume?by=language",
+                                           headers=h).json())
+    draft = ListingDraft(source="late", title="Turtle shell comb", posted="2024-06-01",
+                         language="vi")
+    env.ws.store.add_listings([(draft, content_key(draft))])
+    after = c.get("/api/dashboard/volume?by=language", headers=h).json()
+    assert sum(p["count"] for p in after) == before + 1
+    assert {"period": "2024-06", "group": "vi", "count": 1} in after
