@@ -176,3 +176,22 @@ def test_reader_formats(tmp_path: Path) -> None:
     g = tmp_path / "g.tsv"
     g.write_text("seller\tw1\tw2\tw3\nx\t1\t1\t0\ny\t0\t1\t1\nz\t1\t0\t0\n")
     assert read_histories(g).n == 3
+
+
+def test_frequency_form_matches_full_table_and_handles_many_occasions() -> None:
+    from wildtrace.measure.recapture import by_frequency
+
+    full = from_histories(all_histories(6), freq=HARE)
+    agg = by_frequency(full)
+    assert agg.counts.tolist() == [25, 22, 13, 5, 1, 2]
+    for name in ("M0", "Mh Chao", "Mh Poisson2", "Mh Darroch", "Mh Gamma3.5"):
+        a, b = fit_one(name, full, ci=False), fit_one(name, agg, ci=False)
+        assert a.abundance == pytest.approx(b.abundance, rel=1e-6), name
+        assert a.stderr == pytest.approx(b.stderr, rel=1e-5), name
+    rng = np.random.default_rng(5)
+    caps = rng.random((300, 30)) < rng.beta(1, 6, size=300)[:, None]
+    many = from_histories(caps[caps.any(axis=1)].astype(int))
+    res = {r.model: r for r in closed_population(many)}
+    assert res["M0"].error is None and res["Mh Darroch"].ci_low is not None
+    assert 200 < res["Mh Chao"].abundance < 500
+    assert "full table" in (res["Mt"].error or "")

@@ -87,6 +87,9 @@ def sellers(app: AppContext, top: int, as_json: bool) -> None:
         click.echo(f"  broker {b['kind']:<10} {b['label'][:60]:<60} {b['betweenness']:.4f}")
 
 
+main.add_command(sellers, name="link")  # the same command under the stage's name
+
+
 @export_register("graph", ("gexf", "graphml", "csv"),
                  "Seller network: accounts and contact identifiers (Gephi: gexf, graphml).")
 def _export_graph(ws: Workspace, fmt: str, path: Path) -> int:

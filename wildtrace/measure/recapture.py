@@ -47,6 +47,9 @@ class CaptureData:
     histories: np.ndarray  # (cells, t) 0/1, every observable history
     counts: np.ndarray  # (cells,) how many individuals had each history
     t: int
+    # Set on the frequency-of-capture form (see :func:`by_frequency`): cell k has the
+    # single "history" column k and offset log C(t, k).
+    offset: np.ndarray | None = None
 
     @property
     def n(self) -> int:
@@ -144,6 +147,24 @@ def from_histories(rows: list[list[int]] | np.ndarray, freq: list[float] | None 
     return CaptureData(histories=hist.astype(float), counts=counts, t=t)
 
 
+def by_frequency(data: CaptureData) -> CaptureData:
+    """The same data as counts ``f_k`` of individuals caught ``k`` times (k = 1..t).
+
+    Models that depend on a history only through its number of captures (M0 and Mh)
+    give the same abundance and standard error on this ``t``-cell table, which stays
+    small however many occasions there are (Rcapture's ``closedp.0``); deviance and df
+    then refer to the ``t`` cells.
+    """
+    if data.offset is not None:
+        return data
+    k = data.histories.sum(axis=1).astype(int)
+    f = np.bincount(k, weights=data.counts, minlength=data.t + 1)[1:]
+    ks = np.arange(1, data.t + 1, dtype=float)
+    offset = np.array([math.lgamma(data.t + 1) - math.lgamma(j + 1) - math.lgamma(data.t - j + 1)
+                       for j in range(1, data.t + 1)])
+    return CaptureData(histories=ks[:, None], counts=f, t=data.t, offset=offset)
+
+
 def _h_columns(kind: str, k: np.ndarray, t: int) -> np.ndarray:
     if kind == "Chao":
         return np.column_stack([np.maximum(k - j + 1, 0) for j in range(3, t + 1)])
@@ -161,6 +182,9 @@ def design(model: str, data: CaptureData) -> tuple[np.ndarray, list[str]]:
     h, t = data.histories, data.t
     k = data.nbcap
     base, _, het = model.partition(" ")
+    if data.offset is not None and base not in ("M0", "Mh"):
+        raise ModelError(f"{base} needs the full table of histories, which is too large for "
+                         f"{t} occasions (at most {MAX_FULL_OCCASIONS}); pool occasions")
     if base == "M0" or base == "Mh":
         X, names = k[:, None], ["beta"]
     elif base in ("Mt", "Mth"):
@@ -190,13 +214,13 @@ def _fit_model(model: str, data: CaptureData) -> tuple[PoissonFit, np.ndarray, l
         # and the model refitted, until every remaining eta is non-negative.
         keep = list(range(X.shape[1]))
         while True:
-            fit = fit_poisson(X[:, keep], data.counts)
+            fit = fit_poisson(X[:, keep], data.counts, data.offset)
             neg = [c for pos, c in enumerate(keep)
                    if names[c].startswith("eta") and fit.coef[pos + 1] < 0]
             if not neg:
                 return fit, X[:, keep], [names[c] for c in keep]
             keep = [c for c in keep if c not in neg]
-    fit = fit_poisson(X, data.counts)
+    fit = fit_poisson(X, data.counts, data.offset)
     return fit, X, names
 
 
@@ -261,11 +285,12 @@ def profile_ci(data: CaptureData, X: np.ndarray, n_hat: float, se: float,
     """
     n = data.n
     Xc = np.vstack([X, np.zeros((1, X.shape[1]))])
+    off = None if data.offset is None else np.append(data.offset, 0.0)  # log C(t, 0) = 0
     warm: list[np.ndarray] = []
 
     def prof(N: float) -> float:
         y = np.append(data.counts, N - n)
-        fit = fit_poisson(Xc, y, start=warm[-1] if warm else None, check_rank=not warm)
+        fit = fit_poisson(Xc, y, off, start=warm[-1] if warm else None, check_rank=not warm)
         warm[:] = [fit.coef]
         return fit.loglik - (N * math.log(N) - N - float(gammaln(N + 1.0)))
 
@@ -309,8 +334,7 @@ def fit_one(model: str, data: CaptureData, *, ci: bool = True) -> ModelResult:
     res = ModelResult(model)
     try:
         if data.t > MAX_FULL_OCCASIONS:
-            raise ModelError(f"{data.t} occasions are too many for a full-table fit "
-                             f"(at most {MAX_FULL_OCCASIONS}); pool occasions into periods")
+            data = by_frequency(data)
         if data.t == 2 and model not in ("M0", "Mt", "Mb"):
             raise ModelError("with 2 occasions only M0, Mt and Mb can be fitted")
         fit, X, names = _fit_model(model, data)
