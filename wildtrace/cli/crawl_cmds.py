@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import json
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -88,16 +89,18 @@ def _run(ws: Workspace, processor: PageProcessor, frontier: Frontier, domains: s
                        user_agent=user_agent(ws.settings), max_pages=max_pages,
                        max_depth=max_depth, follow_links=follow, progress=line,
                        entries=entries)
+    started = time.monotonic()
     try:
         stats = run_crawl(ctx, ws.settings, verbose=verbose)
     finally:
+        elapsed = time.monotonic() - started
         line.done()
         session.close()
         if processor.venues is not None:
             processor.venues.flush()
         ws.store.record_errors(run_id, processor.errors)
     summary = {**stats.as_dict(), "listings_stored": processor.listings,
-               "warc_recovered": session.recovered}
+               "warc_recovered": session.recovered, "seconds": round(elapsed, 3)}
     ws.store.finish_run(run_id, {k: v for k, v in summary.items() if k != "failures"})
     return summary
 

@@ -19,6 +19,7 @@ from wildtrace.records import Page, PageOutcome, RowError
 from wildtrace.store import Store, content_key
 
 Score = Callable[[str], float]
+VENUE_FLUSH = 200  # pages between venue-book writes (a crash loses at most these counts)
 
 
 @dataclass
@@ -36,6 +37,7 @@ class PageProcessor:
     errors: list[RowError] = field(default_factory=list)
     listings: int = 0
     duplicates: int = 0
+    _observed: int = 0
 
     def __call__(self, page: Page) -> PageOutcome:
         """Process one page; returns what the crawler needs to steer."""
@@ -65,6 +67,9 @@ class PageProcessor:
                                 language=ex.language,
                                 country=country_of(page.url, page.body, ex.language),
                                 listing=listing, relevant=relevant)
+            self._observed += 1
+            if self._observed % VENUE_FLUSH == 0:
+                self.venues.flush()
         return PageOutcome(capture_sha256=cap.body_sha256, text=ex.text, listing=listing,
                            relevant=relevant, score=score, language=ex.language,
                            duplicate_of=preserved.duplicate_of)

@@ -79,6 +79,9 @@ class Preserver:
         self.durable = durable
         self.tools = json.dumps(tool_versions(), sort_keys=True)
         self._last_sync = time.monotonic()
+        self._dup_query = sa.select(captures.c.final_url).where(
+            captures.c.body_sha256 == sa.bindparam("b"),
+            captures.c.url_key != sa.bindparam("k")).limit(1)
 
     def preserve(self, page: Page, url_key: str, warc_file: str = "") -> Preserved:
         """Store ``page``'s body and robots copy and its capture record; log custody."""
@@ -101,12 +104,26 @@ class Preserver:
             "method": page.method}
         digest = record_hash(fields)
         now = utcnow()
+        try:
+            cid, dup = self._store(fields, digest, body_sha, robots_sha, url_key, page, now)
+        except BaseException:
+            self.custody.forget()
+            raise
+        if self.durable:
+            self.custody.sync_mirror()
+        self._maybe_sync()
+        capture = Capture(cid, page.requested_url, page.url, page.redirects, page.status,
+                          page.server_ip, fields["started_at"], fields["ended_at"], body_sha,
+                          page.media_type, fields["warc_file"], page.method, digest)
+        return Preserved(capture, dup or "")
+
+    def _store(self, fields: dict[str, Any], digest: str, body_sha: str, robots_sha: str,
+               url_key: str, page: Page, now: Any) -> tuple[int, str]:
         with self.engine.begin() as conn:
-            dup = conn.execute(sa.select(captures.c.final_url).where(
-                captures.c.body_sha256 == body_sha, captures.c.url_key != url_key).limit(1)
-            ).scalar()
-            cid = int(conn.execute(captures.insert().values(
-                **fields, record_sha256=digest)).inserted_primary_key[0])
+            dup = conn.execute(self._dup_query, {"b": body_sha, "k": url_key}).scalar()
+            # Plain parameter dicts (not .values()) keep SQLAlchemy's compiled cache hot.
+            cid = int(conn.execute(captures.insert(), {**fields, "record_sha256": digest}
+                                   ).inserted_primary_key[0])
             rows = [{"capture_id": cid, "kind": "body", "sha256": body_sha,
                      "media_type": page.media_type[:200], "evidentiary": True,
                      "created_at": now, "detail": "{}"}]
@@ -119,24 +136,23 @@ class Preserver:
             self.custody.append(conn, "captured", page.url, digest, {
                 "capture_id": cid, "body_sha256": body_sha, "method": page.method,
                 "warc_file": fields["warc_file"]})
-        self.custody.sync_mirror()
-        self._maybe_sync()
-        capture = Capture(cid, page.requested_url, page.url, page.redirects, page.status,
-                          page.server_ip, fields["started_at"], fields["ended_at"], body_sha,
-                          page.media_type, fields["warc_file"], page.method, digest)
-        return Preserved(capture, dup or "")
+        return cid, str(dup or "")
 
     def add_artefact(self, capture_id: int, kind: str, data: bytes, media_type: str,
                      detail: dict[str, Any] | None = None) -> str:
         """Store a further evidentiary artefact (screenshot, rendered DOM) of a capture."""
         sha = self.blobs.put(data, durable=True)
-        with self.engine.begin() as conn:
-            conn.execute(artefacts.insert().values(
-                capture_id=capture_id, kind=kind, sha256=sha, media_type=media_type,
-                evidentiary=True, created_at=utcnow(),
-                detail=json.dumps(detail or {}, sort_keys=True, ensure_ascii=False)))
-            self.custody.append(conn, f"stored_{kind}", f"capture/{capture_id}", sha,
-                                {"media_type": media_type, **(detail or {})})
+        try:
+            with self.engine.begin() as conn:
+                conn.execute(artefacts.insert().values(
+                    capture_id=capture_id, kind=kind, sha256=sha, media_type=media_type,
+                    evidentiary=True, created_at=utcnow(),
+                    detail=json.dumps(detail or {}, sort_keys=True, ensure_ascii=False)))
+                self.custody.append(conn, f"stored_{kind}", f"capture/{capture_id}", sha,
+                                    {"media_type": media_type, **(detail or {})})
+        except BaseException:
+            self.custody.forget()
+            raise
         self.custody.sync_mirror()
         return sha
 
@@ -144,6 +160,9 @@ class Preserver:
         if self.durable:
             return
         if force or time.monotonic() - self._last_sync > SYNC_EVERY:
+            # The mirror trails the database by at most this interval; a crash in
+            # between is repaired when the next session opens (sync_mirror).
+            self.custody.sync_mirror()
             self.blobs.sync()
             self._last_sync = time.monotonic()
 

@@ -83,30 +83,45 @@ class CustodyLog:
         self.mirror = mirror
         self.who = who
         self._mirrored: int | None = None
+        # The chain head, cached between appends of one process (a crawl appends
+        # hundreds a second); forget() drops it when a transaction did not commit.
+        self._head: tuple[int, str] | None = None
+
+    def forget(self) -> None:
+        """Drop the cached chain head (call when a transaction with an append failed)."""
+        self._head = None
 
     def append(self, conn: Connection, action: str, subject: str, sha256: str,
                detail: dict[str, Any] | None = None) -> CustodyEntry:
         """Add an entry inside the caller's transaction (so it commits with the evidence
-        it describes). Call :meth:`sync_mirror` after the commit."""
-        last = conn.execute(sa.select(ct.c.seq, ct.c.entry_hash).order_by(
-            ct.c.seq.desc()).limit(1)).first()
-        seq = (last.seq + 1) if last else 1
-        prev = last.entry_hash if last else GENESIS
+        it describes). Call :meth:`sync_mirror` after the commit, and :meth:`forget`
+        if the transaction fails. A second process appending at the same time makes the
+        insert fail on the sequence number rather than fork the chain."""
+        if self._head is None:
+            last = conn.execute(sa.select(ct.c.seq, ct.c.entry_hash).order_by(
+                ct.c.seq.desc()).limit(1)).first()
+            self._head = (last.seq, last.entry_hash) if last else (0, GENESIS)
+        seq, prev = self._head[0] + 1, self._head[1]
         at = utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         det = detail or {}
         h = entry_hash(seq, at, self.who, action, subject, sha256, det, prev)
-        conn.execute(ct.insert().values(seq=seq, at=at, who=self.who, action=action,
-                                        subject=subject, sha256=sha256,
-                                        detail=json.dumps(det, sort_keys=True,
-                                                          ensure_ascii=False),
-                                        prev_hash=prev, entry_hash=h))
+        conn.execute(ct.insert(), {"seq": seq, "at": at, "who": self.who, "action": action,
+                                   "subject": subject, "sha256": sha256,
+                                   "detail": json.dumps(det, sort_keys=True,
+                                                        ensure_ascii=False),
+                                   "prev_hash": prev, "entry_hash": h})
+        self._head = (seq, h)
         return CustodyEntry(seq, at, self.who, action, subject, sha256, det, prev, h)
 
     def record(self, action: str, subject: str, sha256: str,
                detail: dict[str, Any] | None = None) -> CustodyEntry:
         """Add an entry in its own transaction and mirror it."""
-        with self.engine.begin() as conn:
-            entry = self.append(conn, action, subject, sha256, detail)
+        try:
+            with self.engine.begin() as conn:
+                entry = self.append(conn, action, subject, sha256, detail)
+        except BaseException:
+            self.forget()
+            raise
         self.sync_mirror()
         return entry
 

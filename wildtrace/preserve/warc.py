@@ -142,11 +142,15 @@ def seal_file(directory: Path, name: str, engine: Engine, custody: CustodyLog,
     os.chmod(path, 0o444)
     digest = sha256_file(path)
     size = path.stat().st_size
-    with engine.begin() as conn:
-        conn.execute(wt.update().where(wt.c.name == name).values(
-            sha256=digest, size=size, sealed_at=utcnow(), note=note))
-        custody.append(conn, "warc_sealed", f"warc/{name}", digest,
-                       {"size": size, **({"note": note} if note else {})})
+    try:
+        with engine.begin() as conn:
+            conn.execute(wt.update().where(wt.c.name == name).values(
+                sha256=digest, size=size, sealed_at=utcnow(), note=note))
+            custody.append(conn, "warc_sealed", f"warc/{name}", digest,
+                           {"size": size, **({"note": note} if note else {})})
+    except BaseException:
+        custody.forget()
+        raise
     custody.sync_mirror(durable=True)
     return digest
 

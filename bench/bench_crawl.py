@@ -1,0 +1,185 @@
+"""Crawl benchmark: wildtrace's capturing crawler against a plain Scrapy crawl of the
+same local site, extraction speed, and memory over a long crawl.
+
+    .venv/bin/python bench/bench_crawl.py --pages 2000 --memory-pages 20000
+
+* capture: ``wildtrace crawl`` (robots, politeness, WARC + blobs + capture records +
+  custody + extraction + frontier in SQLite) with no delay, vs a plain Scrapy spider
+  that follows the same links and stores nothing, with the same concurrency (one request
+  at a time per site, robots.txt obeyed). Both crawl the same generated site, served
+  from this process on 127.0.0.7, in the same run; pages/s is measured inside each
+  crawler process (interpreter start-up excluded).
+* extraction: pages/s of the extractor over the golden pages in tests/pages.
+* memory: peak resident memory of ``wildtrace crawl`` over a long crawl of the
+  generated site, sampled every half second.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests" / "sites"))
+from marketplace import Handler, Log, generated  # noqa: E402
+
+BASELINE = r'''
+import sys, time, scrapy
+from scrapy.crawler import CrawlerProcess
+seeds, n = sys.argv[2:], 0
+class Plain(scrapy.Spider):
+    name = "plain"
+    async def start(self):
+        for seed in seeds:
+            yield scrapy.Request(seed)
+    def parse(self, response):
+        global n
+        n += 1
+        for href in response.css("a::attr(href)").getall():
+            yield response.follow(href)
+p = CrawlerProcess({"LOG_ENABLED": False, "ROBOTSTXT_OBEY": True, "TELNETCONSOLE_ENABLED": False,
+                    "CONCURRENT_REQUESTS_PER_DOMAIN": int(sys.argv[1]), "DOWNLOAD_DELAY": 0,
+                    "COOKIES_ENABLED": False})
+p.crawl(Plain)
+t = time.monotonic()
+p.start()
+print(f'{{"pages": {n}, "seconds": {time.monotonic() - t:.3f}}}')
+'''
+
+
+class Sites:
+    """``k`` generated sites of ``n`` pages each, on 127.0.0.20 onwards."""
+
+    def __init__(self, k: int, n: int) -> None:
+        from http.server import ThreadingHTTPServer
+
+        self.servers = []
+        self.seeds = []
+        for i in range(k):
+            srv = ThreadingHTTPServer((f"127.0.0.{20 + i}", 0), Handler)
+            srv.daemon_threads = True
+            srv.site, srv.route, srv.log = f"gen{i}", generated(n, f" (site {i})"), Log()  # type: ignore
+            threading.Thread(target=srv.serve_forever, daemon=True).start()
+            self.servers.append(srv)
+            self.seeds.append(f"http://127.0.0.{20 + i}:{srv.server_address[1]}/")
+
+    def close(self) -> None:
+        for srv in self.servers:
+            srv.shutdown()
+            srv.server_close()
+
+
+def env() -> dict[str, str]:
+    e = {k: v for k, v in os.environ.items() if not k.startswith("WILDTRACE_")}
+    e.update({"WILDTRACE_EMBEDDINGS": "off", "WILDTRACE_DELAY": "0",
+              "WILDTRACE_CONTACT": "bench@wildtrace.invalid"})
+    return e
+
+
+def rss_sampler(pid: int, out: list[int], stop: threading.Event) -> None:
+    """Sample VmRSS (KiB) of ``pid`` until ``stop``."""
+    while not stop.is_set():
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    out.append(int(line.split()[1]))
+        except OSError:
+            return
+        time.sleep(0.5)
+
+
+def run_wildtrace(seeds: list[str], ws: Path, focus: str) -> tuple[dict[str, object], int]:
+    """Crawl with wildtrace; returns its JSON summary and peak RSS in KiB."""
+    e = env()
+    e["WILDTRACE_FOCUS"] = focus
+    proc = subprocess.Popen([sys.executable, "-m", "wildtrace", "--workspace", str(ws),
+                             "crawl", *seeds, "--json", "--max-depth", "100"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
+    samples: list[int] = []
+    stop = threading.Event()
+    t = threading.Thread(target=rss_sampler, args=(proc.pid, samples, stop), daemon=True)
+    t.start()
+    out, err = proc.communicate()
+    stop.set()
+    if proc.returncode != 0:
+        raise SystemExit(f"wildtrace crawl failed: {err[-2000:]}")
+    return json.loads(out.strip().splitlines()[-1]), max(samples, default=0)
+
+
+def run_baseline(seeds: list[str], per_domain: int) -> dict[str, float]:
+    out = subprocess.run([sys.executable, "-c", BASELINE, str(per_domain), *seeds],
+                         capture_output=True, text=True, env=env(), check=True).stdout
+    return json.loads(out.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def bench_extraction(reps: int) -> dict[str, float]:
+    from wildtrace.extract.extractor import Extractor
+
+    ex = Extractor((ROOT / "tests" / "sites" / "profiles",))
+    pages = [(p.read_bytes(), json.loads(p.with_suffix(".json").read_text()))
+             for p in sorted((ROOT / "tests" / "pages").glob("*/*.html"))]
+    t = time.perf_counter()
+    for _ in range(reps):
+        for body, gold in pages:
+            ex.extract(body, gold["url"], gold["content_type"])
+    secs = time.perf_counter() - t
+    n = reps * len(pages)
+    return {"pages": n, "seconds": round(secs, 3), "pages_per_s": round(n / secs, 1)}
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--pages", type=int, default=2000, help="pages for the comparison")
+    ap.add_argument("--sites", type=int, default=8,
+                    help="the pages are spread over this many sites (one request at a "
+                         "time per site, so this is the parallelism)")
+    ap.add_argument("--memory-pages", type=int, default=0,
+                    help="pages for the memory run (0: skip)")
+    ap.add_argument("--extract-reps", type=int, default=50)
+    ap.add_argument("--focus", default="keywords", choices=["keywords", "assess"])
+    args = ap.parse_args()
+    result: dict[str, object] = {"cpus": os.cpu_count(),
+                                 "load_avg_at_start": round(os.getloadavg()[0], 1)}
+    tmp = Path(tempfile.mkdtemp(prefix="wt-bench-"))
+    sites = Sites(args.sites, args.pages // args.sites)
+    try:
+        base = run_baseline(sites.seeds, 1)
+        summary, rss = run_wildtrace(sites.seeds, tmp / "ws", args.focus)
+        base_again = run_baseline(sites.seeds, 1)
+        wt_rate = float(summary["pages"]) / float(summary["seconds"])  # type: ignore[arg-type]
+        base_rate = max(base["pages"] / base["seconds"],
+                        base_again["pages"] / base_again["seconds"])
+        evidence = tmp / "ws" / "evidence"
+        size = sum(p.stat().st_size for p in evidence.rglob("*") if p.is_file())
+        result["capture"] = {
+            "pages": args.pages, "sites": args.sites, "focus": args.focus,
+            "wildtrace": {"pages": summary["pages"], "seconds": summary["seconds"],
+                          "pages_per_s": round(wt_rate, 1), "peak_rss_mib": round(rss / 1024),
+                          "evidence_bytes_per_page": round(size / max(1, args.pages))},
+            "scrapy_plain": {"runs": [base, base_again], "pages_per_s": round(base_rate, 1)},
+            "overhead_x": round(base_rate / wt_rate, 2)}
+        result["extraction"] = bench_extraction(args.extract_reps)
+        if args.memory_pages:
+            sites.close()
+            sites = Sites(args.sites, args.memory_pages // args.sites)
+            msum, mrss = run_wildtrace(sites.seeds, tmp / "ws-mem", args.focus)
+            result["memory"] = {"pages": msum["pages"], "seconds": msum["seconds"],
+                                "pages_per_s": round(float(msum["pages"]) / float(
+                                    msum["seconds"]), 1),  # type: ignore[arg-type]
+                                "peak_rss_mib": round(mrss / 1024)}
+        print(json.dumps(result, indent=2))
+    finally:
+        sites.close()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
