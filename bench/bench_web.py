@@ -148,6 +148,8 @@ def main() -> None:
             "/api/queue?language=vi&appendix=I", headers=h),
         "GET /api/queue?platform=market3&taxon=Manis": lambda: client.get(
             "/api/queue?platform=market3&taxon=Manis", headers=h),
+        "GET /api/queue?language=sw (no such listings)": lambda: client.get(
+            "/api/queue?language=sw", headers=h),
         "GET /queue (HTML page)": lambda: client.get("/queue"),
         "GET /api/listings/{random id}": lambda: client.get(
             f"/api/listings/{rng.randint(1, args.n)}", headers=h),
@@ -166,6 +168,16 @@ def main() -> None:
             assert resp.status_code == 200, (name, resp.status_code, resp.text[:200])
         p50, p95, mx = percentiles(times)
         print(f"| {name} | {p50:.1f} | {p95:.1f} | {mx:.1f} |")
+    t0 = time.perf_counter()
+    assert client.get("/dashboard").status_code == 200
+    first = time.perf_counter() - t0
+    again = []
+    for _ in range(10):
+        t0 = time.perf_counter()
+        client.get("/dashboard")
+        again.append(time.perf_counter() - t0)
+    print(f"| GET /dashboard: first (computes aggregates) / then cached (p50 of 10) | "
+          f"{first * 1000:.0f} | {statistics.median(again) * 1000:.1f} | — |")
     base = []
     for _ in range(3):
         t0 = time.perf_counter()
