@@ -39,7 +39,7 @@ def page_scorer(settings: Settings, fallback: Score) -> tuple[Score, str]:
     if str(settings.focus).strip().lower() == "keywords":
         return fallback, "keywords"
     try:
-        from wildtrace.assess import load_scorer  # type: ignore[attr-defined]
+        from wildtrace.assess import load_scorer
 
         scorer = load_scorer(settings)
 

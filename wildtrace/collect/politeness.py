@@ -85,7 +85,7 @@ def _holds(crawler: Crawler) -> Holds:
     if holds is None:
         holds = Holds()
         if spider is not None:
-            spider.holds = holds
+            spider.holds = holds  # type: ignore[attr-defined]
     return holds
 
 

@@ -113,7 +113,7 @@ class FocusedSpider(scrapy.Spider):
         crawler.signals.connect(spider._on_idle, signal=signals.spider_idle)
         crawler.signals.connect(spider._on_opened, signal=signals.spider_opened)
         crawler.signals.connect(spider._on_closed, signal=signals.spider_closed)
-        return spider  # type: ignore[return-value]
+        return spider
 
     # -- scheduling -------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
@@ -344,7 +344,7 @@ class FocusedSpider(scrapy.Spider):
             self._fail(entry.url, str(exc), SKIPPED)
         elif isinstance(exc, IgnoreRequest):
             self._fail(entry.url, _friendly(str(exc)) or "ignored")
-        else:
+        elif exc is not None:
             self._fail(entry.url, _friendly(describe_exception(exc)))
 
 

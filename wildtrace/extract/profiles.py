@@ -65,7 +65,7 @@ def _select(sel: Selector, spec: str) -> list[str]:
         found = sel.css(expr) if kind == "css" else sel.xpath(expr)
     except Exception:  # noqa: BLE001 - a bad selector in a profile must not stop a crawl
         return []
-    out = []
+    out: list[str] = []
     for item in found[:200]:
         value = item.get() if isinstance(item.root, str) else " ".join(
             " ".join(item.xpath(".//text()").getall()).split())
@@ -103,7 +103,7 @@ def load_profile(path: Path) -> Profile:
 
 def load_profiles(*dirs: Path) -> list[Profile]:
     """Every profile in the packaged folder and ``dirs``, in file-name order."""
-    out = []
+    out: list[Profile] = []
     for d in (PACKAGED, *dirs):
         if d.is_dir():
             out.extend(load_profile(p) for p in sorted(d.glob("*.toml")))

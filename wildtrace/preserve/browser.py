@@ -17,7 +17,7 @@ from wildtrace.workspace import Workspace
 LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
                "--disable-background-networking", "--disable-component-update",
                "--disable-sync", "--no-first-run"]
-VIEWPORT = {"width": 1280, "height": 900}
+VIEWPORT: Any = {"width": 1280, "height": 900}  # Playwright's ViewportSize
 MAX_HEIGHT = 16_000  # px; taller pages are cut (Chromium's own limit is near this)
 
 
@@ -63,7 +63,7 @@ def render_all(ws: Workspace, preserver: Preserver,
                 try:
                     resp = page.goto(url, wait_until="load", timeout=timeout_ms)
                     height = page.evaluate("document.documentElement.scrollHeight")
-                    clip = None
+                    clip: Any = None
                     if isinstance(height, (int, float)) and height > MAX_HEIGHT:
                         clip = {"x": 0, "y": 0, "width": VIEWPORT["width"],
                                 "height": MAX_HEIGHT}

@@ -122,8 +122,10 @@ class Preserver:
         with self.engine.begin() as conn:
             dup = conn.execute(self._dup_query, {"b": body_sha, "k": url_key}).scalar()
             # Plain parameter dicts (not .values()) keep SQLAlchemy's compiled cache hot.
-            cid = int(conn.execute(captures.insert(), {**fields, "record_sha256": digest}
-                                   ).inserted_primary_key[0])
+            key = conn.execute(captures.insert(), {**fields, "record_sha256": digest}
+                               ).inserted_primary_key
+            assert key is not None
+            cid = int(key[0])
             rows = [{"capture_id": cid, "kind": "body", "sha256": body_sha,
                      "media_type": page.media_type[:200], "evidentiary": True,
                      "created_at": now, "detail": "{}"}]

@@ -36,7 +36,7 @@ ROLL_BYTES = 1_000_000_000  # start a new file after ~1 GB, as crawlers customar
 _HOP_HEADERS = {"transfer-encoding", "connection", "keep-alive"}
 
 
-class Sha256WARCWriter(WARCWriter):
+class Sha256WARCWriter(WARCWriter):  # type: ignore[misc]
     """warcio's writer, digesting blocks and payloads with SHA-256."""
 
     @staticmethod
