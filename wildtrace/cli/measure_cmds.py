@@ -20,11 +20,13 @@ from wildtrace.workspace import Workspace
               help="The last column counts the individuals sharing each row.")
 @click.option("--by", "by", type=click.Choice(["platform", "month", "week", "run"]),
               default=None, help="Without FILE: occasions of the workspace's resolved sellers.")
-@click.option("--no-ci", is_flag=True, help="Skip profile-likelihood intervals (faster).")
+@click.option("--ci/--no-ci", "want_ci", default=None,
+              help="Profile-likelihood 95 percent intervals (default: on up to 10 occasions, where "
+                   "they take seconds; beyond, pass --ci and expect minutes).")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_context
-def recapture(app: AppContext, file: Path | None, freq: bool, by: str | None, no_ci: bool,
-              as_json: bool) -> None:
+def recapture(app: AppContext, file: Path | None, freq: bool, by: str | None,
+              want_ci: bool | None, as_json: bool) -> None:
     """Estimate how many individuals (sellers) exist from capture histories.
 
     FILE has one row per individual and one 0/1 column per occasion. Without FILE the
@@ -44,7 +46,8 @@ def recapture(app: AppContext, file: Path | None, freq: bool, by: str | None, no
         from wildtrace.measure.histories import read_histories
 
         data = read_histories(file, freq=freq)
-    results = closed_population(data, ci=not no_ci)
+    ci = want_ci if want_ci is not None else data.t <= 10
+    results = closed_population(data, ci=ci)
     doc = summary(data, results)
     classic = extras(data)
     doc["classic"] = classic
