@@ -195,3 +195,28 @@ def test_frequency_form_matches_full_table_and_handles_many_occasions() -> None:
     assert res["M0"].error is None and res["Mh Darroch"].ci_low is not None
     assert 200 < res["Mh Chao"].abundance < 500
     assert "full table" in (res["Mt"].error or "")
+
+
+def test_cli_json_contract_and_bad_input(tmp_path: Path) -> None:
+    import json
+
+    from click.testing import CliRunner
+
+    from wildtrace.cli import main
+
+    f = tmp_path / "seber.csv"
+    f.write_text("c1,c2,freq\n1,1,167\n1,0,781\n0,1,254\n")
+    runner = CliRunner()
+    base = ["--workspace", str(tmp_path / "ws")]
+    res = runner.invoke(main, [*base, "recapture", str(f), "--freq", "--json"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["n_captured"] == 1202
+    m0 = doc["models"][0]
+    assert m0["model"] == "M0" and round(m0["abundance"], 1) == 2805.6
+    assert {"stderr", "deviance", "df", "aic"} <= set(m0)
+    assert round(doc["classic"]["chapman"]["abundance"], 1) == 2382.8
+    bad = tmp_path / "bad.csv"
+    bad.write_text("1,0\n1,x\n")
+    res = runner.invoke(main, [*base, "recapture", str(bad)])
+    assert res.exit_code == 1 and "bad.csv:2: value 'x' in occasion 2" in res.output
