@@ -16,6 +16,7 @@ a match.
 from __future__ import annotations
 
 import hashlib
+from bisect import bisect_left, bisect_right
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
@@ -97,6 +98,30 @@ class _Entry:
 
     def __post_init__(self) -> None:
         self.checks = self.kana or self.thai_isolated or self.thai_end
+
+
+class _Cover:
+    """Spans sorted by start with a running maximum of their ends, for O(log n) tests
+    (a hostile text can carry tens of thousands of hits)."""
+
+    def __init__(self, spans: list[tuple[int, int]]) -> None:
+        spans = sorted(spans)
+        self.starts = [a for a, _ in spans]
+        self.max_end: list[int] = []
+        best = -1
+        for _, b in spans:
+            best = max(best, b)
+            self.max_end.append(best)
+
+    def covers(self, s: int, t: int) -> bool:
+        """Some span starts at or before ``s`` and ends at or after ``t``."""
+        i = bisect_right(self.starts, s)
+        return i > 0 and self.max_end[i - 1] >= t
+
+    def reaches(self, before: int, after: int) -> bool:
+        """Some span starts before ``before`` and ends after ``after``."""
+        i = bisect_left(self.starts, before)
+        return i > 0 and self.max_end[i - 1] > after
 
 
 def _is_thai(ch: str) -> bool:
@@ -318,10 +343,9 @@ class TaxonIdentifier:
                     taxon_hits.append((positions[s], positions[t - 1] + 1, e))
         if masks:
             # A mask hides names and cues inside it ("live view" is no live animal).
-            taxon_hits = [h for h in taxon_hits
-                          if not any(ms <= h[0] and h[1] <= me for ms, me in masks)]
-            cues_raw = [h for h in cues_raw
-                        if not any(ms <= h[0] and h[1] <= me for ms, me in masks)]
+            inside = _Cover(masks)
+            taxon_hits = [h for h in taxon_hits if not inside.covers(h[0], h[1])]
+            cues_raw = [h for h in cues_raw if not inside.covers(h[0], h[1])]
         if not taxon_hits and not cues_raw:
             return self._result(text, f, [], [])
         # Drop hits strictly inside a longer hit ("ivory" inside "mammoth ivory").
@@ -350,8 +374,9 @@ class TaxonIdentifier:
             # An ambiguous name counts only with wildlife context close to it.
             anchors = [(s, t) for s, t, e in kept if not e.ambiguous]
             anchors += [(s, t) for s, t, e in cues_raw if e.rule in CONTEXT_CUES]
-            kept = [h for h in kept if not h[2].ambiguous or any(
-                a < h[1] + CONTEXT_WINDOW and h[0] - CONTEXT_WINDOW < b for a, b in anchors)]
+            near = _Cover(anchors)
+            kept = [h for h in kept if not h[2].ambiguous
+                    or near.reaches(h[1] + CONTEXT_WINDOW, h[0] - CONTEXT_WINDOW)]
         return self._result(text, f, kept, cues_raw)
 
     def _result(self, text: str, f: object, kept: list[tuple[int, int, _Entry]],
@@ -375,11 +400,11 @@ class TaxonIdentifier:
             # "for sale" and the "sale" inside it are one cue: longest first, then skip
             # a cue of the same kind lying inside one already taken.
             cues_raw.sort(key=lambda h: (h[0], h[0] - h[1]))
-        taken: list[tuple[str, int, int]] = []
+        reach: dict[str, int] = {}  # per kind, the furthest end taken so far
         for s, t, e in cues_raw:
-            if any(k == e.rule and ks <= s and t <= ke for k, ks, ke in taken):
+            if reach.get(e.rule, -1) >= t:
                 continue
-            taken.append((e.rule, s, t))
+            reach[e.rule] = t
             a, b = span(s, t)
             if (e.rule, a) in cue_seen:
                 continue
@@ -396,7 +421,8 @@ class TaxonIdentifier:
         taxa = tuple(self._names[i] for i in order)
         # The appendix comes from the most specific taxa found: a "ball python" found
         # beside Pythonidae is Appendix II, not the family's highest (I).
-        leaves = [i for i in order if not any(j != i and self._within(j, i) for j in order)]
+        leaves = order if len(order) > 64 else [  # (a cap: quadratic in distinct taxa)
+            i for i in order if not any(j != i and self._within(j, i) for j in order)]
         apps = {self._apps[i] for i in leaves}
         cites = next((a for a in ("I", "II", "III") if a in apps), "")
         flags = {c.kind for c in cues if c.kind in FLAG_CUES}
