@@ -28,7 +28,9 @@ pytestmark = pytest.mark.browser
 CHROMIUM = os.environ.get("WILDTRACE_CHROMIUM_PATH", "/usr/bin/chromium")
 ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
         "--disable-component-update", "--disable-sync", "--no-first-run"]
-SHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# The README's screenshots: WILDTRACE_E2E_SCREENSHOTS=docs/screenshots pytest tests/e2e
+# (read at import: the shared fixture clears WILDTRACE_* variables during tests).
+_SHOTS_ENV = os.environ.get("WILDTRACE_E2E_SCREENSHOTS", "")
 ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -103,18 +105,19 @@ def test_analyst_day_in_the_browser(server: dict[str, object], browser: object,
     page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
     console: list[str] = []
     page.on("console", lambda m: console.append(m.text))
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    shots = Path(_SHOTS_ENV) if _SHOTS_ENV else tmp_path / "screenshots"
+    shots.mkdir(parents=True, exist_ok=True)
 
     # Log in (the queue redirects to the form first).
     page.goto(base + "/queue")
     assert "/login" in page.url
     page.fill("input[name=username]", "ana")
     page.fill("input[name=password]", PASSWORD)
-    page.screenshot(path=str(SHOTS / "login.png"))
+    page.screenshot(path=str(shots / "login.png"))
     page.click("button[type=submit]")
     page.wait_for_url("**/queue")
     assert page.locator("tr.row").count() == 3
-    page.screenshot(path=str(SHOTS / "queue.png"), full_page=True)
+    page.screenshot(path=str(shots / "queue.png"), full_page=True)
 
     # Keyboard review: j moves, Enter opens, n note, c confirms and goes on.
     page.keyboard.press("j")
@@ -126,7 +129,7 @@ def test_analyst_day_in_the_browser(server: dict[str, object], browser: object,
     replay = page.frame_locator("iframe.replay")
     assert replay.locator("h1").inner_text() == "Ivory bangles for sale"
     page.wait_for_timeout(300)
-    page.screenshot(path=str(SHOTS / "listing.png"), full_page=True)
+    page.screenshot(path=str(shots / "listing.png"), full_page=True)
     page.keyboard.press("n")
     page.keyboard.type("ivory bangle, Hanoi seller")
     page.keyboard.press("Escape")
@@ -154,7 +157,7 @@ def test_analyst_day_in_the_browser(server: dict[str, object], browser: object,
     seller_form.locator("button").click()
     page.wait_for_url(case_url)
     assert page.locator("text=hornking").count() >= 1
-    page.screenshot(path=str(SHOTS / "case.png"), full_page=True)
+    page.screenshot(path=str(shots / "case.png"), full_page=True)
 
     # Export the evidence ZIP (with the PDF case file) and check its manifest.
     with page.expect_download() as dl:
@@ -171,7 +174,7 @@ def test_analyst_day_in_the_browser(server: dict[str, object], browser: object,
 
     page.goto(base + "/dashboard")
     assert page.locator("svg.chart").count() == 4
-    page.screenshot(path=str(SHOTS / "dashboard.png"), full_page=True)
+    page.screenshot(path=str(shots / "dashboard.png"), full_page=True)
     assert dialogs == []
     # Our own pages break no rule of their CSP (only the sandboxed replay is blocked).
     ours = [m for m in console if "Content Security Policy" in m and "/replay/" not in m]
@@ -215,10 +218,11 @@ def test_citizen_submits_a_tip(server: dict[str, object], browser: object,
     assert "Báo cáo" in page.inner_text("h1")
     shot = tmp_path / "shot.png"
     shot.write_bytes(tiny_png())
+    shots = Path(_SHOTS_ENV) if _SHOTS_ENV else tmp_path
     page.fill("input[name=url]", "https://chotot.example/tin/123")
     page.fill("textarea[name=description]", "Bán vảy tê tê")
     page.set_input_files("input[name=screenshot]", str(shot))
-    page.screenshot(path=str(SHOTS / "tip-form.png"))
+    page.screenshot(path=str(shots / "tip-form.png"))
     page.click("#tip-form button[type=submit]")
     page.wait_for_selector("#tip-thanks")
     tips = _api(server, "/api/tips")
