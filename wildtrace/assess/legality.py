@@ -80,7 +80,7 @@ def load_rules(path: Path = RULES_FILE) -> RuleBook:
                           {k: raw[k] for k in _CONDITIONS if k in raw},
                           bool(raw.get("note")), bool(raw.get("override")),
                           tuple(raw.get("replaces", ()))))
-    countries = []
+    countries: list[tuple[str, str]] = []
     for j, names in doc.get("countries", {}).items():
         countries.extend((str(n), str(j)) for n in names)
     # Longer names first, so "georgia, usa" wins over "georgia".

@@ -16,16 +16,16 @@ a match.
 from __future__ import annotations
 
 import hashlib
-from bisect import bisect_left, bisect_right
 import re
 import unicodedata
+from bisect import bisect_left, bisect_right
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 import ahocorasick
 
 from wildtrace.errors import InputError, ReferencePackError
-from wildtrace.identify.lexicon import DATA_DIR, LexTerm, Lexicon, load_stopwords
+from wildtrace.identify.lexicon import DATA_DIR, Lexicon, LexTerm, load_stopwords
 from wildtrace.identify.normalise import (
     NORMALISER_VERSION,
     fold,
