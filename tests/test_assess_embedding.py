@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import sqlite3
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -15,7 +18,7 @@ def test_setting_off_disables_embeddings() -> None:
 
 @pytest.mark.slow
 @pytest.mark.skipif(not embeddings_available(), reason="the [embed] extra is not installed")
-def test_embeddings_rank_offers_above_look_alikes() -> None:
+def test_embeddings_rank_offers_above_look_alikes(tmp_path: Path) -> None:
     from wildtrace.assess import prototypes
     from wildtrace.assess.embedding import load_embedder
     from wildtrace.assess.zeroshot import ZeroShot
@@ -29,3 +32,10 @@ def test_embeddings_rank_offers_above_look_alikes() -> None:
     margins = ZeroShot(enc).margins(vecs)
     assert margins[0] > margins[1]
     assert len(prototypes.POSITIVE) >= 20 and len(prototypes.NEGATIVE) >= 20
+    # The disk cache answers once memory has forgotten.
+    enc.attach_cache(tmp_path / "cache" / "embeddings.sqlite")
+    first = enc.encode(["a real leopard skin rug"])
+    enc._cache.clear()
+    with sqlite3.connect(tmp_path / "cache" / "embeddings.sqlite") as conn:
+        assert conn.execute("SELECT count(*) FROM emb").fetchone()[0] == 1
+    np.testing.assert_allclose(enc.encode(["a real leopard skin rug"]), first, atol=1e-6)

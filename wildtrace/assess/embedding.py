@@ -10,9 +10,11 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sqlite3
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -50,11 +52,28 @@ class Embedder:
         self._model = pkg.load_model("cpu")
         self._cache: OrderedDict[bytes, np.ndarray] = OrderedDict()
         self._lock = threading.Lock()
+        self._disk: sqlite3.Connection | None = None
+
+    def attach_cache(self, path: Path) -> None:
+        """Keep embeddings in an SQLite file too, so later runs skip the model.
+
+        A workspace's ``cache/`` folder is the usual place; rows are keyed by a hash of the
+        text and the model version, and hold no text.
+        """
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            conn = sqlite3.connect(str(path), check_same_thread=False)
+            conn.execute("CREATE TABLE IF NOT EXISTS emb (k BLOB PRIMARY KEY, v BLOB)")
+            conn.commit()
+        except (OSError, sqlite3.Error):
+            return  # a cache that cannot be opened only costs speed
+        with self._lock:
+            self._disk = conn
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         """Embeddings of ``texts`` as a float32 array of shape (n, 384)."""
-        keys = [hashlib.blake2b(t[:MAX_CHARS].encode("utf-8", "replace"), digest_size=16)
-                .digest() for t in texts]
+        keys = [hashlib.blake2b(t[:MAX_CHARS].encode("utf-8", "replace"), digest_size=16,
+                                key=self.version.encode()[:64]).digest() for t in texts]
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         todo: dict[bytes, list[int]] = {}
         with self._lock:
@@ -64,6 +83,8 @@ class Embedder:
                     todo.setdefault(k, []).append(i)
                 else:
                     out[i] = hit
+        if todo and self._disk is not None:
+            self._from_disk(todo, out)
         if todo:
             firsts = [idx[0] for idx in todo.values()]
             vecs = self._model.encode([texts[i][:MAX_CHARS] or " " for i in firsts],
@@ -76,7 +97,34 @@ class Embedder:
                     self._cache[k] = v
                 while len(self._cache) > _CACHE_SIZE:
                     self._cache.popitem(last=False)
+                if self._disk is not None:
+                    try:
+                        self._disk.executemany(
+                            "INSERT OR REPLACE INTO emb VALUES (?, ?)",
+                            [(k, np.asarray(v, dtype=np.float32).tobytes())
+                             for k, v in zip(todo, vecs, strict=True)])
+                        self._disk.commit()
+                    except sqlite3.Error:
+                        pass
         return out
+
+    def _from_disk(self, todo: dict[bytes, list[int]], out: np.ndarray) -> None:
+        assert self._disk is not None
+        keys = list(todo)
+        with self._lock:
+            for i in range(0, len(keys), 500):
+                chunk = keys[i:i + 500]
+                marks = ",".join("?" * len(chunk))
+                try:
+                    rows = self._disk.execute(f"SELECT k, v FROM emb WHERE k IN ({marks})",
+                                              chunk).fetchall()
+                except sqlite3.Error:
+                    return
+                for k, v in rows:
+                    vec = np.frombuffer(v, dtype=np.float32)
+                    if vec.shape == (DIM,):
+                        out[todo.pop(k)] = vec
+                        self._cache[k] = vec
 
 
 _EMBEDDER: Embedder | None = None

@@ -79,8 +79,8 @@ def metrics(y: Sequence[int] | np.ndarray, p: Sequence[float] | np.ndarray,
         brier=float(np.mean((pa - ya) ** 2)) if len(ya) else 0.0)
 
 
-def cross_validate(analysis: Analysis, y: Sequence[int] | np.ndarray, prior: linear.Prior, *, k: int,
-                   use_embeddings: bool, seed: int = 0
+def cross_validate(analysis: Analysis, y: Sequence[int] | np.ndarray, prior: linear.Prior,
+                   *, k: int, use_embeddings: bool, seed: int = 0
                    ) -> tuple[np.ndarray, np.ndarray]:
     """Out-of-fold probabilities and the threshold each row was judged with."""
     labels = linear.check_labels(y)

@@ -149,11 +149,13 @@ def legality_verdict(jurisdiction: str = "") -> Verdict | None:
 
 
 def load_scorer(settings: Any, model_path: Path | None = None, *,
-                identifier: Identifier | None = None) -> Scorer:
+                identifier: Identifier | None = None, cache_dir: Path | None = None
+                ) -> Scorer:
     """The scorer for these settings: zero-shot when ``model_path`` is None.
 
     Embeddings are used when the setting ``embeddings`` is on and the ``[embed]`` extra is
-    installed; a model trained with embeddings refuses to run without them.
+    installed; a model trained with embeddings refuses to run without them. With
+    ``cache_dir`` (a workspace's ``cache/``), embeddings are kept on disk between runs.
     """
     model = modelfile.load(Path(model_path)) if model_path is not None else None
     if identifier is None:
@@ -164,6 +166,8 @@ def load_scorer(settings: Any, model_path: Path | None = None, *,
     if model is not None and not model.use_embeddings:
         want = False
     encoder = load_embedder() if want else None
+    if encoder is not None and cache_dir is not None:
+        encoder.attach_cache(Path(cache_dir) / "embeddings.sqlite")
     threshold = float(getattr(settings, "relevance_threshold", 0.5))
     return Scorer(identifier, encoder, model, threshold=threshold,
                   max_chars=int(getattr(settings, "max_text_chars", 200_000)),

@@ -26,7 +26,8 @@ def _scorer(app: AppContext, model_path: Path | None) -> Any:
 
     ws = app.ws
     return load_scorer(ws.settings, model_path,
-                       identifier=load_identifier(workspace_lexicon(ws.root)))
+                       identifier=load_identifier(workspace_lexicon(ws.root)),
+                       cache_dir=ws.root / "cache")
 
 
 def _report_row_errors(errors: list[Any]) -> None:
