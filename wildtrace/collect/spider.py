@@ -10,9 +10,11 @@ batches (best first) whenever Scrapy runs dry, so the in-memory queue stays smal
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
 from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -105,6 +107,8 @@ class FocusedSpider(scrapy.Spider):
         self._stopping = False
         self._last_flush = time.monotonic()
         self._ticker: LoopingCall | None = None
+        self._reserved = 0  # pages handed to the worker (for --max-pages)
+        self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wildtrace-page")
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FocusedSpider:
@@ -164,6 +168,7 @@ class FocusedSpider(scrapy.Spider):
     def _on_closed(self, spider: scrapy.Spider, reason: str) -> None:
         if self._ticker is not None and self._ticker.running:
             self._ticker.stop()
+        self._worker.shutdown(wait=True)
         self.flush()
         # Taken but never settled (stopped by --max-pages): back to the queue.
         self.ctx.frontier.recover()
@@ -226,14 +231,22 @@ class FocusedSpider(scrapy.Spider):
         self._settled(entry.url, DONE, f"sitemap listed {n} URLs")
 
     # -- pages ------------------------------------------------------------------------
-    def parse_page(self, response: Response) -> None:
-        """Hand a page to the runner, then queue its links by relevance."""
+    async def parse_page(self, response: Response) -> None:
+        """Hand a page to the runner, then queue its links by relevance.
+
+        The runner's work (evidence, extraction, storage) runs on one worker thread, so
+        the reactor keeps downloading from other sites meanwhile; pages are still
+        processed one at a time, in the order they arrive.
+        """
         entry: Entry = response.meta["wt_entry"]
         if self._stopping:
             return
         if response.status >= 400:
             self._fail(entry.url, f"HTTP {response.status}")
             return
+        if self.ctx.max_pages is not None and self._reserved >= self.ctx.max_pages:
+            return  # over the limit: left active, so the next run queues it again
+        self._reserved += 1
         page = self._page(entry, response)
         links: list[tuple[str, float, str]] = []
         if (self.ctx.follow_links and entry.depth < self.ctx.max_depth
@@ -246,8 +259,10 @@ class FocusedSpider(scrapy.Spider):
             self.ctx.frontier.add(self._entry(url, a, anchor, entry, NEUTRAL)
                                   for url, a, anchor in links)
         try:
-            outcome = self.ctx.handle_page(page)
+            loop = asyncio.get_running_loop()
+            outcome = await loop.run_in_executor(self._worker, self.ctx.handle_page, page)
         except WildtraceError as exc:
+            self._reserved -= 1
             self._fail(entry.url, str(exc))
             return
         stats = self.ctx.stats
@@ -263,7 +278,8 @@ class FocusedSpider(scrapy.Spider):
         if links and outcome.score != NEUTRAL:
             self._reprio.extend((url, self._entry(url, a, anchor, entry, outcome.score).priority)
                                 for url, a, anchor in links)
-        if self.ctx.max_pages is not None and stats.pages >= self.ctx.max_pages:
+        if self.ctx.max_pages is not None and stats.pages >= self.ctx.max_pages \
+                and not self._stopping:
             self._stopping = True
             stats.stopped = "max_pages"
             raise CloseSpider("max_pages")

@@ -119,7 +119,7 @@ class Preserver:
 
     def _store(self, fields: dict[str, Any], digest: str, body_sha: str, robots_sha: str,
                url_key: str, page: Page, now: Any) -> tuple[int, str]:
-        with self.engine.begin() as conn:
+        with self.custody.lock, self.engine.begin() as conn:
             dup = conn.execute(self._dup_query, {"b": body_sha, "k": url_key}).scalar()
             # Plain parameter dicts (not .values()) keep SQLAlchemy's compiled cache hot.
             key = conn.execute(captures.insert(), {**fields, "record_sha256": digest}
@@ -145,7 +145,7 @@ class Preserver:
         """Store a further evidentiary artefact (screenshot, rendered DOM) of a capture."""
         sha = self.blobs.put(data, durable=True)
         try:
-            with self.engine.begin() as conn:
+            with self.custody.lock, self.engine.begin() as conn:
                 conn.execute(artefacts.insert().values(
                     capture_id=capture_id, kind=kind, sha256=sha, media_type=media_type,
                     evidentiary=True, created_at=utcnow(),

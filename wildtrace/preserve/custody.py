@@ -16,6 +16,7 @@ import getpass
 import hashlib
 import json
 import os
+import threading
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -86,6 +87,9 @@ class CustodyLog:
         # The chain head, cached between appends of one process (a crawl appends
         # hundreds a second); forget() drops it when a transaction did not commit.
         self._head: tuple[int, str] | None = None
+        # Held around each transaction that appends (the crawler appends from a worker
+        # thread while the reactor thread may seal a WARC file).
+        self.lock = threading.RLock()
 
     def forget(self) -> None:
         """Drop the cached chain head (call when a transaction with an append failed)."""
@@ -117,7 +121,7 @@ class CustodyLog:
                detail: dict[str, Any] | None = None) -> CustodyEntry:
         """Add an entry in its own transaction and mirror it."""
         try:
-            with self.engine.begin() as conn:
+            with self.lock, self.engine.begin() as conn:
                 entry = self.append(conn, action, subject, sha256, detail)
         except BaseException:
             self.forget()
@@ -142,6 +146,10 @@ class CustodyLog:
     def sync_mirror(self, durable: bool = False) -> int:
         """Append database entries the mirror lacks (after a commit, or a crash between
         a commit and the mirror write); returns how many were appended."""
+        with self.lock:
+            return self._sync_mirror(durable)
+
+    def _sync_mirror(self, durable: bool) -> int:
         last = self._mirror_last()
         with self.engine.connect() as conn:
             rows = conn.execute(sa.select(ct).where(ct.c.seq > last).order_by(ct.c.seq)).all()

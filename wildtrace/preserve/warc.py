@@ -143,7 +143,7 @@ def seal_file(directory: Path, name: str, engine: Engine, custody: CustodyLog,
     digest = sha256_file(path)
     size = path.stat().st_size
     try:
-        with engine.begin() as conn:
+        with custody.lock, engine.begin() as conn:
             conn.execute(wt.update().where(wt.c.name == name).values(
                 sha256=digest, size=size, sealed_at=utcnow(), note=note))
             custody.append(conn, "warc_sealed", f"warc/{name}", digest,
