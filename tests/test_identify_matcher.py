@@ -205,3 +205,9 @@ def test_bad_user_lexicon_rows(tmp_path: Path, body: str, row: int, reason: str)
         load_identifier(extra_lexicon=lex)
     assert err.value.row == row and f"{lex}:{row}" in str(err.value)
     assert reason in str(err.value)
+
+
+def test_hashtag_forms_of_product_terms(ident: TaxonIdentifier) -> None:
+    assert ident.identify("#rhinohorn #sale").taxa == ("Rhinocerotidae",)
+    assert ident.identify("Etsy shop #prebanivory #ivoryjewelery").taxa == ("Elephantidae",)
+    assert ident.identify("#ivoryandebony").taxa == ()  # no hashtag form of a bare word

@@ -202,10 +202,14 @@ class TaxonIdentifier:
                     bucket[:] = [r for r in bucket if not isinstance(r, int)
                                  or self._within(names["taxon"][r], taxon)]
             short = " " not in key and key.isascii() and len(key) <= 4
-            self._add(keyed, key, term.kind, taxon, term.rule,
-                      term.ambiguous or (term.kind in _TAXON_KINDS and key in stop)
-                      or (term.kind == "name" and short),
-                      term.form)
+            ambiguous = term.ambiguous or (term.kind in _TAXON_KINDS and key in stop) or (
+                term.kind == "name" and short)
+            self._add(keyed, key, term.kind, taxon, term.rule, ambiguous, term.form)
+            if term.kind in ("product", "code_word") and " " in key and key.isascii() \
+                    and len(key) >= 9:
+                # Hashtag form: "#ivorycarving", "#rhinohorn".
+                self._add(keyed, key.replace(" ", ""), term.kind, taxon, term.rule,
+                          ambiguous, term.form)
             n_lex += 1
         entries = self._entries
         lengths = self._lengths
