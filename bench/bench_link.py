@@ -136,6 +136,10 @@ def realdata(root: Path) -> dict[str, object]:
             for i, r in enumerate(rows)])
         out[name] = {"pairwise": pairwise(res.seller_of, truth),
                      "bcubed": bcubed(res.seller_of, truth)}
+    for th in (0.3, 0.5):
+        res = resolve([LinkInput(i, "ebay", "", (), f"{r['title']}\n{r['description']}")
+                       for i, r in enumerate(rows)], text_threshold=th, min_confidence=0.0)
+        out[f"shark_text_only_threshold_{th}"] = {"pairwise": pairwise(res.seller_of, truth)}
     # Reptile ads: one row per (ad, species); no text or contacts survive anonymisation,
     # so the only evidence is the ad's species list, country and currency as "text".
     with (root / "market" / "reptile-ads-rinne" / "results.csv").open(encoding="utf-8-sig") as fh:
