@@ -110,3 +110,18 @@ def test_write_graph_rejects_unknown_format(tmp_path: Path) -> None:
 
     with pytest.raises(InputError):
         write_graph(nx.Graph(), "dot", tmp_path / "x.dot")
+
+
+def test_extracted_seller_url_and_handle_link(ws: Workspace) -> None:
+    drafts = [ListingDraft(source="shop", title="shark jaw", description="large jaw",
+                           extra={"seller_url": "https://www.shop.example/str/jaws?trk=1"}),
+              ListingDraft(source="shop", title="shark tooth", description="fossil tooth",
+                           extra={"seller_url": "https://shop.example/str/jaws?trk=2"}),
+              ListingDraft(source="shop", title="tooth", description="another",
+                           extra={"seller_handle": "toothman"}),
+              ListingDraft(source="shop", title="tooth 2", description="more",
+                           extra={"seller_handle": "ToothMan"})]
+    ws.store.add_listings([(d, content_key(d)) for d in drafts])
+    summary = resolve_sellers(ws.store)
+    assert summary["sellers"] == 2
+    assert summary["links"] == {"account": 1, "identifier": 1}

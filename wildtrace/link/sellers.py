@@ -13,7 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
-from wildtrace.extract.identifiers import find_identifiers
+from wildtrace.extract.identifiers import find_identifiers, normalise_url
 from wildtrace.link import tables as lt
 from wildtrace.link.imagehash import dhash
 from wildtrace.link.resolver import LinkInput, Resolution, resolve
@@ -41,10 +41,7 @@ def _identifiers(row: dict[str, Any], text: str) -> tuple[Identifier, ...]:
 def _image_hashes(row: dict[str, Any], blobs: BlobStore | None) -> tuple[int, ...]:
     if blobs is None:
         return ()
-    try:
-        extra = json.loads(row.get("extra") or "{}")
-    except (TypeError, ValueError):
-        return ()
+    extra = _extra(row)
     refs = extra.get("images") or extra.get("image_sha256") or []
     if isinstance(refs, str):
         refs = [refs]
@@ -58,13 +55,32 @@ def _image_hashes(row: dict[str, Any], blobs: BlobStore | None) -> tuple[int, ..
     return tuple(hashes)
 
 
+def _extra(row: dict[str, Any]) -> dict[str, Any]:
+    try:
+        extra = json.loads(row.get("extra") or "{}")
+    except (TypeError, ValueError):
+        return {}
+    return extra if isinstance(extra, dict) else {}
+
+
 def link_inputs(store: Store, blobs: BlobStore | None = None) -> Iterator[LinkInput]:
-    """Every stored listing as resolver input."""
+    """Every stored listing as resolver input.
+
+    The extract stage's ``seller_url`` (the seller's shop or profile page) becomes a
+    ``profile_url`` identifier and its ``seller_handle`` stands in for a missing seller.
+    """
     for row in store.iter_listings_with_assessment():
         text = "\n".join(p for p in (row.get("title") or "", row.get("description") or "") if p)
+        extra = _extra(row)
+        idents = _identifiers(row, text)
+        seller_url = extra.get("seller_url")
+        if isinstance(seller_url, str) and seller_url.startswith(("http://", "https://")):
+            profile = Identifier("profile_url", normalise_url(seller_url.split("?")[0][:2000]))
+            if profile not in idents:
+                idents = (*idents, profile)
+        account = str(row.get("seller") or "") or str(extra.get("seller_handle") or "")
         yield LinkInput(listing_id=int(row["id"]), platform=str(row.get("source") or ""),
-                        account=str(row.get("seller") or ""),
-                        identifiers=_identifiers(row, text), text=text[:MAX_TEXT],
+                        account=account[:500], identifiers=idents, text=text[:MAX_TEXT],
                         image_hashes=_image_hashes(row, blobs))
 
 
