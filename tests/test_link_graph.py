@@ -47,8 +47,14 @@ def test_resolve_sellers_stores_a_versioned_run(ws: Workspace) -> None:
     assert lt.latest_run(ws.store.engine) == run
     members = lt.members(ws.store.engine, run)
     assert len(set(members.values())) == 2
-    again = resolve_sellers(ws.store)
+    same = resolve_sellers(ws.store)
+    assert same["run_id"] == run and same["unchanged"] and same["sellers"] == 2
+    again = resolve_sellers(ws.store, force=True)
     assert again["run_id"] != run and lt.members(ws.store.engine, run) == members
+    extra = ListingDraft(source="ebay", seller="alice", title="new", description="x")
+    ws.store.add_listings([(extra, content_key(extra))])
+    grown = resolve_sellers(ws.store)
+    assert "unchanged" not in grown and grown["listings"] == 5 and grown["sellers"] == 2
 
 
 def test_resolve_sellers_on_postgres(pg_url: str) -> None:

@@ -7,14 +7,20 @@ from typing import Any
 from wildtrace.store import Store
 
 
-def resolve_sellers(store: Store, blobs: Any = None) -> dict[str, Any]:
+def resolve_sellers(store: Store, blobs: Any = None, *, force: bool = False) -> dict[str, Any]:
     """Resolve sellers over every listing in ``store`` as a new link run.
 
-    Returns a JSON-ready summary (run id, listings, sellers, links by kind,
-    cross-platform sellers). Called by ``wildtrace process`` after assessment.
+    When the newest run already covers exactly the stored listings (nothing was added
+    since), its summary is returned with ``"unchanged": True`` and no run is added,
+    unless ``force``. Returns a JSON-ready summary (run id, listings, sellers, links by
+    kind, cross-platform sellers). Called by ``wildtrace process`` after assessment.
     """
+    from wildtrace.link import tables as lt
     from wildtrace.link.sellers import run_link
 
+    latest = lt.latest_run(store.engine)
+    if not force and latest is not None and lt.covers_all_listings(store.engine, latest):
+        return {"run_id": latest, **lt.run_detail(store.engine, latest), "unchanged": True}
     run_id, _, summary = run_link(store, blobs)
     return {"run_id": run_id, **summary}
 

@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table, Text
 from sqlalchemy.engine import Engine
 
-from wildtrace.tables import metadata, runs
+from wildtrace.tables import listings, metadata, runs
 
 seller_links = Table(
     "seller_links", metadata,
@@ -77,3 +77,23 @@ def links(engine: Engine, run_id: int) -> Iterator[tuple[int, int, str, str, flo
     with engine.connect() as conn:
         for a, b, k, e, c in conn.execute(q):
             yield int(a), int(b), str(k), str(e), float(c)
+
+
+def run_detail(engine: Engine, run_id: int) -> dict[str, object]:
+    """The summary a link run recorded when it finished."""
+    import json
+
+    with engine.connect() as conn:
+        raw = conn.execute(sa.select(runs.c.detail).where(runs.c.id == run_id)).scalar()
+    detail = json.loads(raw or "{}")
+    return detail if isinstance(detail, dict) else {}
+
+
+def covers_all_listings(engine: Engine, run_id: int) -> bool:
+    """True when run ``run_id`` resolved exactly the listings stored now (listings are
+    only ever added, so equal count and equal largest id mean the same set)."""
+    with engine.connect() as conn:
+        now = conn.execute(sa.select(sa.func.count(), sa.func.max(listings.c.id))).one()
+        then = conn.execute(sa.select(sa.func.count(), sa.func.max(seller_members.c.listing_id))
+                            .where(seller_members.c.run_id == run_id)).one()
+    return tuple(now) == tuple(then)
