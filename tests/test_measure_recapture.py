@@ -220,3 +220,28 @@ def test_cli_json_contract_and_bad_input(tmp_path: Path) -> None:
     bad.write_text("1,0\n1,x\n")
     res = runner.invoke(main, [*base, "recapture", str(bad)])
     assert res.exit_code == 1 and "bad.csv:2: value 'x' in occasion 2" in res.output
+
+
+def test_list_dependence_models_match_rivest_2011() -> None:
+    # Diabetes data of Bruno et al. (1994), 4 lists, with the interaction set chosen in
+    # Rivest (2011); figures as reproduced by Rcapture's tests (N, s.e., deviance, df).
+    diabetes = from_histories(all_histories(4), freq=[58, 157, 18, 104, 46, 650, 12, 709,
+                                                      14, 20, 7, 74, 8, 182, 10])
+    inter = ((1, 3), (2, 4), (3, 4))
+    expected = {"Mt": (2472, 53, 21.97, 7), "Mth Chao": (2588, 75, 3.13, 6),
+                "Mth Poisson2": (2573, 76, 12.88, 6), "Mth Darroch": (2752, 133, 8.32, 6),
+                "Mth Gamma3.5": (2964, 219, 6.74, 6)}
+    for model, (n_hat, se, dev, df) in expected.items():
+        r = fit_one(model, diabetes, ci=False, interactions=inter)
+        assert (round(r.abundance), round(r.stderr), round(r.deviance, 2), r.df) == \
+            (n_hat, se, dev, df), model
+    # Darroch et al. (1993) R3 data, 3 lists.
+    r3 = from_histories(all_histories(3), freq=[72, 155, 7, 71, 13, 53, 43])
+    two = fit_one("Mt", r3, ci=False, interactions=((1, 2), (2, 3)))
+    assert (round(two.abundance), round(two.stderr), round(two.deviance, 1), two.df) == \
+        (850, 186, 3.8, 1)
+    lb = fit_one("Mth Chao", r3, ci=False, interactions=((1, 2),))
+    assert (round(lb.abundance), round(lb.stderr), round(lb.deviance, 2), lb.df) == \
+        (681, 78, 3.45, 1)
+    dar = fit_one("Mth Darroch", r3, ci=False, interactions=((1, 2),))
+    assert (round(dar.abundance, 1), round(dar.stderr, 1)) == (1181.8, 404.2)

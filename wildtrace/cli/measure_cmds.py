@@ -23,10 +23,13 @@ from wildtrace.workspace import Workspace
 @click.option("--ci/--no-ci", "want_ci", default=None,
               help="Profile-likelihood 95 percent intervals (default: on up to 10 occasions, where "
                    "they take seconds; beyond, pass --ci and expect minutes).")
+@click.option("--interaction", "interactions", multiple=True, metavar="I:J",
+              help="Dependence between occasions (lists) I and J, added to Mt and Mth. "
+                   "Repeatable.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_context
 def recapture(app: AppContext, file: Path | None, freq: bool, by: str | None,
-              want_ci: bool | None, as_json: bool) -> None:
+              want_ci: bool | None, interactions: tuple[str, ...], as_json: bool) -> None:
     """Estimate how many individuals (sellers) exist from capture histories.
 
     FILE has one row per individual and one 0/1 column per occasion. Without FILE the
@@ -46,8 +49,14 @@ def recapture(app: AppContext, file: Path | None, freq: bool, by: str | None,
         from wildtrace.measure.histories import read_histories
 
         data = read_histories(file, freq=freq)
+    pairs: list[tuple[int, int]] = []
+    for spec in interactions:
+        a, _, b = spec.partition(":")
+        if not (a.isdigit() and b.isdigit()):
+            raise InputError(f"--interaction {spec!r} is not I:J", hint="e.g. --interaction 1:3")
+        pairs.append((int(a), int(b)))
     ci = want_ci if want_ci is not None else data.t <= 10
-    results = closed_population(data, ci=ci)
+    results = closed_population(data, ci=ci, interactions=tuple(pairs))
     doc = summary(data, results)
     classic = extras(data)
     doc["classic"] = classic

@@ -177,8 +177,14 @@ def _h_columns(kind: str, k: np.ndarray, t: int) -> np.ndarray:
     raise ValueError(kind)
 
 
-def design(model: str, data: CaptureData) -> tuple[np.ndarray, list[str]]:
-    """The design matrix (without intercept) of ``model`` and its column names."""
+def design(model: str, data: CaptureData,
+           interactions: tuple[tuple[int, int], ...] = ()) -> tuple[np.ndarray, list[str]]:
+    """The design matrix (without intercept) of ``model`` and its column names.
+
+    ``interactions`` adds, for ``Mt``/``Mth``, one column per pair of occasions (1-based)
+    for lists that are not independent (multiple-systems estimation: a seller seen on
+    one platform is more likely to be seen on a related one).
+    """
     h, t = data.histories, data.t
     k = data.nbcap
     base, _, het = model.partition(" ")
@@ -198,6 +204,14 @@ def design(model: str, data: CaptureData) -> tuple[np.ndarray, list[str]]:
             names = ["not_first"] + names
     else:
         raise ValueError(model)
+    if interactions:
+        if base not in ("Mt", "Mth"):
+            raise ModelError("occasion interactions go with Mt or Mth")
+        for i, j in interactions:
+            if not (1 <= i <= t and 1 <= j <= t and i != j):
+                raise ModelError(f"no occasions {i} and {j} to interact")
+            X = np.column_stack([X, h[:, i - 1] * h[:, j - 1]])
+            names.append(f"c{i}:c{j}")
     if het:
         if t < 3:
             raise ModelError("heterogeneity models need at least 3 occasions")
@@ -207,8 +221,9 @@ def design(model: str, data: CaptureData) -> tuple[np.ndarray, list[str]]:
     return X, names
 
 
-def _fit_model(model: str, data: CaptureData) -> tuple[PoissonFit, np.ndarray, list[str]]:
-    X, names = design(model, data)
+def _fit_model(model: str, data: CaptureData, interactions: tuple[tuple[int, int], ...] = ()
+               ) -> tuple[PoissonFit, np.ndarray, list[str]]:
+    X, names = design(model, data, interactions)
     if model.endswith("Chao"):
         # Chao's lower bound: negative eta coefficients are set to zero (columns dropped)
         # and the model refitted, until every remaining eta is non-negative.
@@ -329,15 +344,18 @@ def profile_ci(data: CaptureData, X: np.ndarray, n_hat: float, se: float,
     return best, low, high
 
 
-def fit_one(model: str, data: CaptureData, *, ci: bool = True) -> ModelResult:
-    """Fit one named model; on failure the result carries the reason in ``error``."""
-    res = ModelResult(model)
+def fit_one(model: str, data: CaptureData, *, ci: bool = True,
+            interactions: tuple[tuple[int, int], ...] = ()) -> ModelResult:
+    """Fit one named model (optionally with occasion ``interactions``); on failure the
+    result carries the reason in ``error``."""
+    label = model + "".join(f" +c{i}:c{j}" for i, j in interactions)
+    res = ModelResult(label)
     try:
         if data.t > MAX_FULL_OCCASIONS:
             data = by_frequency(data)
         if data.t == 2 and model not in ("M0", "Mt", "Mb"):
             raise ModelError("with 2 occasions only M0, Mt and Mb can be fitted")
-        fit, X, names = _fit_model(model, data)
+        fit, X, names = _fit_model(model, data, interactions)
         res.deviance, res.df, res.aic = fit.deviance, fit.df_resid, fit.aic
         res.params = dict(zip(["intercept"] + names, map(float, fit.coef), strict=True))
         if model in ("Mb", "Mbh"):
@@ -357,10 +375,14 @@ def fit_one(model: str, data: CaptureData, *, ci: bool = True) -> ModelResult:
 
 
 def closed_population(data: CaptureData, models: tuple[str, ...] = MODEL_NAMES, *,
-                      ci: bool = True) -> list[ModelResult]:
-    """Fit every model in ``models``; each failure is reported, never raised."""
+                      ci: bool = True, interactions: tuple[tuple[int, int], ...] = ()
+                      ) -> list[ModelResult]:
+    """Fit every model in ``models`` (``interactions`` apply to Mt and Mth); each failure
+    is reported, never raised."""
     with np.errstate(over="raise", invalid="raise", divide="raise"):
-        return [fit_one(m, data, ci=ci) for m in models]
+        return [fit_one(m, data, ci=ci,
+                        interactions=interactions if m.split(" ")[0] in ("Mt", "Mth") else ())
+                for m in models]
 
 
 def summary(data: CaptureData, results: list[ModelResult]) -> dict[str, object]:
@@ -376,14 +398,15 @@ def table(data: CaptureData, results: list[ModelResult]) -> str:
     """A fixed-width text table of the results, as ``recapture`` prints it."""
     def f(x: float | None, d: int = 1) -> str:
         return "" if x is None else ("inf" if math.isinf(x) else f"{x:.{d}f}")
+    w = max([14] + [len(r.model) + 2 for r in results])
     lines = [f"Number of captured units: {data.n} ({data.t} occasions)", "",
-             f"{'model':<14}{'abundance':>10}{'stderr':>8}{'deviance':>10}{'df':>5}"
+             f"{'model':<{w}}{'abundance':>10}{'stderr':>8}{'deviance':>10}{'df':>5}"
              f"{'AIC':>10}{'95% CI':>18}"]
     for r in results:
         if r.error:
-            lines.append(f"{r.model:<14}  not fitted: {r.error}")
+            lines.append(f"{r.model:<{w}}  not fitted: {r.error}")
             continue
         ci = f"{f(r.ci_low)}–{f(r.ci_high)}" if r.ci_low is not None else ""
-        lines.append(f"{r.model:<14}{f(r.abundance):>10}{f(r.stderr):>8}"
+        lines.append(f"{r.model:<{w}}{f(r.abundance):>10}{f(r.stderr):>8}"
                      f"{f(r.deviance, 3):>10}{r.df:>5}{f(r.aic, 3):>10}{ci:>18}")
     return "\n".join(lines)
