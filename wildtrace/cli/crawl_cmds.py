@@ -193,6 +193,7 @@ def capture(app: AppContext, urls: tuple[str, ...], browser: bool, as_json: bool
     frontier.add(Entry(u, priority=2.0) for u in urls)
     session = _session(ws, durable=True, purpose="wildtrace capture")
     processor = _processor(ws, session, keyword_scorer(DEFAULT_TERMS), None)
+    processor.remember = True
     entries = [Entry(u, priority=2.0) for u in urls]
     summary = _run(ws, processor, frontier, {domain_of(u) for u in urls}, max_pages=None,
                    max_depth=0, follow=False, anchor_score=lambda t: 0.0, entries=entries,

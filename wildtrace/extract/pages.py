@@ -33,7 +33,8 @@ class PageProcessor:
     venues: VenueBook | None = None
     threshold: float = 0.5
     source: str = ""  # listing source; default: the page's domain
-    captures: dict[str, int] = field(default_factory=dict)  # requested URL -> capture id
+    remember: bool = False  # keep requested URL -> capture id (capture does; crawls don't)
+    captures: dict[str, int] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     listings: int = 0
     duplicates: int = 0
@@ -45,7 +46,8 @@ class PageProcessor:
             page, url_key(page.requested_url), warc_file=page.warc_file or
             self.session.recorder.name)
         cap = preserved.capture
-        self.captures[page.requested_url] = cap.id
+        if self.remember:
+            self.captures[page.requested_url] = cap.id
         content_type = next((v for k, v in page.headers if k.lower() == "content-type"),
                             page.media_type)
         ex = self.extractor.extract(page.body, page.url, content_type)
