@@ -245,3 +245,30 @@ def test_list_dependence_models_match_rivest_2011() -> None:
         (681, 78, 3.45, 1)
     dar = fit_one("Mth Darroch", r3, ci=False, interactions=((1, 2),))
     assert (round(dar.abundance, 1), round(dar.stderr, 1)) == (1181.8, 404.2)
+
+
+def test_jolly_seber_matches_pollock_1990_gray_squirrels() -> None:
+    from wildtrace.measure.recapture_classic import jolly_seber_summary
+
+    # Pollock et al. (1990) Table 4.3 (summary statistics) and Table 4.4 (estimates, as
+    # transcribed in the tests of R's FSA package).
+    n = [46, 46, 48, 46, 51, 37, 41, 42, 47, 31, 8, 2, 1, 4, 9, 19, 19, 27, 36, 45, 74, 22, 3]
+    m = [0, 42, 42, 42, 46, 37, 41, 39, 43, 26, 7, 2, 0, 3, 8, 17, 14, 20, 36, 34, 46, 20, 2]
+    R = [46, 46, 48, 46, 50, 37, 41, 42, 47, 31, 8, 2, 1, 4, 9, 18, 19, 27, 36, 44, 73, 22, 2]
+    r = [43, 44, 48, 45, 46, 35, 40, 37, 40, 26, 8, 2, 1, 3, 8, 17, 18, 24, 32, 33, 15, 2, 0]
+    z = [0, 1, 3, 9, 8, 17, 11, 12, 6, 20, 39, 45, 47, 45, 40, 31, 34, 32, 20, 18, 5, 0, 0]
+    N = [None, 47.1, 51.3, 56.0, 60.5, 54.9, 52.3, 56.5, 54.6, 58.9, 51.8, None, None, None,
+         58.3, 55.3, 66.4, 74.5, 58.4, 76.0, 110.3, 21.9, None]
+    phi = [0.94, 0.96, 1.00, 0.99, 0.94, 0.95, None, 0.90, 0.92, 0.84, 1.00, None, None, None,
+           0.93, 0.98, None, 0.93, 0.99, None, 0.21, None, None]  # None: truncated at 1
+    B = [None, 6.3, 4.5, 5.1, None, 0.0, 3.9, 3.7, 8.7, 2.2, None, None, None, None, 1.0,
+         13.1, 6.8, None, 18.2, 33.9, None, None, None]  # None: truncated at 0 / not given
+    est = jolly_seber_summary(n, m, R, r, z, bias_adjusted=True)
+    for i, o in enumerate(est):
+        if N[i] is not None:
+            # Pollock rounded intermediate values: agreement is to within 0.1.
+            assert o.abundance is not None and abs(round(o.abundance, 1) - N[i]) <= 0.1001, i + 1
+        if phi[i] is not None:
+            assert o.survival is not None and round(o.survival, 2) == phi[i], i + 1
+        if B[i] is not None:
+            assert o.births is not None and round(o.births, 1) == B[i], i + 1

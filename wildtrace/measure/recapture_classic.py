@@ -82,53 +82,67 @@ class JollySeberOccasion:
     births: float | None
 
 
-def jolly_seber(caps: np.ndarray) -> list[JollySeberOccasion]:
-    """Jolly–Seber estimates per occasion, assuming every caught individual is released.
-
-    ``N_i`` is estimable for occasions ``2..k−1``, ``φ_i`` for ``1..k−2`` and ``B_i`` for
-    ``2..k−2``; the others are None.
-    """
+def jolly_seber(caps: np.ndarray, *, bias_adjusted: bool = True) -> list[JollySeberOccasion]:
+    """Jolly–Seber estimates per occasion from capture histories, assuming every caught
+    individual is released (see :func:`jolly_seber_summary`)."""
     caps = np.asarray(caps, dtype=bool)
-    n_ind, k = caps.shape
+    k = caps.shape[1]
     if k < 3:
         raise ModelError("Jolly–Seber needs at least 3 occasions")
     first = np.where(caps.any(axis=1), np.argmax(caps, axis=1), k)
     last = np.where(caps.any(axis=1), k - 1 - np.argmax(caps[:, ::-1], axis=1), -1)
-    rows: list[tuple[int, int, int, int]] = []
+    n, m, r, z = [], [], [], []
     for i in range(k):
         col = caps[:, i]
-        n_i = int(col.sum())
-        m_i = int((col & (first < i)).sum())
-        r_i = int((col & (last > i)).sum())
-        z_i = int((~col & (first < i) & (last > i)).sum())
-        rows.append((n_i, m_i, r_i, z_i))
-    marked: list[float | None] = []
-    abundance: list[float | None] = []
-    for i, (n_i, m_i, r_i, z_i) in enumerate(rows):
-        if i == 0 or i == k - 1:
-            marked.append(0.0 if i == 0 else None)
+        n.append(int(col.sum()))
+        m.append(int((col & (first < i)).sum()))
+        r.append(int((col & (last > i)).sum()))
+        z.append(int((~col & (first < i) & (last > i)).sum()))
+    return jolly_seber_summary(n, m, n, r, z, bias_adjusted=bias_adjusted)
+
+
+def jolly_seber_summary(n: list[int], m: list[int], R: list[int], r: list[int],
+                        z: list[int], *, bias_adjusted: bool = True
+                        ) -> list[JollySeberOccasion]:
+    """Jolly–Seber estimates from the usual summary statistics per occasion ``i``:
+    ``n`` caught, ``m`` of them already marked, ``R`` released, ``r`` of the released
+    caught again later, ``z`` caught before and after ``i`` but not at ``i``.
+
+    ``bias_adjusted`` uses the ``+1`` forms (``M = m + (R+1)z/(r+1)``,
+    ``N = (n+1)M/(m+1)``) of Seber (1982) and Pollock et al. (1990), whose gray-squirrel
+    table the tests reproduce; otherwise Jolly's (1965) originals.
+    ``N_i`` is estimable for occasions ``2..k−1``, ``φ_i`` for ``1..k−2`` and ``B_i`` for
+    ``2..k−2``; the others (and any with a zero denominator) are None.
+    """
+    k = len(n)
+    a = 1 if bias_adjusted else 0
+    marked: list[float | None] = [0.0]
+    abundance: list[float | None] = [None]
+    for i in range(1, k):
+        if i == k - 1 or r[i] + a == 0 or m[i] + a == 0:
+            marked.append(None)
             abundance.append(None)
             continue
-        M = m_i + (n_i + 1) * z_i / (r_i + 1)
+        M = m[i] + (R[i] + a) * z[i] / (r[i] + a)
         marked.append(M)
-        abundance.append((n_i + 1) * M / (m_i + 1))
+        abundance.append((n[i] + a) * M / (m[i] + a))
     out: list[JollySeberOccasion] = []
-    for i, (n_i, m_i, r_i, z_i) in enumerate(rows):
+    for i in range(k):
         phi = births = se = None
         M_i, M_next = marked[i], marked[i + 1] if i + 1 < k else None
-        if M_i is not None and M_next is not None and (M_i - m_i + n_i) > 0:
-            phi = M_next / (M_i - m_i + n_i)
+        if M_i is not None and M_next is not None and (M_i - m[i] + R[i]) > 0:
+            phi = M_next / (M_i - m[i] + R[i])
         N_i = abundance[i]
         N_next = abundance[i + 1] if i + 1 < k else None
         if N_i is not None and N_next is not None and phi is not None:
-            # B_i = N_{i+1} − φ_i (N_i − n_i + R_i); everyone caught is released (R_i = n_i).
-            births = N_next - phi * N_i
-        if N_i is not None and M_i and r_i and m_i:
+            births = N_next - phi * (N_i - n[i] + R[i])
+        if N_i is not None and M_i and r[i] and m[i] and R[i]:
             # Seber's (1982, eq. 5.10) variance, conditional on N_i.
-            term = (M_i - m_i + n_i) / M_i * (1 / r_i - 1 / n_i) + (1 - m_i / n_i) / m_i
-            var = N_i * (N_i - n_i) * term
+            term = (M_i - m[i] + R[i]) / M_i * (1 / r[i] - 1 / R[i]) + (1 - m[i] / n[i]) / m[i]
+            var = N_i * (N_i - n[i]) * term
             se = math.sqrt(var) if var > 0 else None
-        out.append(JollySeberOccasion(i + 1, n_i, m_i, r_i, z_i, M_i, N_i, se, phi, births))
+        out.append(JollySeberOccasion(i + 1, n[i], m[i], r[i], z[i], M_i, N_i, se, phi,
+                                      births))
     return out
 
 
