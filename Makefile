@@ -23,7 +23,7 @@ system-deps:
 	bash .ci/system-deps
 
 dev-install: venv
-	$(BIN)/pip install -q -e '.[dev,browser]'
+	$(BIN)/pip install -q -e '.[dev,browser,market,scale,embed]'
 
 test: system-deps dev-install
 	$(BIN)/python -m pytest -q
