@@ -65,7 +65,9 @@ def recapture(app: AppContext, file: Path | None, freq: bool, by: str | None,
         return
     click.echo(table(data, results))
     for name, est in classic.items():
-        if isinstance(est, dict) and "abundance" in est:
+        if name == "error":
+            click.echo(f"classic estimators not computed: {est}")
+        elif isinstance(est, dict) and "abundance" in est:
             click.echo(f"{name:<17}{est['abundance']:>10.1f}{est['stderr']:>8.1f}")
 
 

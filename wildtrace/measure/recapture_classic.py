@@ -21,6 +21,8 @@ import numpy as np
 from wildtrace.errors import ModelError
 from wildtrace.measure.recapture import CaptureData
 
+MAX_INDIVIDUALS = 5_000_000  # frequencies are expanded to one row per individual
+
 
 @dataclass(frozen=True)
 class TwoSample:
@@ -149,9 +151,12 @@ def jolly_seber_summary(n: list[int], m: list[int], R: list[int], r: list[int],
 def extras(data: CaptureData) -> dict[str, object]:
     """Lincoln–Petersen and Chapman (first two occasions), Schnabel and Jolly–Seber,
     as JSON-ready dicts; an estimator that cannot be computed says why."""
+    out: dict[str, object] = {}
+    if data.offset is not None or data.n > MAX_INDIVIDUALS:
+        return {"error": f"classic estimators need individual histories (at most "
+                         f"{MAX_INDIVIDUALS:,} individuals)"}
     counts = np.rint(data.counts).astype(int)
     caps = np.repeat(data.histories.astype(bool), counts, axis=0)
-    out: dict[str, object] = {}
     n1 = int(caps[:, 0].sum())
     n2 = int(caps[:, 1].sum())
     m = int((caps[:, 0] & caps[:, 1]).sum())
