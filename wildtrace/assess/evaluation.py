@@ -7,7 +7,7 @@ the out-of-fold scores are what a model trained on the other folds would have sa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -182,5 +182,3 @@ def save_plots(y: np.ndarray, p: np.ndarray, threshold: float, prefix: Path,
     plt.close(fig)
     return paths
 
-
-Progress = Callable[[int], None]

@@ -2,7 +2,9 @@
 
 Features, in blocks: hashed word and character n-grams, identify's evidence, the
 zero-shot model's logit (a prior that already generalises), and sentence embeddings when
-they are on. A logistic regression (class-balanced) learns the weights; Platt scaling
+they are on. A logistic regression (class-balanced) learns the weights, with its
+regularisation and block weights chosen among :data:`CANDIDATES` by out-of-fold average
+precision on the training data; Platt scaling
 fitted on out-of-fold decision values makes its scores calibrated probabilities, and the
 decision threshold is the one that maximised out-of-fold F1.
 
@@ -19,6 +21,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import average_precision_score
 from sklearn.model_selection import StratifiedKFold
 
 from wildtrace.assess.batch import Analysis
@@ -30,21 +33,27 @@ KIND = "wildtrace-linear"
 FORMAT = 1
 # Block weights: dense blocks are scaled so that their norm is comparable to the
 # L2-normalised n-gram blocks and the single regularisation strength suits them all.
-EVIDENCE_SCALE = 0.5
-PRIOR_SCALE = 0.5
-EMBED_SCALE = 1.0
-DEFAULT_C = 4.0
+# Candidate settings (C, evidence scale, prior scale, embedding scale); ``fit`` keeps the
+# one with the best out-of-fold average precision on the training data itself.
+CANDIDATES: tuple[tuple[float, float, float, float], ...] = (
+    (4.0, 0.5, 0.5, 1.0),
+    (16.0, 1.0, 0.5, 2.0),
+)
 CALIBRATION_FOLDS = 5
 
 Prior = Callable[[Analysis], np.ndarray]
 
 
 def design(analysis: Analysis, featuriser: TextFeaturiser, prior: Prior,
-           use_embeddings: bool) -> sp.csr_matrix:
-    """The stacked feature matrix of a batch."""
-    blocks: list[Any] = [featuriser.transform(analysis.texts)]
-    blocks.append(sp.csr_matrix(evidence_matrix(analysis.idents) * EVIDENCE_SCALE))
-    blocks.append(sp.csr_matrix((np.clip(prior(analysis), -8, 8) / 4.0 * PRIOR_SCALE)
+           use_embeddings: bool, scales: tuple[float, float, float] = (0.5, 0.5, 1.0),
+           text_block: sp.csr_matrix | None = None) -> sp.csr_matrix:
+    """The stacked feature matrix of a batch; ``scales`` weight the evidence, prior and
+    embedding blocks against the L2-normalised n-gram blocks."""
+    ev_scale, prior_scale, emb_scale = scales
+    blocks: list[Any] = [text_block if text_block is not None
+                         else featuriser.transform(analysis.texts)]
+    blocks.append(sp.csr_matrix(evidence_matrix(analysis.idents) * ev_scale))
+    blocks.append(sp.csr_matrix((np.clip(prior(analysis), -8, 8) / 4.0 * prior_scale)
                                 .reshape(-1, 1).astype(np.float32)))
     if use_embeddings:
         if analysis.embeddings is None:
@@ -52,7 +61,7 @@ def design(analysis: Analysis, featuriser: TextFeaturiser, prior: Prior,
                              "off or not installed",
                              hint="pip install 'wildtrace[embed]' and set embeddings = true, "
                                   "or retrain with WILDTRACE_EMBEDDINGS=off")
-        blocks.append(sp.csr_matrix(analysis.embeddings * EMBED_SCALE))
+        blocks.append(sp.csr_matrix(analysis.embeddings * emb_scale))
     return sp.hstack(blocks, format="csr", dtype=np.float32)
 
 
@@ -86,6 +95,7 @@ class LinearModel:
     platt_b: float
     threshold: float
     use_embeddings: bool
+    scales: tuple[float, float, float] = (0.5, 0.5, 1.0)
     meta: dict[str, Any] = field(default_factory=dict)
     featuriser: TextFeaturiser = field(default_factory=TextFeaturiser)
 
@@ -97,7 +107,7 @@ class LinearModel:
 
     def decision(self, analysis: Analysis, prior: Prior) -> np.ndarray:
         """Raw linear decision values."""
-        x = design(analysis, self.featuriser, prior, self.use_embeddings)
+        x = design(analysis, self.featuriser, prior, self.use_embeddings, self.scales)
         if x.shape[1] != self.coef.shape[0]:
             raise ModelError(f"model expects {self.coef.shape[0]} features, the data gives "
                              f"{x.shape[1]}", hint="retrain the model with this version")
@@ -138,24 +148,35 @@ def check_labels(y: Sequence[int] | np.ndarray) -> np.ndarray:
     return arr
 
 
-def fit(analysis: Analysis, y: Sequence[int] | np.ndarray, prior: Prior, *, use_embeddings: bool,
-        c: float | None = None, seed: int = 0) -> tuple[LinearModel, np.ndarray]:
+def fit(analysis: Analysis, y: Sequence[int] | np.ndarray, prior: Prior, *,
+        use_embeddings: bool, seed: int = 0) -> tuple[LinearModel, np.ndarray]:
     """Fit a calibrated model; also returns its out-of-fold calibrated probabilities."""
-    c = DEFAULT_C if c is None else c
     labels = check_labels(y)
     featuriser = TextFeaturiser()
-    x = design(analysis, featuriser, prior, use_embeddings)
+    text_block = featuriser.transform(analysis.texts)
     folds = min(CALIBRATION_FOLDS, int(labels.sum()), int(len(labels) - labels.sum()))
-    oof = np.zeros(len(labels))
-    skf = StratifiedKFold(n_splits=max(folds, 2), shuffle=True, random_state=seed)
-    for tr, te in skf.split(np.zeros(len(labels)), labels):
-        w, b0 = _fit_lr(x[tr], labels[tr], c)
-        oof[te] = np.asarray(x[te] @ w, dtype=np.float64) + b0
+    splits = list(StratifiedKFold(n_splits=max(folds, 2), shuffle=True, random_state=seed)
+                  .split(np.zeros(len(labels)), labels))
+    best: tuple[float, float, tuple[float, float, float], sp.csr_matrix, np.ndarray] | None
+    best = None
+    for c, ev_scale, prior_scale, emb_scale in CANDIDATES:
+        scales = (ev_scale, prior_scale, emb_scale)
+        x = design(analysis, featuriser, prior, use_embeddings, scales, text_block)
+        oof = np.zeros(len(labels))
+        for tr, te in splits:
+            w, b0 = _fit_lr(x[tr], labels[tr], c)
+            oof[te] = np.asarray(x[te] @ w, dtype=np.float64) + b0
+        ap = float(average_precision_score(labels, oof))
+        if best is None or ap > best[0]:
+            best = (ap, c, scales, x, oof)
+    assert best is not None
+    ap, c, scales, x, oof = best
     a, b = _platt(oof, labels)
     oof_p = _sigmoid(a * oof + b)
     coef, intercept = _fit_lr(x, labels, c)
     model = LinearModel(coef=coef, intercept=intercept, platt_a=a, platt_b=b,
                         threshold=best_threshold(labels, oof_p),
-                        use_embeddings=use_embeddings, featuriser=featuriser,
-                        meta={"evidence_features": list(FEATURES), "C": c})
+                        use_embeddings=use_embeddings, scales=scales, featuriser=featuriser,
+                        meta={"evidence_features": list(FEATURES), "C": c,
+                              "oof_average_precision": round(ap, 4)})
     return model, oof_p

@@ -46,6 +46,7 @@ def save(model: LinearModel, path: Path) -> Path:
         "kind": KIND, "format": FORMAT, "version": model.version,
         "intercept": model.intercept, "platt_a": model.platt_a, "platt_b": model.platt_b,
         "threshold": model.threshold, "use_embeddings": model.use_embeddings,
+        "scales": list(model.scales),
         "n_columns": int(model.coef.shape[0]), "featuriser": model.featuriser.version,
         "n_features": model.featuriser.n_features, **model.meta,
     }
@@ -99,15 +100,21 @@ def load(path: Path) -> LinearModel:
             raise ModelError(f"{path}: weight index out of range; the file is corrupt")
         coef[idx] = val
         fixed = {"kind", "format", "version", "intercept", "platt_a", "platt_b", "threshold",
-                 "use_embeddings", "n_columns", "featuriser", "n_features"}
+                 "use_embeddings", "scales", "n_columns", "featuriser", "n_features"}
         return LinearModel(coef=coef, intercept=float(header["intercept"]),
                            platt_a=float(header["platt_a"]), platt_b=float(header["platt_b"]),
                            threshold=float(header["threshold"]),
                            use_embeddings=bool(header["use_embeddings"]),
+                           scales=_scales(header.get("scales", (0.5, 0.5, 1.0))),
                            featuriser=featuriser,
                            meta={k: v for k, v in header.items() if k not in fixed})
     except (KeyError, TypeError, ValueError) as exc:
         raise ModelError(f"{path}: model header is incomplete ({exc})") from exc
+
+
+def _scales(value: Any) -> tuple[float, float, float]:
+    a, b, c = (float(v) for v in value)
+    return (a, b, c)
 
 
 def file_in_workspace(models_dir: Path, path: Path) -> Path:
