@@ -151,3 +151,17 @@ def test_find_sources_in_the_datasets_layout(tmp_path: Path) -> None:
      ).write_bytes(b"")
     found = find_sources(tmp_path)
     assert set(found) == {"species_plus"}
+
+
+def test_workspace_setting_selects_a_built_pack(tmp_path: Path) -> None:
+    build_pack(_write_sources(tmp_path), tmp_path / "newpack")
+    root = tmp_path / "ws"
+    root.mkdir()
+    (root / "wildtrace.toml").write_text(f'reference_pack = "{tmp_path / "newpack"}"\n',
+                                         encoding="utf-8")
+    result = CliRunner().invoke(main, ["--workspace", str(root), "reference", "match",
+                                       "Scarlet Macaw chicks", "--json"])
+    assert result.exit_code == 0, result.output
+    doc = json.loads(result.output)
+    assert doc["taxa"] == ["Ara macao"]
+    assert doc["pack_version"].startswith("speciesplus-2024-01-01")

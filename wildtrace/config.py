@@ -78,6 +78,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("obey_robots", True, "Obey robots.txt, including Crawl-delay.", _bool),
     Setting("jurisdiction", "", "Default jurisdiction for legality verdicts (CITES, EU, UK, "
             "US, CN); empty means inferred from the listing."),
+    Setting("reference_pack", "", "Reference pack (file or folder) built with 'wildtrace "
+            "reference build -o DIR', e.g. from a newer Species+ export; empty means the pack "
+            "shipped with wildtrace."),
     Setting("max_text_chars", 200_000, "Longer listing texts are truncated before matching "
             "and scoring (the stored text is kept whole).", _positive_int),
     Setting("chromium_path", "/usr/bin/chromium", "Chromium executable for screenshots."),

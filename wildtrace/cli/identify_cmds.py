@@ -159,10 +159,10 @@ def reference_match(app: AppContext, text: str, jurisdiction: str, location: str
                     as_json: bool) -> None:
     """Identify one TEXT and judge it, without storing anything."""
     from wildtrace.assess.legality import verdict
-    from wildtrace.identify import load_identifier, workspace_lexicon
+    from wildtrace.identify import identifier_for
 
     ws = app.ws
-    ident = load_identifier(workspace_lexicon(ws.root))
+    ident = identifier_for(ws)
     found = ident.identify(text)
     v = verdict(found, jurisdiction or ws.settings.jurisdiction, location=location,
                 identifier=ident)
@@ -181,14 +181,14 @@ def reference_match(app: AppContext, text: str, jurisdiction: str, location: str
 def explain(app: AppContext, listing_id: int, jurisdiction: str, as_json: bool) -> None:
     """Show each match in a stored listing and the legality reasons."""
     from wildtrace.assess.legality import verdict
-    from wildtrace.identify import load_identifier, workspace_lexicon
+    from wildtrace.identify import identifier_for
 
     ws = app.ws
     listing = ws.store.listing(listing_id)
     if listing is None:
         raise InputError(f"no listing with id {listing_id}",
                          hint="see 'wildtrace export listings' for the ids")
-    ident = load_identifier(workspace_lexicon(ws.root))
+    ident = identifier_for(ws)
     found = ident.identify(listing.text)
     site_country = str(listing.extra.get("site_country", "") or listing.extra.get("country", ""))
     v = verdict(found, jurisdiction or ws.settings.jurisdiction, location=listing.location,

@@ -8,13 +8,16 @@ Other stages use one entry point::
     result.taxa, result.cites, result.flags   # ('Elephantidae',), 'I', ('covert', ...)
 
 ``load_identifier(extra_lexicon=PATH)`` adds a user's CSV lexicon of code words;
-``pack=PATH`` uses a pack built with ``wildtrace reference build -o DIR``.
+``pack=PATH`` uses a pack built with ``wildtrace reference build -o DIR`` (so does the
+``reference_pack`` setting through :func:`identifier_for`, and ``$WILDTRACE_REFERENCE_PACK``).
 """
 
 from __future__ import annotations
 
+import os
 import threading
 from pathlib import Path
+from typing import Any
 
 from wildtrace.identify.lexicon import load_lexicon, read_user_lexicon
 from wildtrace.identify.matcher import MATCHER_VERSION, TaxonIdentifier
@@ -40,7 +43,8 @@ def load_identifier(extra_lexicon: Path | None = None, pack: Path | None = None
     Cached per (pack, lexicon file and its modification time), so repeated calls are free
     and an edited lexicon is picked up.
     """
-    pack_path = pack or default_pack_path()
+    env_pack = os.environ.get("WILDTRACE_REFERENCE_PACK", "")
+    pack_path = pack or (Path(env_pack) if env_pack else default_pack_path())
     lex_name, lex_mtime = _stamp(extra_lexicon)
     key = (str(pack_path.resolve()) + "|" + lex_name, str(_stamp(pack_path)[1]), lex_mtime)
     with _LOCK:
@@ -53,10 +57,18 @@ def load_identifier(extra_lexicon: Path | None = None, pack: Path | None = None
         return ident
 
 
+def identifier_for(ws: Any) -> TaxonIdentifier:
+    """The identifier a workspace asks for: its ``reference_pack`` setting (else
+    ``$WILDTRACE_REFERENCE_PACK``, else the shipped pack) and its ``lexicon.csv``."""
+    pack = str(getattr(ws.settings, "reference_pack", "") or "")
+    return load_identifier(workspace_lexicon(ws.root), pack=Path(pack) if pack else None)
+
+
 def workspace_lexicon(root: Path) -> Path | None:
     """The user lexicon of a workspace (``lexicon.csv`` in its folder), if there is one."""
     path = Path(root) / "lexicon.csv"
     return path if path.is_file() else None
 
 
-__all__ = ["MATCHER_VERSION", "TaxonIdentifier", "load_identifier", "workspace_lexicon"]
+__all__ = ["MATCHER_VERSION", "TaxonIdentifier", "identifier_for", "load_identifier",
+           "workspace_lexicon"]

@@ -109,9 +109,14 @@ def load_pack(path: Path | None = None) -> Pack:
 
 def write_pack(pack: Pack, out_dir: Path) -> Path:
     """Write ``pack`` into ``out_dir`` atomically; returns the pack's path."""
-    out_dir.mkdir(parents=True, exist_ok=True)
     target = out_dir / PACK_FILE
-    fd, tmp_name = tempfile.mkstemp(prefix=".pack-", suffix=".tmp", dir=out_dir)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=".pack-", suffix=".tmp", dir=out_dir)
+    except OSError as exc:
+        raise ReferencePackError(f"{out_dir}: cannot write the reference pack: {exc}",
+                                 hint="choose a writable folder with -o DIR and set "
+                                      "reference_pack to it") from exc
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb",
