@@ -37,6 +37,8 @@ def scrapy_settings(settings: Settings, *, verbose: bool = False) -> dict[str, A
         "CONCURRENT_REQUESTS": 16,
         "CONCURRENT_REQUESTS_PER_DOMAIN": 1,
         "CONCURRENT_REQUESTS_PER_IP": 0,
+        # Callbacks yield nothing; Scrapy would start 100 item workers per response.
+        "CONCURRENT_ITEMS": 1,
         "DOWNLOAD_DELAY": float(settings.delay),
         "DOWNLOAD_DELAY_JITTER": 0.0,
         "DOWNLOAD_TIMEOUT": float(settings.timeout),

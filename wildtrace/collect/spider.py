@@ -108,6 +108,7 @@ class FocusedSpider(scrapy.Spider):
         self._last_flush = time.monotonic()
         self._ticker: LoopingCall | None = None
         self._reserved = 0  # pages handed to the worker (for --max-pages)
+        self._outstanding = 0  # requests scheduled and not yet answered
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wildtrace-page")
 
     @classmethod
@@ -121,9 +122,21 @@ class FocusedSpider(scrapy.Spider):
 
     # -- scheduling -------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
-        """First batch from the frontier; later batches come on idle."""
-        for request in self._next_batch():
+        """First batch from the frontier; later ones as it runs low, or on idle."""
+        requests = self._next_batch()
+        self._outstanding += len(requests)
+        for request in requests:
             yield request
+
+    def _top_up(self) -> None:
+        # Refill before Scrapy runs dry, so sites are not left idle between batches.
+        if self._stopping or self._outstanding > self.ctx.batch // 2 \
+                or self.crawler.engine is None:
+            return
+        requests = self._next_batch()
+        self._outstanding += len(requests)
+        for request in requests:
+            self.crawler.engine.crawl(request)
 
     def _next_batch(self) -> list[scrapy.Request]:
         if self._stopping:
@@ -149,6 +162,7 @@ class FocusedSpider(scrapy.Spider):
     def _on_idle(self) -> None:
         requests = self._next_batch()
         assert self.crawler.engine is not None
+        self._outstanding = len(requests)
         for request in requests:
             self.crawler.engine.crawl(request)
         if requests:
@@ -208,6 +222,14 @@ class FocusedSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> None:
         """Queue the pages (and nested sitemaps) a sitemap lists."""
+        self._outstanding -= 1
+        try:
+            self._parse_sitemap(response)
+        finally:
+            self.flush()
+            self._top_up()
+
+    def _parse_sitemap(self, response: Response) -> None:
         entry: Entry = response.meta["wt_entry"]
         if response.status != 200:
             self._settled(entry.url, SKIPPED, f"no sitemap (HTTP {response.status})")
@@ -232,6 +254,14 @@ class FocusedSpider(scrapy.Spider):
 
     # -- pages ------------------------------------------------------------------------
     async def parse_page(self, response: Response) -> None:
+        """Hand a page to the runner (see :meth:`_parse_page`), then top up the queue."""
+        self._outstanding -= 1
+        try:
+            await self._parse_page(response)
+        finally:
+            self._top_up()
+
+    async def _parse_page(self, response: Response) -> None:
         """Hand a page to the runner, then queue its links by relevance.
 
         The runner's work (evidence, extraction, storage) runs on one worker thread, so
@@ -351,6 +381,13 @@ class FocusedSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         """Record why a URL failed; the crawl goes on."""
+        self._outstanding -= 1
+        try:
+            self._on_error(failure)
+        finally:
+            self._top_up()
+
+    def _on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)
         entry: Entry | None = request.meta.get("wt_entry") if request is not None else None
         if entry is None or self._stopping:
