@@ -83,6 +83,37 @@ def quality(ident: object, enc: object | None, folds: int, seeds: int) -> list[s
     return rows
 
 
+def learning_curve(ident: object, sizes: tuple[int, ...] = (20, 40, 80, 160),
+                   repeats: int = 5) -> list[str]:
+    """F1 on the rest of a set after training on n random labelled rows (no embeddings)."""
+    from wildtrace.assess.linear import fit
+
+    rows = []
+    for name, col in SETS[:2]:
+        t = read_table(DATA / "labelled" / name, [col], "label")
+        y = np.asarray(t.labels)
+        scorer = Scorer(ident)  # type: ignore[arg-type]
+        a = scorer.analyse(t.texts)
+        zs = metrics(y, scorer.proba(a), scorer.threshold).f1
+        cells = [f"{zs:.3f}"]
+        for n in sizes:
+            f1s = []
+            for r in range(repeats):
+                rng = np.random.default_rng(r)
+                idx = rng.permutation(len(y))
+                tr, te = idx[:n], idx[n:]
+                if min(y[tr].sum(), len(tr) - y[tr].sum()) < 2:
+                    continue
+                model, _ = fit(a.subset(tr), y[tr], scorer.zeroshot.logits,
+                               use_embeddings=False, seed=r)
+                p = model.proba(a.subset(te), scorer.zeroshot.logits)
+                f1s.append(metrics(y[te], p, model.threshold).f1)
+            cells.append(f"{np.mean(f1s):.3f}" if f1s else "n/a")
+        rows.append(f"| {name} | " + " | ".join(cells) + " |")
+        print(rows[-1], flush=True)
+    return rows
+
+
 def corpus(n: int) -> list[str]:
     texts: list[str] = []
     for name, col in SETS:
@@ -138,6 +169,8 @@ def main() -> int:
     ap.add_argument("--seeds", type=int, default=3, help="CV repetitions (fold shuffles)")
     ap.add_argument("--no-embed", action="store_true")
     ap.add_argument("--skip-quality", action="store_true")
+    ap.add_argument("--learning-curve", action="store_true",
+                    help="only: F1 after n analyst labels (no embeddings)")
     args = ap.parse_args()
     if not (DATA / "labelled").exists():
         print(f"datasets not found at {DATA}", file=sys.stderr)
@@ -149,6 +182,11 @@ def main() -> int:
     except ImportError:
         pass
     ident = load_identifier()
+    if args.learning_curve:
+        print("| set | zero-shot (0 labels) | 20 labels | 40 | 80 | 160 |")
+        print("|---|---|---|---|---|---|")
+        learning_curve(ident)
+        return 0
     enc = load_embedder() if embeddings_available() and not args.no_embed else None
     print(f"identify {ident.version}; embeddings {getattr(enc, 'version', 'off')}")
     print("\n| throughput | listings | listings/s (1 core) | peak RSS MiB |")
