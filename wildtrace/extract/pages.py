@@ -50,7 +50,14 @@ class PageProcessor:
             self.captures[page.requested_url] = cap.id
         content_type = next((v for k, v in page.headers if k.lower() == "content-type"),
                             page.media_type)
-        ex = self.extractor.extract(page.body, page.url, content_type)
+        try:
+            ex = self.extractor.extract(page.body, page.url, content_type)
+        except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the crawl
+            # The evidence is already stored; only the listing is missing, and the
+            # reason is kept so the page can be looked at.
+            self.error(page.url, f"extraction failed: {type(exc).__name__}: {exc}"[:300])
+            return PageOutcome(capture_sha256=cap.body_sha256,
+                               duplicate_of=preserved.duplicate_of)
         score = float(self.score(ex.text)) if ex.text else 0.0
         listing = ex.is_listing and not preserved.duplicate_of
         if listing:
