@@ -282,15 +282,20 @@ class FocusedSpider(scrapy.Spider):
         if (self.ctx.follow_links and entry.depth < self.ctx.max_depth
                 and isinstance(response, TextResponse) and "html" in page.media_type):
             links = self._links(response)
-        if links:
-            # Written before the capture commits: a crash after the capture must not
-            # lose the links (the page itself will not be fetched again). Priorities use
-            # a neutral page score until the page has been judged, just below.
-            self.ctx.frontier.add(self._entry(url, a, anchor, entry, NEUTRAL)
-                                  for url, a, anchor in links)
+        found = [self._entry(url, a, anchor, entry, NEUTRAL) for url, a, anchor in links]
+
+        def work() -> PageOutcome:
+            # Links are written before the capture commits, on the same thread: a crash
+            # after the capture must not lose them (the page itself will not be fetched
+            # again). Their priorities use a neutral page score until the page has been
+            # judged (just below).
+            if found:
+                self.ctx.frontier.add(found)
+            return self.ctx.handle_page(page)
+
         try:
             loop = asyncio.get_running_loop()
-            outcome = await loop.run_in_executor(self._worker, self.ctx.handle_page, page)
+            outcome = await loop.run_in_executor(self._worker, work)
         except WildtraceError as exc:
             self._reserved -= 1
             self._fail(entry.url, str(exc))
