@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wildtrace.assess import load_scorer
 from wildtrace.extract.identifiers import find_identifiers
+from wildtrace.identify import identifier_for
 from wildtrace.link import resolve_sellers
 from wildtrace.records import Assessment, Listing
 from wildtrace.workspace import Workspace
@@ -49,9 +51,8 @@ def _text_of(listing: Listing, limit: int) -> str:
 def process(ws: Workspace, *, model_path: Path | None = None,
             progress: Callable[[int], None] | None = None) -> ProcessResult:
     """Assess every listing the current model version has not seen, then link sellers."""
-    from wildtrace.assess import load_scorer
-
-    scorer = load_scorer(ws.settings, model_path)
+    scorer = load_scorer(ws.settings, model_path, identifier=identifier_for(ws),
+                         cache_dir=ws.root / "cache")
     result = ProcessResult(model_version=scorer.version)
     run_id = ws.store.start_run("process", scorer.version)
     limit = int(ws.settings.max_text_chars)
