@@ -15,6 +15,7 @@ from html import escape
 from pathlib import Path
 
 from wildtrace import __version__
+from wildtrace.act.report_market import market_section
 from wildtrace.workspace import Workspace
 
 MAX_FLAGGED = 500
@@ -117,15 +118,8 @@ def _flagged_section(rows: list[dict[str, object]]) -> str:
 
 
 def _extra_sections(ws: Workspace) -> list[tuple[str, str]]:
-    sections: list[tuple[str, str]] = []
-    try:
-        from wildtrace.act.report_market import market_section
-    except ImportError:
-        return sections
-    fragment: str = market_section(ws)
-    if fragment:
-        sections.append(("Market", fragment))
-    return sections
+    fragment = market_section(ws)
+    return [("Market", fragment)] if fragment else []
 
 
 def render(ws: Workspace, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> str:
