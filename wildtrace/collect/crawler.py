@@ -39,6 +39,9 @@ def scrapy_settings(settings: Settings, *, verbose: bool = False) -> dict[str, A
         "CONCURRENT_REQUESTS_PER_IP": 0,
         # Callbacks yield nothing; Scrapy would start 100 item workers per response.
         "CONCURRENT_ITEMS": 1,
+        # Backpressure: stop downloading while ~100 small pages (or a few large ones)
+        # wait for the page worker, so memory stays flat however long the crawl.
+        "SCRAPER_SLOT_MAX_ACTIVE_SIZE": 100_000,
         "DOWNLOAD_DELAY": float(settings.delay),
         "DOWNLOAD_DELAY_JITTER": 0.0,
         "DOWNLOAD_TIMEOUT": float(settings.timeout),
