@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from wildtrace.assess import load_scorer
+from wildtrace.assess.modelfile import latest_model
 from wildtrace.extract.identifiers import find_identifiers
 from wildtrace.identify import identifier_for
 from wildtrace.link import resolve_sellers
@@ -50,7 +51,13 @@ def _text_of(listing: Listing, limit: int) -> str:
 
 def process(ws: Workspace, *, model_path: Path | None = None,
             progress: Callable[[int], None] | None = None) -> ProcessResult:
-    """Assess every listing the current model version has not seen, then link sellers."""
+    """Assess every listing the current model version has not seen, then link sellers.
+
+    Without ``model_path`` the newest model trained in the workspace is used (analysts'
+    labels improve it with each ``wildtrace train``); with none, the zero-shot scorer.
+    """
+    if model_path is None:
+        model_path = latest_model(ws.models_dir)
     scorer = load_scorer(ws.settings, model_path, identifier=identifier_for(ws),
                          cache_dir=ws.root / "cache")
     result = ProcessResult(model_version=scorer.version)
@@ -60,7 +67,8 @@ def process(ws: Workspace, *, model_path: Path | None = None,
 
     def flush() -> None:
         _extract_identifiers(ws, batch, limit)
-        assessments: list[Assessment] = scorer.assess([_text_of(x, limit) for x in batch])
+        # Listings, not bare texts: price and seller feed the scam signals.
+        assessments: list[Assessment] = scorer.assess_listings(batch)
         ws.store.save_assessments(run_id, [(x.id, a) for x, a in zip(batch, assessments,
                                                                        strict=True)])
         result.assessed += len(batch)

@@ -265,6 +265,7 @@ class Store:
             a_rows.append({
                 "listing_id": listing_id, "run_id": run_id, "model": a.model,
                 "model_version": a.model_version, "relevant": a.relevant, "score": a.score,
+                "risk": a.risk,
                 "taxa": ";".join(a.taxa), "cites": a.cites, "flags": ";".join(a.flags),
                 "reasons": json.dumps(list(a.reasons), ensure_ascii=False), "created_at": now,
             })
@@ -280,7 +281,8 @@ class Store:
         """The newest assessment of each listing joined with the listing, best first."""
         latest = (sa.select(sa.func.max(t.assessments.c.id).label("aid"))
                   .group_by(t.assessments.c.listing_id).subquery())
-        q = (sa.select(t.listings, t.assessments.c.score, t.assessments.c.relevant,
+        q = (sa.select(t.listings, t.assessments.c.score, t.assessments.c.risk,
+                       t.assessments.c.relevant,
                        t.assessments.c.taxa, t.assessments.c.cites, t.assessments.c.flags,
                        t.assessments.c.reasons, t.assessments.c.model_version)
              .join(t.assessments, t.assessments.c.listing_id == t.listings.c.id)
@@ -301,7 +303,7 @@ class Store:
         a = t.assessments
         last = 0
         while True:
-            q = (sa.select(t.listings, a.c.score, a.c.relevant, a.c.taxa, a.c.cites,
+            q = (sa.select(t.listings, a.c.score, a.c.risk, a.c.relevant, a.c.taxa, a.c.cites,
                            a.c.flags, a.c.reasons, a.c.model_version)
                  .select_from(t.listings
                               .outerjoin(latest, latest.c.listing_id == t.listings.c.id)

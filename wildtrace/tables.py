@@ -87,6 +87,7 @@ assessments = Table(
     Column("model_version", String(80), nullable=False),
     Column("relevant", Boolean, nullable=False),
     Column("score", Float, nullable=False),
+    Column("risk", Float),  # added by 0006; None for assessments made before it
     Column("taxa", Text, nullable=False, default=""),
     Column("cites", String(3), nullable=False, default=""),
     Column("flags", Text, nullable=False, default=""),

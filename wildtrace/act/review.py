@@ -75,7 +75,7 @@ def _base(flt: QueueFilter, language_index: bool = False) -> sa.Select[Any]:
              .scalar_subquery())
     q = (sa.select(lst.c.id, lst.c.title, lst.c.source, lst.c.url, lst.c.price,
                    lst.c.currency, lst.c.seller, lst.c.language, lst.c.posted,
-                   lst.c.location, a.c.id.label("assessment_id"), a.c.score,
+                   lst.c.location, a.c.id.label("assessment_id"), a.c.score, a.c.risk,
                    a.c.relevant, a.c.taxa, a.c.cites, a.c.flags, a.c.model_version)
          .select_from(a.join(lst, lst.c.id == a.c.listing_id))
          .where(a.c.id == newer))
@@ -191,7 +191,10 @@ def run_of(engine: Engine, run_id: int) -> dict[str, Any] | None:
 
 
 def _risk_proxy(row: dict[str, Any]) -> float:
-    """Stored assessments keep no risk figure; the CITES appendix and flags stand in."""
+    """The stored risk; assessments made before risk was kept use the CITES appendix and
+    flags instead."""
+    if row.get("risk") is not None:
+        return float(row["risk"])
     base = {"I": 0.9, "II": 0.6, "III": 0.4}.get(row.get("cites") or "", 0.1)
     return min(1.0, base + (0.1 if row.get("flags") else 0.0))
 

@@ -117,7 +117,8 @@ def settings(app: AppContext, as_json: bool) -> None:
 
 @main.command()
 @click.option("--model", "model_path", type=click.Path(path_type=Path, dir_okay=True),
-              default=None, help="Trained model (default: the zero-shot scorer).")
+              default=None,
+              help="Trained model (default: the newest trained in the workspace, else zero-shot).")
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def process(app: AppContext, model_path: Path | None, as_json: bool) -> None:
