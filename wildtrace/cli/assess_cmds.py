@@ -22,11 +22,10 @@ CHUNK = 2000
 def _scorer(app: AppContext, model_path: Path | None) -> Any:
     """The scorer for this workspace: its settings and its user lexicon, if any."""
     from wildtrace.assess import load_scorer
-    from wildtrace.identify import load_identifier, workspace_lexicon
+    from wildtrace.identify import identifier_for
 
     ws = app.ws
-    return load_scorer(ws.settings, model_path,
-                       identifier=load_identifier(workspace_lexicon(ws.root)),
+    return load_scorer(ws.settings, model_path, identifier=identifier_for(ws),
                        cache_dir=ws.root / "cache")
 
 

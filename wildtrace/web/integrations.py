@@ -129,11 +129,11 @@ def legality_verdict(ws: Any, listing: dict[str, Any]) -> dict[str, Any] | None:
     """
     try:
         from wildtrace.assess.legality import verdict
-        from wildtrace.identify import load_identifier, workspace_lexicon
+        from wildtrace.identify import identifier_for
     except ImportError:
         return None
     try:
-        ident = load_identifier(workspace_lexicon(ws.root))
+        ident = identifier_for(ws)
         text = "\n".join(p for p in (listing.get("title"), listing.get("description")) if p)
         found = ident.identify(text[: int(ws.settings.max_text_chars)])
         try:
