@@ -91,3 +91,10 @@ def test_normalise_and_errors() -> None:
 def test_hostile_long_input_is_bounded() -> None:
     text = "a" * 500_000 + "@" + "b." * 100_000
     assert isinstance(find_identifiers(text), list)
+
+
+def test_email_ends_at_the_sentence_full_stop() -> None:
+    from wildtrace.extract.identifiers import find_identifiers
+
+    found = find_identifiers("Contact x@example.com. Posted yesterday")
+    assert [(i.kind, i.value) for i in found] == [("email", "x@example.com")]

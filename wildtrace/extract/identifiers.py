@@ -54,7 +54,9 @@ _CJK_SEP = r"\s*(?:(?:id|号|號)\s*[:：=]?|[:：=])?\s*"
 _START = r"(?<![A-Za-z0-9_])"
 _EMAIL = re.compile(
     r"(?<![\w.+-])([A-Za-z0-9._%+-]{1,64})\s*(?:@|\[at\]|\(at\)|\{at\}|\s+at\s+)\s*"
-    r"([A-Za-z0-9-]{1,63}(?:\s*(?:\.|\[dot\]|\(dot\)|\s+dot\s+)\s*[A-Za-z0-9-]{1,63}){1,4})",
+    # A plain dot takes no spaces around it ("x@example.com. Posted" ends at "com");
+    # only the spelled-out obfuscations may be spaced.
+    r"([A-Za-z0-9-]{1,63}(?:(?:\.|\s*(?:\[dot\]|\(dot\))\s*|\s+dot\s+)[A-Za-z0-9-]{1,63}){1,4})",
     re.IGNORECASE)
 _WECHAT = re.compile(
     r"(?:" + _START + r"(?:wechat|we\s?chat|weixin|vx|wx)" + _SEP
