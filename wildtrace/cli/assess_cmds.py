@@ -12,7 +12,13 @@ import click
 
 from wildtrace import __version__
 from wildtrace.cli import main
-from wildtrace.cli.base import AppContext, echo_json, pass_context, progress_wanted
+from wildtrace.cli.base import (
+    AppContext,
+    echo_json,
+    echo_row_errors,
+    pass_context,
+    progress_wanted,
+)
 from wildtrace.errors import InputError
 
 CONTRACT_COLUMNS = ("wt_relevant", "wt_score", "wt_taxa", "wt_cites", "wt_flags", "wt_risk")
@@ -30,11 +36,7 @@ def _scorer(app: AppContext, model_path: Path | None) -> Any:
 
 
 def _report_row_errors(errors: list[Any]) -> None:
-    for err in errors[:10]:
-        where = f"{err.file}:{err.row}" if err.row is not None else err.file
-        click.echo(f"skipped {where}: {err.reason}", err=True)
-    if len(errors) > 10:
-        click.echo(f"... and {len(errors) - 10} more unreadable rows", err=True)
+    echo_row_errors(errors, limit=10, prefix="skipped ", more_hint=" unreadable rows")
 
 
 @main.command()

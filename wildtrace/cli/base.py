@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Sequence
 from typing import Any
 
 import click
 
 from wildtrace.errors import WildtraceError
+from wildtrace.records import RowError
 from wildtrace.workspace import Workspace, open_workspace
 
 
@@ -53,6 +55,16 @@ pass_context = click.make_pass_decorator(AppContext)
 def echo_json(data: Any) -> None:
     """Print ``data`` as one JSON document on stdout."""
     click.echo(json.dumps(data, ensure_ascii=False, indent=None, default=str))
+
+
+def echo_row_errors(errors: Sequence[RowError], *, limit: int = 20, prefix: str = "  ",
+                    more_hint: str = "") -> None:
+    """Print the first ``limit`` bad rows as ``file:row: reason`` on stderr."""
+    for err in errors[:limit]:
+        where = f"{err.file}:{err.row}" if err.row is not None else err.file
+        click.echo(f"{prefix}{where}: {err.reason}", err=True)
+    if len(errors) > limit:
+        click.echo(f"{prefix}... and {len(errors) - limit} more{more_hint}", err=True)
 
 
 def progress_wanted() -> bool:

@@ -8,7 +8,13 @@ import click
 
 from wildtrace import config
 from wildtrace.cli import main
-from wildtrace.cli.base import AppContext, echo_json, pass_context, progress_wanted
+from wildtrace.cli.base import (
+    AppContext,
+    echo_json,
+    echo_row_errors,
+    pass_context,
+    progress_wanted,
+)
 from wildtrace.collect.importer import import_files, parse_mapping
 from wildtrace.workspace import open_workspace
 
@@ -70,12 +76,7 @@ def import_(app: AppContext, files: tuple[Path, ...], fmt: str, source: str | No
         return
     click.echo(f"imported {result.imported} listings, {result.duplicates} duplicates skipped, "
                f"{len(result.errors)} rows with errors")
-    for err in result.errors[:20]:
-        where = f"{err.file}:{err.row}" if err.row is not None else err.file
-        click.echo(f"  {where}: {err.reason}", err=True)
-    if len(result.errors) > 20:
-        click.echo(f"  ... and {len(result.errors) - 20} more (see 'wildtrace errors')",
-                   err=True)
+    echo_row_errors(result.errors, more_hint=" (see 'wildtrace errors')")
 
 
 def _count_lines(path: Path) -> int:
