@@ -38,6 +38,7 @@ from wildtrace.records import Page, PageOutcome
 MAX_LINKS_PER_PAGE = 500
 MAX_SITEMAP_URLS = 50_000
 FLUSH_EVERY = 50
+GROUP = 64  # most pages stored in one transaction (group commit)
 NEUTRAL = 0.5  # page score assumed for links found before the page is judged
 Score = Callable[[str], float]
 
@@ -82,6 +83,15 @@ class CrawlContext:
     progress: Callable[[CrawlStats], None] | None = None
     stats: CrawlStats = field(default_factory=CrawlStats)
     entries: list[Entry] | None = None  # fetch exactly these (capture), not the frontier
+    # Optional group form of handle_page (one transaction for several pages); the
+    # spider hands it every page that arrived while the previous group was stored.
+    handle_pages: Callable[[list[Page]], list[PageOutcome]] | None = None
+
+    def __post_init__(self) -> None:
+        # A handler object that can take a group (the page processor's ``many``) is
+        # used that way unless the runner gave a group handler itself.
+        if self.handle_pages is None:
+            self.handle_pages = getattr(self.handle_page, "many", None)
 
 
 def _meta_nofollow(response: TextResponse) -> bool:
@@ -110,6 +120,9 @@ class FocusedSpider(scrapy.Spider):
         self._reserved = 0  # pages handed to the worker (for --max-pages)
         self._outstanding = 0  # requests scheduled and not yet answered
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wildtrace-page")
+        # Pages waiting for the worker: (page, its links, the future its callback awaits).
+        self._pending: list[tuple[Page, list[Entry], asyncio.Future[PageOutcome]]] = []
+        self._busy = False
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FocusedSpider:
@@ -265,8 +278,10 @@ class FocusedSpider(scrapy.Spider):
         """Hand a page to the runner, then queue its links by relevance.
 
         The runner's work (evidence, extraction, storage) runs on one worker thread, so
-        the reactor keeps downloading from other sites meanwhile; pages are still
-        processed one at a time, in the order they arrive.
+        the reactor keeps downloading from other sites meanwhile. Pages that arrive
+        while the worker is busy wait and are then stored together, in arrival order,
+        in one transaction (group commit, at most GROUP pages): the busier the crawl,
+        the bigger the groups, and an idle crawl still stores each page at once.
         """
         entry: Entry = response.meta["wt_entry"]
         if self._stopping:
@@ -283,19 +298,11 @@ class FocusedSpider(scrapy.Spider):
                 and isinstance(response, TextResponse) and "html" in page.media_type):
             links = self._links(response)
         found = [self._entry(url, a, anchor, entry, NEUTRAL) for url, a, anchor in links]
-
-        def work() -> PageOutcome:
-            # Links are written before the capture commits, on the same thread: a crash
-            # after the capture must not lose them (the page itself will not be fetched
-            # again). Their priorities use a neutral page score until the page has been
-            # judged (just below).
-            if found:
-                self.ctx.frontier.add(found)
-            return self.ctx.handle_page(page)
-
+        future: asyncio.Future[PageOutcome] = asyncio.get_running_loop().create_future()
+        self._pending.append((page, found, future))
+        self._kick()
         try:
-            loop = asyncio.get_running_loop()
-            outcome = await loop.run_in_executor(self._worker, work)
+            outcome = await future
         except WildtraceError as exc:
             self._reserved -= 1
             self._fail(entry.url, str(exc))
@@ -318,6 +325,43 @@ class FocusedSpider(scrapy.Spider):
             self._stopping = True
             stats.stopped = "max_pages"
             raise CloseSpider("max_pages")
+
+    def _kick(self) -> None:
+        """Start the worker on every waiting page (up to GROUP) unless it is busy."""
+        if self._busy or not self._pending:
+            return
+        group, self._pending = self._pending[:GROUP], self._pending[GROUP:]
+        self._busy = True
+        loop = asyncio.get_running_loop()
+        job = loop.run_in_executor(self._worker, self._work, [(p, f) for p, f, _ in group])
+
+        def done(job: asyncio.Future[list[PageOutcome]]) -> None:
+            self._busy = False
+            exc = job.exception()
+            for i, (_, _, future) in enumerate(group):
+                if future.done():
+                    continue
+                if exc is not None:
+                    future.set_exception(exc)
+                else:
+                    future.set_result(job.result()[i])
+            self._kick()
+
+        job.add_done_callback(done)
+
+    def _work(self, group: list[tuple[Page, list[Entry]]]) -> list[PageOutcome]:
+        """Worker thread: store a group of pages (see :meth:`_parse_page`)."""
+        # Links are written before the captures commit, on the same thread: a crash
+        # after a capture must not lose them (the page itself will not be fetched
+        # again). Their priorities use a neutral page score until the page has been
+        # judged (the spider reprioritises them after).
+        found = [e for _, links in group for e in links]
+        if found:
+            self.ctx.frontier.add(found)
+        pages = [p for p, _ in group]
+        if self.ctx.handle_pages is not None:
+            return self.ctx.handle_pages(pages)
+        return [self.ctx.handle_page(p) for p in pages]
 
     def _page(self, entry: Entry, response: Response) -> Page:
         headers = tuple((k.decode("latin-1"), v.decode("latin-1"))

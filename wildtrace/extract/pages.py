@@ -8,14 +8,15 @@ from above as a plain function, so nothing here imports a later stage.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from wildtrace.collect.canonical import domain_of, url_key
 from wildtrace.collect.venues import VenueBook, classify_kind, country_of
 from wildtrace.extract.extractor import Extractor
+from wildtrace.preserve.capture import Preserved
 from wildtrace.preserve.session import EvidenceSession
-from wildtrace.records import Page, PageOutcome, RowError
+from wildtrace.records import ListingDraft, Page, PageOutcome, RowError
 from wildtrace.store import Store, content_key
 
 Score = Callable[[str], float]
@@ -42,9 +43,29 @@ class PageProcessor:
 
     def __call__(self, page: Page) -> PageOutcome:
         """Process one page; returns what the crawler needs to steer."""
-        preserved = self.session.preserver.preserve(
-            page, url_key(page.requested_url), warc_file=page.warc_file or
-            self.session.recorder.name)
+        return self.many([page])[0]
+
+    def many(self, pages: Sequence[Page]) -> list[PageOutcome]:
+        """Process a group of pages: their captures commit in one transaction and their
+        listings in the next (group commit, see ``Preserver.preserve_many``)."""
+        preserved = self.session.preserver.preserve_many([
+            (page, url_key(page.requested_url),
+             page.warc_file or self.session.recorder.name) for page in pages])
+        outcomes: list[PageOutcome] = []
+        drafts = []
+        for page, kept in zip(pages, preserved):
+            outcome, draft = self._extract(page, kept)
+            outcomes.append(outcome)
+            if draft is not None:
+                drafts.append((draft, content_key(draft)))
+        if drafts:
+            inserted, _ = self.store.add_listings(drafts)
+            self.listings += inserted
+            self.duplicates += len(drafts) - inserted
+        return outcomes
+
+    def _extract(self, page: Page, preserved: Preserved
+                 ) -> tuple[PageOutcome, ListingDraft | None]:
         cap = preserved.capture
         if self.remember:
             self.captures[page.requested_url] = cap.id
@@ -57,15 +78,13 @@ class PageProcessor:
             # reason is kept so the page can be looked at.
             self.error(page.url, f"extraction failed: {type(exc).__name__}: {exc}"[:300])
             return PageOutcome(capture_sha256=cap.body_sha256,
-                               duplicate_of=preserved.duplicate_of)
+                               duplicate_of=preserved.duplicate_of), None
         score = float(self.score(ex.text)) if ex.text else 0.0
         listing = ex.is_listing and not preserved.duplicate_of
+        draft = None
         if listing:
             draft = ex.draft(source=self.source or domain_of(page.url), url=page.url,
                              capture_sha256=cap.body_sha256, capture_id=cap.id)
-            inserted, _ = self.store.add_listings([(draft, content_key(draft))])
-            self.listings += inserted
-            self.duplicates += 1 - inserted
         relevant = listing and score >= self.threshold
         if self.venues is not None and page.method != "import":
             hint = ""
@@ -81,7 +100,7 @@ class PageProcessor:
                 self.venues.flush()
         return PageOutcome(capture_sha256=cap.body_sha256, text=ex.text, listing=listing,
                            relevant=relevant, score=score, language=ex.language,
-                           duplicate_of=preserved.duplicate_of)
+                           duplicate_of=preserved.duplicate_of), draft
 
     def error(self, where: str, reason: str) -> None:
         """Keep a page that could not be used, with its reason."""

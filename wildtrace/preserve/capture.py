@@ -14,11 +14,12 @@ import hashlib
 import json
 import platform
 import time
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from wildtrace import __version__
 from wildtrace.preserve.blobstore import BlobStore
@@ -85,59 +86,82 @@ class Preserver:
 
     def preserve(self, page: Page, url_key: str, warc_file: str = "") -> Preserved:
         """Store ``page``'s body and robots copy and its capture record; log custody."""
-        body_sha = self.blobs.put(page.body, durable=self.durable)
-        robots_sha = ""
-        if page.robots_body is not None:
-            robots_sha = self.blobs.put(page.robots_body, durable=self.durable)
-        # Times as the database will give them back, so the record hash is stable.
-        fields: dict[str, Any] = {
-            "url_key": url_key, "requested_url": page.requested_url, "final_url": page.url,
-            "redirects": json.dumps(list(page.redirects), ensure_ascii=False),
-            "status": page.status,
-            "headers": json.dumps([list(h) for h in page.headers], ensure_ascii=False),
-            "server_ip": page.server_ip, "started_at": page.started or _now(),
-            "ended_at": page.ended or _now(), "body_sha256": body_sha,
-            "media_type": page.media_type[:200], "warc_file": warc_file or page.warc_file,
-            "warc_record_ids": json.dumps(list(page.exchanges)),
-            "robots_url": page.robots_url, "robots_sha256": robots_sha,
-            "user_agent": page.user_agent, "operator": self.operator, "tools": self.tools,
-            "method": page.method}
-        digest = record_hash(fields)
+        return self.preserve_many([(page, url_key, warc_file)])[0]
+
+    def preserve_many(self, items: Sequence[tuple[Page, str, str]]) -> list[Preserved]:
+        """Preserve several pages, ``(page, url_key, warc_file)``, in one transaction.
+
+        A crawl hands over the pages that arrived while the previous group was being
+        stored (group commit): one commit, one custody-chain run and one FTS flush per
+        group instead of per page. All or none of the group's captures commit; the
+        frontier still has every page of an uncommitted group active, so a crash means
+        that group is fetched again, never that a captured page is lost or refetched.
+        """
+        prepared = []
+        for page, url_key, warc_file in items:
+            body_sha = self.blobs.put(page.body, durable=self.durable)
+            robots_sha = ""
+            if page.robots_body is not None:
+                robots_sha = self.blobs.put(page.robots_body, durable=self.durable)
+            # Times as the database will give them back, so the record hash is stable.
+            fields: dict[str, Any] = {
+                "url_key": url_key, "requested_url": page.requested_url,
+                "final_url": page.url,
+                "redirects": json.dumps(list(page.redirects), ensure_ascii=False),
+                "status": page.status,
+                "headers": json.dumps([list(h) for h in page.headers], ensure_ascii=False),
+                "server_ip": page.server_ip, "started_at": page.started or _now(),
+                "ended_at": page.ended or _now(), "body_sha256": body_sha,
+                "media_type": page.media_type[:200],
+                "warc_file": warc_file or page.warc_file,
+                "warc_record_ids": json.dumps(list(page.exchanges)),
+                "robots_url": page.robots_url, "robots_sha256": robots_sha,
+                "user_agent": page.user_agent, "operator": self.operator,
+                "tools": self.tools, "method": page.method}
+            prepared.append((page, url_key, fields, record_hash(fields), body_sha,
+                             robots_sha))
         now = utcnow()
         try:
-            cid, dup = self._store(fields, digest, body_sha, robots_sha, url_key, page, now)
+            with self.custody.lock, self.engine.begin() as conn:
+                stored = [self._store(conn, fields, digest, body_sha, robots_sha, url_key,
+                                      page, now)
+                          for page, url_key, fields, digest, body_sha, robots_sha
+                          in prepared]
         except BaseException:
             self.custody.forget()
             raise
         if self.durable:
             self.custody.sync_mirror()
         self._maybe_sync()
-        capture = Capture(cid, page.requested_url, page.url, page.redirects, page.status,
-                          page.server_ip, fields["started_at"], fields["ended_at"], body_sha,
-                          page.media_type, fields["warc_file"], page.method, digest)
-        return Preserved(capture, dup or "")
+        out = []
+        for (page, _, fields, digest, body_sha, _), (cid, dup) in zip(prepared, stored):
+            capture = Capture(cid, page.requested_url, page.url, page.redirects,
+                              page.status, page.server_ip, fields["started_at"],
+                              fields["ended_at"], body_sha, page.media_type,
+                              fields["warc_file"], page.method, digest)
+            out.append(Preserved(capture, dup or ""))
+        return out
 
-    def _store(self, fields: dict[str, Any], digest: str, body_sha: str, robots_sha: str,
-               url_key: str, page: Page, now: Any) -> tuple[int, str]:
-        with self.custody.lock, self.engine.begin() as conn:
-            dup = conn.execute(self._dup_query, {"b": body_sha, "k": url_key}).scalar()
-            # Plain parameter dicts (not .values()) keep SQLAlchemy's compiled cache hot.
-            key = conn.execute(captures.insert(), {**fields, "record_sha256": digest}
-                               ).inserted_primary_key
-            assert key is not None
-            cid = int(key[0])
-            rows = [{"capture_id": cid, "kind": "body", "sha256": body_sha,
-                     "media_type": page.media_type[:200], "evidentiary": True,
-                     "created_at": now, "detail": "{}"}]
-            if robots_sha:
-                rows.append({"capture_id": cid, "kind": "robots", "sha256": robots_sha,
-                             "media_type": "text/plain", "evidentiary": True,
-                             "created_at": now,
-                             "detail": json.dumps({"url": page.robots_url})})
-            conn.execute(artefacts.insert(), rows)
-            self.custody.append(conn, "captured", page.url, digest, {
-                "capture_id": cid, "body_sha256": body_sha, "method": page.method,
-                "warc_file": fields["warc_file"]})
+    def _store(self, conn: Connection, fields: dict[str, Any], digest: str, body_sha: str,
+               robots_sha: str, url_key: str, page: Page, now: Any) -> tuple[int, str]:
+        dup = conn.execute(self._dup_query, {"b": body_sha, "k": url_key}).scalar()
+        # Plain parameter dicts (not .values()) keep SQLAlchemy's compiled cache hot.
+        key = conn.execute(captures.insert(), {**fields, "record_sha256": digest}
+                           ).inserted_primary_key
+        assert key is not None
+        cid = int(key[0])
+        rows = [{"capture_id": cid, "kind": "body", "sha256": body_sha,
+                 "media_type": page.media_type[:200], "evidentiary": True,
+                 "created_at": now, "detail": "{}"}]
+        if robots_sha:
+            rows.append({"capture_id": cid, "kind": "robots", "sha256": robots_sha,
+                         "media_type": "text/plain", "evidentiary": True,
+                         "created_at": now,
+                         "detail": json.dumps({"url": page.robots_url})})
+        conn.execute(artefacts.insert(), rows)
+        self.custody.append(conn, "captured", page.url, digest, {
+            "capture_id": cid, "body_sha256": body_sha, "method": page.method,
+            "warc_file": fields["warc_file"]})
         return cid, str(dup or "")
 
     def add_artefact(self, capture_id: int, kind: str, data: bytes, media_type: str,
