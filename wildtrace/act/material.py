@@ -18,6 +18,7 @@ from sqlalchemy.engine import Engine
 from wildtrace import tables as t
 from wildtrace.act.cases import CaseBook
 from wildtrace.preserve.blobstore import BlobStore
+from wildtrace.preserve.tables import artefacts, captures
 from wildtrace.records import Case
 
 
@@ -113,19 +114,12 @@ def _preserved(engine: Engine, body_sha256: str) -> list[tuple[str, str, str]]:
     """
     if not body_sha256:
         return []
-    try:
-        from wildtrace.preserve.tables import artefacts, captures
-    except ImportError:
-        return []
     q = (sa.select(artefacts.c.sha256, artefacts.c.kind, artefacts.c.media_type)
          .where(artefacts.c.capture_id == sa.select(sa.func.max(captures.c.id)).where(
              captures.c.body_sha256 == body_sha256).scalar_subquery())
          .order_by(artefacts.c.id))
-    try:
-        with engine.connect() as conn:
-            rows = conn.execute(q).all()
-    except sa.exc.OperationalError:  # preserve's migration not applied here
-        return []
+    with engine.connect() as conn:
+        rows = conn.execute(q).all()
     return [(str(r.sha256), "capture" if r.kind == "body" else str(r.kind),
              str(r.media_type or "")) for r in rows]
 
@@ -137,15 +131,8 @@ def media_type_of(engine: Engine, sha256: str) -> str | None:
             t.blobs.c.sha256 == sha256)).first()
         if row is not None:
             return str(row.media_type)
-        try:
-            from wildtrace.preserve.tables import artefacts
-        except ImportError:
-            return None
-        try:
-            found = conn.execute(sa.select(artefacts.c.media_type).where(
-                artefacts.c.sha256 == sha256).limit(1)).first()
-        except sa.exc.OperationalError:
-            return None
+        found = conn.execute(sa.select(artefacts.c.media_type).where(
+            artefacts.c.sha256 == sha256).limit(1)).first()
     return str(found.media_type or "application/octet-stream") if found else None
 
 

@@ -16,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from wildtrace import tables as t
+from wildtrace.assess.review import order
 from wildtrace.errors import InputError
 
 LABELS = {"confirm": 1, "reject": 0, "unsure": -1}
@@ -200,16 +201,12 @@ def _risk_proxy(row: dict[str, Any]) -> float:
 
 
 def learning_page(engine: Engine, flt: QueueFilter, threshold: float,
-                  limit: int = 50, pool: int = 1000) -> QueuePage | None:
+                  limit: int = 50, pool: int = 1000) -> QueuePage:
     """Unlabelled listings whose labels would teach the model most (active learning).
 
     Uses ``wildtrace.assess.review.order`` over the ``pool`` listings scored nearest the
-    decision threshold (two index range scans); None when that module is absent.
+    decision threshold (two index range scans).
     """
-    try:
-        from wildtrace.assess.review import order
-    except ImportError:
-        return None
     a = t.assessments
     base = _base(_with_unflagged(flt))
     above = base.where(a.c.score >= threshold).order_by(a.c.score, a.c.id).limit(pool // 2)

@@ -1,8 +1,7 @@
-"""Optional views of other stages' results: legality, custody, linked accounts.
+"""Views of other stages' results for the listing page: legality, custody, linked accounts.
 
-The web app shows whatever the stages have produced. Where a stage module is not
-installed or has written nothing yet, these helpers answer with what the core tables
-hold (or nothing), so a page never fails because a stage is absent.
+The web app shows whatever the stages have produced; where a stage has written nothing
+yet for a listing, these helpers answer with what the core tables hold (or nothing).
 """
 
 from __future__ import annotations
@@ -14,6 +13,10 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from wildtrace import tables as t
+from wildtrace.assess.legality import verdict
+from wildtrace.identify import identifier_for
+from wildtrace.link import tables as lt
+from wildtrace.preserve import tables as pt
 
 
 def reasons_of(assessment: dict[str, Any] | None) -> list[str]:
@@ -35,29 +38,21 @@ def custody_of(engine: Engine, sha256s: list[str],
     or their capture record; otherwise when each blob entered the store.
     """
     out: list[dict[str, Any]] = []
-    try:
-        from wildtrace.preserve import tables as pt
-    except ImportError:
-        pt = None  # type: ignore[assignment]
-    if pt is not None:
-        captures, custody = pt.captures, pt.custody
-        try:
-            with engine.connect() as conn:
-                caps = conn.execute(sa.select(captures.c.id, captures.c.record_sha256).where(
-                    captures.c.body_sha256 == capture_body)).all() if capture_body else []
-                keys = [*sha256s, *[str(c.record_sha256) for c in caps]]
-                subjects = [f"capture/{c.id}" for c in caps]
-                if keys or subjects:
-                    rows = conn.execute(sa.select(custody).where(sa.or_(
-                        custody.c.sha256.in_(keys or [""]),
-                        custody.c.subject.in_(subjects or [""]))).order_by(custody.c.seq)
-                        .limit(200)).all()
-                    out = [{"at": r.at, "event": r.action, "sha256": r.sha256,
-                            "who": r.who, "detail": f"{r.subject} (entry {r.seq}, "
-                                                    f"hash {r.entry_hash[:12]}…)"}
-                           for r in rows]
-        except sa.exc.OperationalError:
-            out = []
+    captures, custody = pt.captures, pt.custody
+    with engine.connect() as conn:
+        caps = conn.execute(sa.select(captures.c.id, captures.c.record_sha256).where(
+            captures.c.body_sha256 == capture_body)).all() if capture_body else []
+        keys = [*sha256s, *[str(c.record_sha256) for c in caps]]
+        subjects = [f"capture/{c.id}" for c in caps]
+        if keys or subjects:
+            rows = conn.execute(sa.select(custody).where(sa.or_(
+                custody.c.sha256.in_(keys or [""]),
+                custody.c.subject.in_(subjects or [""]))).order_by(custody.c.seq)
+                .limit(200)).all()
+            out = [{"at": r.at, "event": r.action, "sha256": r.sha256,
+                    "who": r.who, "detail": f"{r.subject} (entry {r.seq}, "
+                                            f"hash {r.entry_hash[:12]}…)"}
+                   for r in rows]
     if out or not sha256s:
         return out
     with engine.connect() as conn:
@@ -68,35 +63,28 @@ def custody_of(engine: Engine, sha256s: list[str],
 
 def _link_stage(engine: Engine, listing_id: int) -> list[dict[str, Any]]:
     """Accounts the link stage's newest run put in the same seller as this listing."""
-    try:
-        from wildtrace.link import tables as lt
-    except ImportError:
+    run = lt.latest_run(engine)
+    if run is None:
         return []
-    try:
-        run = lt.latest_run(engine)
-        if run is None:
+    m = lt.seller_members
+    with engine.connect() as conn:
+        seller = conn.execute(sa.select(m.c.seller_id).where(
+            m.c.run_id == run, m.c.listing_id == listing_id)).scalar()
+        if seller is None:
             return []
-        m = lt.seller_members
-        with engine.connect() as conn:
-            seller = conn.execute(sa.select(m.c.seller_id).where(
-                m.c.run_id == run, m.c.listing_id == listing_id)).scalar()
-            if seller is None:
-                return []
-            rows = conn.execute(
-                sa.select(t.listings.c.id, t.listings.c.source, t.listings.c.seller,
-                          t.listings.c.url)
-                .join(m, m.c.listing_id == t.listings.c.id)
-                .where(m.c.run_id == run, m.c.seller_id == seller,
-                       t.listings.c.id != listing_id)
-                .order_by(t.listings.c.id).limit(30)).all()
-            sl = lt.seller_links
-            evidence = conn.execute(sa.select(sl.c.listing_a, sl.c.listing_b, sl.c.kind,
-                                              sl.c.evidence, sl.c.confidence).where(
-                sl.c.run_id == run,
-                sa.or_(sl.c.listing_a == listing_id, sl.c.listing_b == listing_id))
-                .limit(100)).all()
-    except sa.exc.OperationalError:  # the link migration is not applied here
-        return []
+        rows = conn.execute(
+            sa.select(t.listings.c.id, t.listings.c.source, t.listings.c.seller,
+                      t.listings.c.url)
+            .join(m, m.c.listing_id == t.listings.c.id)
+            .where(m.c.run_id == run, m.c.seller_id == seller,
+                   t.listings.c.id != listing_id)
+            .order_by(t.listings.c.id).limit(30)).all()
+        sl = lt.seller_links
+        evidence = conn.execute(sa.select(sl.c.listing_a, sl.c.listing_b, sl.c.kind,
+                                          sl.c.evidence, sl.c.confidence).where(
+            sl.c.run_id == run,
+            sa.or_(sl.c.listing_a == listing_id, sl.c.listing_b == listing_id))
+            .limit(100)).all()
     why: dict[int, str] = {}
     for a, b, kind, ev, conf in evidence:
         other = b if a == listing_id else a
@@ -127,11 +115,6 @@ def legality_verdict(ws: Any, listing: dict[str, Any]) -> dict[str, Any] | None:
     Identifies the listing's text afresh (the identifier is cached after the first call)
     and applies the jurisdiction's rules, as ``wildtrace explain`` does.
     """
-    try:
-        from wildtrace.assess.legality import verdict
-        from wildtrace.identify import identifier_for
-    except ImportError:
-        return None
     try:
         ident = identifier_for(ws)
         text = "\n".join(p for p in (listing.get("title"), listing.get("description")) if p)

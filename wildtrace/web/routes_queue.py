@@ -48,13 +48,11 @@ Order = Annotated[str, Query(pattern="^(risk|learning)$")]
 
 def _page(request: Request, flt: QueueFilter, order: str, cursor: str,
           limit: int) -> QueuePage:
-    """Risk order (keyset pages), or active-learning order when assess offers it."""
+    """Risk order (keyset pages), or the active-learning order of assess."""
     st = state(request)
     if order == "learning":
-        page = learning_page(st.ws.store.engine, flt,
+        return learning_page(st.ws.store.engine, flt,
                              float(st.ws.settings.relevance_threshold), limit)
-        if page is not None:
-            return page
     return queue_page(st.ws.store.engine, flt, cursor, limit)
 
 
