@@ -211,3 +211,49 @@ def test_hashtag_forms_of_product_terms(ident: TaxonIdentifier) -> None:
     assert ident.identify("#rhinohorn #sale").taxa == ("Rhinocerotidae",)
     assert ident.identify("Etsy shop #prebanivory #ivoryjewelery").taxa == ("Elephantidae",)
     assert ident.identify("#ivoryandebony").taxa == ()  # no hashtag form of a bare word
+
+
+@pytest.mark.parametrize("text", ["Gold Ivory Off White dress, size 12",
+                                  "Women's Yellow and Ivory Blazer",
+                                  "#beige #ivory #cardigan #knit"])
+def test_bare_ivory_beside_fashion_words_is_the_colour(ident: TaxonIdentifier,
+                                                       text: str) -> None:
+    assert "colour" in ident.identify(text).flags
+
+
+def test_bare_ivory_without_fashion_words_is_not_the_colour(ident: TaxonIdentifier) -> None:
+    r = ident.identify("Antique carved ivory netsuke, Meiji period")
+    assert "colour" not in r.flags
+    assert r.taxa == ("Elephantidae",)
+
+
+@pytest.mark.parametrize("text", ["DDR, MAMMAL, Elephant, 20pf MNH",
+                                  "Tiger SG 781 fine used", "Scott #1234 tiger block"])
+def test_stamp_titles_are_prints(ident: TaxonIdentifier, text: str) -> None:
+    assert "print" in ident.identify(text).flags
+
+
+@pytest.mark.parametrize("text", ["real ivory carving, not resin", "ngà voi không phải nhựa",
+                                  "rhino horn cup, no replica"])
+def test_negated_replica_words_are_an_authenticity_claim(ident: TaxonIdentifier,
+                                                         text: str) -> None:
+    r = ident.identify(text)
+    assert "replica" not in r.flags
+    assert "authenticity" in _cues(r)
+
+
+def test_plain_replica_words_still_count(ident: TaxonIdentifier) -> None:
+    assert "replica" in ident.identify("resin ivory carving").flags
+
+
+def test_white_gold_needs_wildlife_or_africa_context(ident: TaxonIdentifier) -> None:
+    assert ident.identify("18k white gold ring with diamonds").taxa == ()
+    r = ident.identify("white gold from Africa, carving for collectors")
+    assert r.taxa == ("Elephantidae",)
+    assert "code_word" in r.flags
+
+
+def test_specimen_family_names_and_news_words(ident: TaxonIdentifier) -> None:
+    assert "specimen" in _cues(ident.identify("i70838. Insects, Cerambycidae sp. Vietnam"))
+    assert "specimen" not in _cues(ident.identify("special edition sport shoes"))
+    assert "news" in _cues(ident.identify("Customs seized 2 tonnes of poached ivory"))

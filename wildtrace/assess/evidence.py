@@ -18,7 +18,7 @@ from wildtrace.records import Identification
 CUE_KINDS: tuple[str, ...] = (
     "intent_sell", "intent_buy", "replica", "toy", "print", "fossil", "colour",
     "antique_claim", "legal_claim", "covert", "taxidermy", "scam", "context",
-    "poaching_locality",
+    "poaching_locality", "authenticity", "news", "specimen", "by_weight",
 )
 PRODUCT_FORMS: tuple[str, ...] = ("live", "raw", "semi_worked", "finished", "derivative")
 

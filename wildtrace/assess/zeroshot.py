@@ -21,7 +21,7 @@ from wildtrace.assess import prototypes
 from wildtrace.assess.batch import Analysis, Encoder
 from wildtrace.assess.evidence import FEATURES, evidence_matrix
 
-VERSION = "zeroshot-2"
+VERSION = "zeroshot-3"
 
 # Logit contributions of identify's evidence (names as in evidence.FEATURES).
 WEIGHTS: dict[str, float] = {
@@ -48,6 +48,11 @@ WEIGHTS: dict[str, float] = {
     "cue_print": -3.0,  # stamps, engravings, posters, "croc print"
     "cue_fossil": -3.0,
     "cue_colour": -2.5,  # "ivory white"
+    "cue_authenticity": 0.8,  # "not resin": a seller insisting the item is real
+    "cue_specimen": 2.5,  # "Cerambycidae sp.": written by natural-history specimen dealers
+    "cue_by_weight": 0.5,  # "1.78kg", "per kg": raw parts are sold by weight
+    "cue_news": -2.0,  # bans, seizures, trafficking: talk about the trade, cancels a
+    # product term (1.8): a tweet about an ivory ban is not an ivory offer
 }
 # Without embeddings the evidence alone decides; with them the prototype margin is added
 # and the bias moves so that a text with no evidence needs a clear margin to count.

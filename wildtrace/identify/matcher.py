@@ -37,13 +37,18 @@ from wildtrace.identify.normalise import (
 from wildtrace.identify.pack import RANK_ORDER, Pack, highest_appendix
 from wildtrace.records import Cue, Identification, Taxon, TaxonMatch
 
-MATCHER_VERSION = "2.1"
+MATCHER_VERSION = "2.2"
 CONTEXT_CUES = frozenset({"context", "taxidermy", "product_form:live"})
 CONTEXT_WINDOW = 60  # characters either side of an ambiguous name
 FLAG_CUES = frozenset({"intent_sell", "intent_buy", "replica", "toy", "print", "fossil",
                        "colour", "antique_claim", "legal_claim", "covert", "scam",
                        "taxidermy"})
 _TAXON_KINDS = ("name", "product", "code_word")
+# Helper cues are read here and never reported: colour/fashion words that make a bare
+# "ivory" the colour, and the words that let a context-only code word ("white gold") count.
+HELPER_CUES = frozenset({"colour_word", "code_context"})
+COLOUR_WINDOW = 30  # characters either side of a bare "ivory"
+_BARE_COLOUR_NAMES = frozenset({"ivory", "#ivory"})
 
 # Claims with digits are matched on the lower-cased original text (folding turns
 # digits into letters for leetspeak).
@@ -54,6 +59,12 @@ _YEAR = re.compile(r"1[5-9]\d\d(?!\d)(?:\s?'?s\b|\s?年)?")
 _YEAR_BEFORE = re.compile(r"(?:\bpre|\bbefore|\bprior to|\bolder than|\bavant|\bantes de|"
                           r"\bvor|\bcirca|\bca\.|\bc\.)[\s\-]*$")
 _WEIGHT = re.compile(r"\d\s?(?:kgs?|kilos?|kilograms?|tonnes?|tons?|lbs?|公斤|千克)(?![a-z])")
+# Stamp catalogue numbers and face values ("SG 781", "Scott #12", "20pf").
+_STAMP = re.compile(r"\bsg\s?\d{1,4}[a-z]?\b|\bscott\s?#?\s?\d{1,4}\b|\b\d{1,3}\s?pf\b")
+# Zoological family/subfamily names and "Genus sp." are written by natural-history
+# specimen dealers (insects, shells, fish), rarely by anyone else. Matched on the
+# original text: the capital letter matters.
+_SPECIMEN = re.compile(r"\b[A-Z][a-z]{2,}(?:idae|inae)\b|\b[A-Z][a-z]{2,} (?:sp|ssp|spp)\b\.?")
 _HANDLE = re.compile(r"wa\.me/|t\.me/|(?:wechat|whatsapp|telegram|line id|\bwx|\bvx)\s?[:：]")
 
 
@@ -71,6 +82,10 @@ def numeric_cues(text: str) -> list[tuple[str, int, int]]:
     if "kg" in low or "kilo" in low or "ton" in low or "lb" in low or "公斤" in low or \
             "千克" in low:
         out.extend(("by_weight", m.start(), m.end()) for m in _WEIGHT.finditer(low))
+    if "sg" in low or "scott" in low or "pf" in low:
+        out.extend(("print", m.start(), m.end()) for m in _STAMP.finditer(low))
+    if "idae" in low or "inae" in low or " sp" in low:
+        out.extend(("specimen", m.start(), m.end()) for m in _SPECIMEN.finditer(text))
     if "me/" in low or "wechat" in low or "whatsapp" in low or "telegram" in low or \
             "line id" in low or "wx" in low or "vx" in low:
         out.extend(("covert", m.start(), m.end()) for m in _HANDLE.finditer(low))
@@ -264,9 +279,14 @@ class TaxonIdentifier:
         entry = _Entry(kind, taxon, rule, ambiguous, form, lp, rp, kana, thai_iso,
                        _is_thai(key[-1]))
         bucket = keyed.setdefault(padded, [])
-        if not any(isinstance(e, _Entry) and e.kind == kind and e.taxon == taxon
-                   and e.rule == rule for e in bucket):
+        same = [e for e in bucket if isinstance(e, _Entry) and e.kind == kind
+                and e.taxon == taxon and e.rule == rule]
+        if not same:
             bucket.append(entry)
+        elif not ambiguous:
+            # A later unconditional term (a user's match=yes) lifts a context-only one.
+            for e in same:
+                e.ambiguous = False
 
     def keys(self) -> list[str]:
         """Every automaton key (folded, space-padded where Latin script)."""
@@ -379,8 +399,13 @@ class TaxonIdentifier:
             anchors = [(s, t) for s, t, e in kept if not e.ambiguous]
             anchors += [(s, t) for s, t, e in cues_raw if e.rule in CONTEXT_CUES]
             near = _Cover(anchors)
+            # A context-only code word may also lean on its own context words.
+            code_near = _Cover(anchors + [(s, t) for s, t, e in cues_raw
+                                          if e.rule == "code_context"])
             kept = [h for h in kept if not h[2].ambiguous
-                    or near.reaches(h[1] + CONTEXT_WINDOW, h[0] - CONTEXT_WINDOW)]
+                    or near.reaches(h[1] + CONTEXT_WINDOW, h[0] - CONTEXT_WINDOW)
+                    or (h[2].kind == "code_word"
+                        and code_near.reaches(h[1] + CONTEXT_WINDOW, h[0] - CONTEXT_WINDOW))]
         return self._result(text, f, kept, cues_raw)
 
     def _result(self, text: str, f: object, kept: list[tuple[int, int, _Entry]],
@@ -400,6 +425,8 @@ class TaxonIdentifier:
             if e.form and (f"product_form:{e.form}", a) not in cue_seen:
                 cue_seen.add((f"product_form:{e.form}", a))
                 cues.append(Cue(f"product_form:{e.form}", a, b, text[a:b], e.rule))
+        if cues_raw:
+            cues_raw = self._resolve_helpers(f, text, kept, cues_raw, cues, cue_seen)
         if len(cues_raw) > 1:
             # "for sale" and the "sale" inside it are one cue: longest first, then skip
             # a cue of the same kind lying inside one already taken.
@@ -434,6 +461,35 @@ class TaxonIdentifier:
             flags.add("code_word")
         return Identification(tuple(matches), tuple(cues), taxa, cites, tuple(sorted(flags)),
                               self.version)
+
+    def _resolve_helpers(self, f: object, text: str, kept: list[tuple[int, int, _Entry]],
+                         cues_raw: list[tuple[int, int, _Entry]], cues: list[Cue],
+                         cue_seen: set[tuple[str, int]]) -> list[tuple[int, int, _Entry]]:
+        """Apply and drop the helper cues; drop replica words inside a negation."""
+        helpers = [h for h in cues_raw if h[2].rule in HELPER_CUES]
+        negations = [(s, t) for s, t, e in cues_raw if e.rule == "authenticity"]
+        if not helpers and not negations:
+            return cues_raw
+        out = [h for h in cues_raw if h[2].rule not in HELPER_CUES]
+        if negations:
+            # "not resin" claims the opposite of "resin": no replica cue from inside it.
+            inside = _Cover(negations)
+            out = [h for h in out if h[2].rule != "replica" or not inside.covers(h[0], h[1])]
+        colour = [(s, t) for s, t, e in helpers if e.rule == "colour_word"]
+        if colour:
+            span = f.span  # type: ignore[attr-defined]
+            near = _Cover(colour)
+            for s, t, e in kept:
+                if e.rule != "product:ivory":
+                    continue
+                a, b = span(s, t)
+                if text[a:b].lower() not in _BARE_COLOUR_NAMES:
+                    continue
+                if near.reaches(t + COLOUR_WINDOW, s - COLOUR_WINDOW) and \
+                        ("colour", a) not in cue_seen:
+                    cue_seen.add(("colour", a))
+                    cues.append(Cue("colour", a, b, text[a:b], "colour_context"))
+        return out
 
     def identify_many(self, texts: Iterable[str]) -> list[Identification]:
         """:meth:`identify` for each text, in order."""
