@@ -48,6 +48,9 @@ class PageProcessor:
     def many(self, pages: Sequence[Page]) -> list[PageOutcome]:
         """Process a group of pages: their captures commit in one transaction and their
         listings in the next (group commit, see ``Preserver.preserve_many``)."""
+        # The WARC records behind these pages reach the file before the captures that
+        # name them commit.
+        self.session.recorder.flush()
         preserved = self.session.preserver.preserve_many([
             (page, url_key(page.requested_url),
              page.warc_file or self.session.recorder.name) for page in pages])

@@ -35,9 +35,6 @@ class BlobStore:
 
     def __init__(self, root: Path) -> None:
         self.root = root
-        # Fan-out folders known to exist: creating one is a system call per blob, and
-        # a crawl stores two blobs a page.
-        self._dirs: set[Path] = set()
 
     def path(self, sha256: str) -> Path:
         """Where the blob with this digest lives (whether or not it exists)."""
@@ -55,12 +52,11 @@ class BlobStore:
         target = self.path(digest)
         if target.exists():
             return digest
-        if target.parent not in self._dirs:
-            target.parent.mkdir(parents=True, exist_ok=True)
-            self._dirs.add(target.parent)
         try:
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-        except FileNotFoundError:  # the folder was removed behind our back
+        except FileNotFoundError:
+            # Fan-out folder not made yet: created on demand rather than checked on
+            # every put (a crawl stores two blobs a page).
             target.parent.mkdir(parents=True, exist_ok=True)
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:

@@ -40,6 +40,9 @@ class EvidenceSession:
             operator=self.operator, robots=robots_policy, user_agent=user_agent,
             extra={"description": purpose} if purpose else None)
         self.recorder = warc.WarcRecorder(evidence_dir / "warc", engine, self.custody, info)
+        # A crawl buffers WARC records until the page worker stores their pages; see
+        # WarcRecorder.flush, called before every capture commit.
+        self.recorder.buffered = not durable
         self.preserver = Preserver(engine, blobs, self.custody, self.operator,
                                    durable=durable)
 

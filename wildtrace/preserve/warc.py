@@ -14,6 +14,7 @@ import io
 import json
 import os
 import socket
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -67,6 +68,14 @@ class WarcRecorder:
         self._writer: Sha256WARCWriter | None = None
         self.name = ""
         self.records = 0
+        # Buffered mode (crawls): records are compressed as they come and written to the
+        # file in one go by :meth:`flush`, which the page worker calls before it commits
+        # captures that name them. The reactor thread then makes no file system calls,
+        # each of which would make it wait for the GIL behind the worker.
+        self.buffered = False
+        self._pending: list[bytes] = []
+        self._pos = 0  # bytes in the open file, buffered ones included
+        self._lock = threading.RLock()
 
     # -- files ------------------------------------------------------------------------
     def _open(self) -> None:
@@ -76,6 +85,7 @@ class WarcRecorder:
         with self.engine.begin() as conn:
             conn.execute(wt.insert().values(name=self.name, opened_at=utcnow(), size=0))
         self._fh = (self.directory / self.name).open("xb")
+        self._pos = 0
         self._writer = Sha256WARCWriter(self._fh, gzip=True, warc_version="1.1")
         info = self._writer.create_warcinfo_record(self.name, dict(self.info))
         self._write([info])
@@ -86,16 +96,32 @@ class WarcRecorder:
         writer = Sha256WARCWriter(buf, gzip=True, warc_version="1.1")
         for rec in records:
             writer.write_record(rec)
-        self._fh.write(buf.getvalue())
-        self._fh.flush()
+        data = buf.getvalue()
+        with self._lock:
+            self._pos += len(data)
+            if self.buffered:
+                self._pending.append(data)
+                return
+            self._fh.write(data)
+            self._fh.flush()
+
+    def flush(self) -> None:
+        """Write buffered records to the file (before any capture naming them commits)."""
+        with self._lock:
+            if self._fh is None or not self._pending:
+                return
+            data, self._pending = b"".join(self._pending), []
+            self._fh.write(data)
+            self._fh.flush()
 
     def record(self, ex: Exchange) -> str:
         """Write one exchange (request + response); returns the response record's id."""
-        if self._fh is None:
-            self._open()
-        elif self._fh.tell() > self.roll_bytes:
-            self.seal()
-            self._open()
+        with self._lock:
+            if self._fh is None:
+                self._open()
+            elif self._pos > self.roll_bytes:
+                self.seal()
+                self._open()
         assert self._writer is not None
         w = self._writer
         parts = urlsplit(ex.url)
@@ -118,19 +144,23 @@ class WarcRecorder:
 
     def sync(self) -> None:
         """fsync the open file (batched durability; see BlobStore.sync)."""
-        if self._fh is not None:
-            os.fsync(self._fh.fileno())
+        with self._lock:
+            self.flush()
+            if self._fh is not None:
+                os.fsync(self._fh.fileno())
 
     def seal(self, note: str = "") -> str:
         """Close the open file, hash it, and log it; returns its name ('' if none)."""
-        if self._fh is None:
-            return ""
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        self._fh.close()
-        self._fh = None
-        self._writer = None
-        name, self.name = self.name, ""
+        with self._lock:
+            if self._fh is None:
+                return ""
+            self.flush()
+            self._fh.flush()
+            os.fsync(self._fh.fileno())
+            self._fh.close()
+            self._fh = None
+            self._writer = None
+            name, self.name = self.name, ""
         seal_file(self.directory, name, self.engine, self.custody, note)
         return name
 
