@@ -257,3 +257,8 @@ def test_specimen_family_names_and_news_words(ident: TaxonIdentifier) -> None:
     assert "specimen" in _cues(ident.identify("i70838. Insects, Cerambycidae sp. Vietnam"))
     assert "specimen" not in _cues(ident.identify("special edition sport shoes"))
     assert "news" in _cues(ident.identify("Customs seized 2 tonnes of poached ivory"))
+
+
+def test_white_gold_beside_a_brand_animal_name_is_jewellery(ident: TaxonIdentifier) -> None:
+    r = ident.identify("Cartier Panthere White Gold Ladies Ring For Sale")
+    assert "code_word" not in r.flags

@@ -399,13 +399,13 @@ class TaxonIdentifier:
             anchors = [(s, t) for s, t, e in kept if not e.ambiguous]
             anchors += [(s, t) for s, t, e in cues_raw if e.rule in CONTEXT_CUES]
             near = _Cover(anchors)
-            # A context-only code word may also lean on its own context words.
-            code_near = _Cover(anchors + [(s, t) for s, t, e in cues_raw
-                                          if e.rule == "code_context"])
+            # A context-only code word ("white gold") needs context words (wildlife ones or
+            # its own): a taxon name beside it is not enough (Cartier's "Panthère" rings).
+            code_near = _Cover([(s, t) for s, t, e in cues_raw
+                                if e.rule in CONTEXT_CUES or e.rule == "code_context"])
             kept = [h for h in kept if not h[2].ambiguous
-                    or near.reaches(h[1] + CONTEXT_WINDOW, h[0] - CONTEXT_WINDOW)
-                    or (h[2].kind == "code_word"
-                        and code_near.reaches(h[1] + CONTEXT_WINDOW, h[0] - CONTEXT_WINDOW))]
+                    or (code_near if h[2].kind == "code_word" else near).reaches(
+                        h[1] + CONTEXT_WINDOW, h[0] - CONTEXT_WINDOW)]
         return self._result(text, f, kept, cues_raw)
 
     def _result(self, text: str, f: object, kept: list[tuple[int, int, _Entry]],
