@@ -262,3 +262,14 @@ def test_specimen_family_names_and_news_words(ident: TaxonIdentifier) -> None:
 def test_white_gold_beside_a_brand_animal_name_is_jewellery(ident: TaxonIdentifier) -> None:
     r = ident.identify("Cartier Panthere White Gold Ladies Ring For Sale")
     assert "code_word" not in r.flags
+
+
+@pytest.mark.parametrize("text", ["Parrot with cage, live, can ship",
+                                  "python snake skin, ship available", "once again, live tiger"])
+def test_weak_names_do_not_fire_on_their_own(ident: TaxonIdentifier, text: str) -> None:
+    taxa = ident.identify(text).taxa
+    assert "Acipenser nudiventris" not in taxa and "Uncia uncia" not in taxa
+
+
+def test_weak_names_still_count_inside_a_longer_name(ident: TaxonIdentifier) -> None:
+    assert "Acipenser nudiventris" in ident.identify("ship sturgeon caviar").taxa

@@ -61,6 +61,18 @@ def load_stopwords() -> frozenset[str]:
     return frozenset(words)
 
 
+@lru_cache(maxsize=1)
+def load_weak_names() -> frozenset[str]:
+    """Folded names that count only beside a clearer name of the same or a related taxon."""
+    path = DATA_DIR / "weaknames.txt"
+    words = set()
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line and not line.startswith("#"):
+            words.add(fold_key(line))
+    return frozenset(words)
+
+
 def _load_toml(path: Path) -> dict[str, Any]:
     try:
         return tomllib.loads(path.read_text(encoding="utf-8"))

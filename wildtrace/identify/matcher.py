@@ -25,7 +25,13 @@ from dataclasses import dataclass
 import ahocorasick
 
 from wildtrace.errors import InputError, ReferencePackError
-from wildtrace.identify.lexicon import DATA_DIR, Lexicon, LexTerm, load_stopwords
+from wildtrace.identify.lexicon import (
+    DATA_DIR,
+    Lexicon,
+    LexTerm,
+    load_stopwords,
+    load_weak_names,
+)
 from wildtrace.identify.normalise import (
     NORMALISER_VERSION,
     fold,
@@ -110,6 +116,7 @@ class _Entry:
     thai_isolated: bool  # short ambiguous Thai word: must stand alone
     thai_end: bool = False  # ends in Thai: must not run on into a vowel or tone mark
     checks: bool = False  # any of the three checks above applies
+    weak: bool = False  # an ordinary word: counts only beside a clearer related name
 
     def __post_init__(self) -> None:
         self.checks = self.kana or self.thai_isolated or self.thai_end
@@ -169,10 +176,12 @@ class TaxonIdentifier:
         self._auto = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         self._auto_other = ahocorasick.Automaton(ahocorasick.STORE_INTS)
         self._entries: list[list[_Entry | int]] = []
+        self._weak = load_weak_names()
         self._lengths: list[int] = []
         self.counts = self._compile()
         digest = hashlib.sha256()
-        for name in ("groups.toml", "cues.toml", "codewords.csv", "stopwords.txt"):
+        for name in ("groups.toml", "cues.toml", "codewords.csv", "stopwords.txt",
+                     "weaknames.txt"):
             digest.update((DATA_DIR / name).read_bytes())
         for term in self.user_terms:
             digest.update(f"{term.text}\t{term.taxon}\t{term.rule}".encode())
@@ -252,7 +261,8 @@ class TaxonIdentifier:
         kana = is_kana(core[0]) or is_kana(core[-1])
         amb = bool(names["ambiguous"][row])
         return _Entry("name", names["taxon"][row], names["rule"][row], amb, "", lp, rp, kana,
-                      amb and _is_thai(core[0]) and len(core) <= 4, _is_thai(core[-1]))
+                      amb and _is_thai(core[0]) and len(core) <= 4, _is_thai(core[-1]),
+                      weak=core in self._weak)
 
     def _related(self, a: int, b: int) -> bool:
         """One taxon contains the other ("ball python" and "python leather" agree)."""
@@ -277,7 +287,7 @@ class TaxonIdentifier:
         kana = is_kana(key[0]) or is_kana(key[-1])
         thai_iso = ambiguous and _is_thai(key[0]) and len(key) <= 4
         entry = _Entry(kind, taxon, rule, ambiguous, form, lp, rp, kana, thai_iso,
-                       _is_thai(key[-1]))
+                       _is_thai(key[-1]), weak=kind == "name" and key in self._weak)
         bucket = keyed.setdefault(padded, [])
         same = [e for e in bucket if isinstance(e, _Entry) and e.kind == kind
                 and e.taxon == taxon and e.rule == rule]
@@ -406,6 +416,11 @@ class TaxonIdentifier:
             kept = [h for h in kept if not h[2].ambiguous
                     or (code_near if h[2].kind == "code_word" else near).reaches(
                         h[1] + CONTEXT_WINDOW, h[0] - CONTEXT_WINDOW)]
+        if any(e.weak for _, _, e in kept):
+            # A weak name ("ship", "once") needs a clearer name of a related taxon.
+            strong = {e.taxon for _, _, e in kept if not e.weak}
+            kept = [h for h in kept if not h[2].weak
+                    or any(self._related(h[2].taxon, t) for t in strong)]
         return self._result(text, f, kept, cues_raw)
 
     def _result(self, text: str, f: object, kept: list[tuple[int, int, _Entry]],
