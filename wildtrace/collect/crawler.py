@@ -16,6 +16,8 @@ from wildtrace import __version__
 from wildtrace.collect.spider import CrawlContext, CrawlStats, FocusedSpider
 from wildtrace.config import Settings
 
+SWITCH_INTERVAL = 0.001  # seconds; see run_crawl
+
 
 def user_agent(settings: Settings) -> str:
     """The User-Agent, with the version and operator contact filled in."""
@@ -108,5 +110,12 @@ def run_crawl(context: CrawlContext, settings: Settings, *, verbose: bool = Fals
 
     process = CrawlerProcess(scrapy_settings(settings, verbose=verbose))
     process.crawl(FocusedSpider, context=context)
-    process.start()
+    # The page worker is CPU-bound; after each socket call the reactor thread waits for
+    # the GIL up to the switch interval (5 ms by default), which stalls downloads.
+    previous = sys.getswitchinterval()
+    sys.setswitchinterval(SWITCH_INTERVAL)
+    try:
+        process.start()
+    finally:
+        sys.setswitchinterval(previous)
     return context.stats
