@@ -95,3 +95,28 @@ def test_torn_tail_is_trimmed_and_sealed(tmp_path: Path) -> None:
                            capture_output=True, text=True)
     assert check.returncode == 0
     ws.close()
+
+
+def test_middleware_names_the_file_each_record_went_into(tmp_path: Path) -> None:
+    from scrapy import Request
+    from scrapy.http import HtmlResponse
+
+    from wildtrace.collect.recorder import ExchangeMiddleware
+
+    ws = open_workspace(tmp_path / "ws")
+    custody = CustodyLog(ws.store.engine, ws.evidence_dir / "custody.jsonl", "t")
+    rec = WarcRecorder(ws.evidence_dir / "warc", ws.store.engine, custody,
+                       warcinfo("wildtrace/test", "op", "obey", "wt"), roll_bytes=1)
+    spider = type("S", (), {"sink": rec.record})()
+    mw = ExchangeMiddleware(type("C", (), {"spider": spider})())  # type: ignore[arg-type]
+    named = []
+    for i in range(3):  # roll_bytes=1: every record after the first opens a new file
+        req = Request(f"http://a.test/{i}")
+        mw.process_response(req, HtmlResponse(req.url, body=b"<p>x</p>", request=req))
+        named.append((req.meta["wt_exchanges"][-1], req.meta["wt_warc_file"]))
+    rec.seal()
+    assert len({f for _, f in named}) == 3
+    for record_id, name in named:
+        with (ws.evidence_dir / "warc" / name).open("rb") as fh:
+            ids = {r.rec_headers.get_header("WARC-Record-ID") for r in ArchiveIterator(fh)}
+        assert record_id in ids

@@ -76,6 +76,10 @@ class ExchangeMiddleware:
             return response
         exchange = exchange_of(request, response)
         record_id = sink(exchange)
+        # The file this record went into, read now: a later rollover must not make the
+        # capture name a newer file (records are written on this thread only).
+        recorder = getattr(sink, "__self__", None)
+        request.meta["wt_warc_file"] = str(getattr(recorder, "name", "") or "")
         request.meta["wt_exchanges"] = [*request.meta.get("wt_exchanges", ()), record_id]
         request.meta.setdefault("wt_started", exchange.started)
         request.meta["wt_ended"] = exchange.ended

@@ -383,7 +383,8 @@ class FocusedSpider(scrapy.Spider):
             user_agent=self.ctx.user_agent,
             robots_url=robots_file.url if robots_file else "",
             robots_body=robots_file.body if robots_file else None,
-            exchanges=tuple(meta.get("wt_exchanges", ())), depth=entry.depth)
+            exchanges=tuple(meta.get("wt_exchanges", ())),
+            warc_file=str(meta.get("wt_warc_file", "")), depth=entry.depth)
 
     def _anchor_score(self, text: str) -> float:
         if text not in self._anchor_cache:
