@@ -46,6 +46,8 @@ class Embedder:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
         os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
+        # The model loader's progress bars would clutter score/evaluate's stderr.
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
         pkg = require(MODULE, "embed", "sentence embeddings")
         require("torch", "embed", "sentence embeddings")
         self.version = f"{NAME}/{getattr(pkg, '__version__', '?')}"
