@@ -49,28 +49,26 @@ class Lexicon:
     codewords: tuple[dict[str, str], ...]  # every documented code word, matched or not
 
 
-@lru_cache(maxsize=1)
-def load_stopwords() -> frozenset[str]:
-    """Folded names that are also ordinary words or brands."""
-    path = DATA_DIR / "stopwords.txt"
+def _word_list(name: str) -> frozenset[str]:
+    """Folded entries of a one-name-per-line data file (``#`` starts a comment line)."""
     words = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines():
         line = line.strip()
         if line and not line.startswith("#"):
             words.add(fold_key(line))
     return frozenset(words)
+
+
+@lru_cache(maxsize=1)
+def load_stopwords() -> frozenset[str]:
+    """Folded names that are also ordinary words or brands."""
+    return _word_list("stopwords.txt")
 
 
 @lru_cache(maxsize=1)
 def load_weak_names() -> frozenset[str]:
     """Folded names that count only beside a clearer name of the same or a related taxon."""
-    path = DATA_DIR / "weaknames.txt"
-    words = set()
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line and not line.startswith("#"):
-            words.add(fold_key(line))
-    return frozenset(words)
+    return _word_list("weaknames.txt")
 
 
 def _load_toml(path: Path) -> dict[str, Any]:
