@@ -11,14 +11,13 @@ once per batch when the setting ``embeddings`` is on and the ``[embed]`` extra p
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
-from wildtrace.assess import modelfile, zeroshot
+from wildtrace.assess import legality, modelfile, zeroshot
 from wildtrace.assess.batch import Analysis, Encoder, Identifier, analyse
 from wildtrace.assess.embedding import embeddings_wanted, load_embedder
 from wildtrace.assess.evidence import evidence_of
@@ -128,18 +127,11 @@ class Scorer:
         return out
 
 
-def legality_verdict(jurisdiction: str = "") -> Verdict | None:
-    """A risk-term function over the legality rules (:mod:`.legality`), when present."""
-    try:
-        mod = importlib.import_module("wildtrace.assess.legality")
-    except ImportError:
-        return None
-    fn = getattr(mod, "verdict", None)
-    if not callable(fn):
-        return None
+def legality_verdict(jurisdiction: str = "") -> Verdict:
+    """A risk-term function over the legality rules (:mod:`.legality`)."""
 
     def judge(ident: Identification, location: str) -> tuple[str, str] | None:
-        v = fn(ident, jurisdiction, location=location)
+        v = legality.verdict(ident, jurisdiction, location=location)
         if v.verdict == "unknown":
             return None
         why = "; ".join(v.reasons[:2]) or "no reason given"
