@@ -48,6 +48,13 @@ def _unit_float(text: str) -> float:
     return value
 
 
+def _page_worker(text: str) -> str:
+    value = text.strip().lower()
+    if value not in {"process", "thread"}:
+        raise ValueError(f"expected 'process' or 'thread', got {text!r}")
+    return value
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
     """One setting: its name, default, parser and the help shown to users."""
@@ -94,6 +101,9 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("focus", "assess", "How the crawler judges page relevance: 'assess' (the "
             "relevance model, when available) or 'keywords' (watch terms only; starts "
             "faster)."),
+    Setting("page_worker", "process", "Where a crawl stores and extracts pages: 'process' "
+            "(a worker process beside the downloader, using a second CPU core) or 'thread' "
+            "(one process; for debugging).", _page_worker),
 )
 
 BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}

@@ -84,6 +84,10 @@ class FetchError(WildtraceError):
         super().__init__(f"{url}: {message}", hint=hint)
 
 
+class PageWorkerLost(WildtraceError):
+    """The crawl's page worker can no longer store pages; the crawl stops (resumable)."""
+
+
 class EvidenceError(WildtraceError):
     """Evidence is missing, or fails verification."""
 

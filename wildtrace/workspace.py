@@ -70,3 +70,13 @@ def open_workspace(directory: str | os.PathLike[str] | None = None,
     store = Store.open(url)
     return Workspace(root=root, settings=settings, store=store,
                      blobs=BlobStore(root / "evidence" / "blobs"))
+
+
+def reopen_workspace(root: Path, values: dict[str, Any]) -> Workspace:
+    """Open an existing workspace with already-resolved settings ``values`` (another
+    process of the same run, e.g. the crawler's page worker, uses this so command-line
+    overrides carry over)."""
+    settings = config.Settings(dict(values))
+    url = settings.database_url or f"sqlite:///{(root / DB_FILE).resolve()}"
+    return Workspace(root=root, settings=settings, store=Store.open(url),
+                     blobs=BlobStore(root / "evidence" / "blobs"))

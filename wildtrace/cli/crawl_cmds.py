@@ -1,16 +1,13 @@
 """Commands of collect and preserve: crawl, capture, evidence verify; the venues and
 evidence exporters; and WARC/HTML import (called by ``import --format warc|html``).
 
-This is the runner above the stages: it builds the evidence session, the page
-processor and the relevance function, and hands them to the crawler.
+The runner that composes the stages for a crawl is :mod:`wildtrace.crawlrun`.
 """
 
 from __future__ import annotations
 
 import csv
 import json
-import time
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -23,86 +20,18 @@ from wildtrace.collect.canonical import acceptable, domain_of
 from wildtrace.collect.frontier import Entry, Frontier
 from wildtrace.collect.venues import VenueBook, venue_rows
 from wildtrace.collect.watch import DEFAULT_TERMS, keyword_scorer, load_watch
-from wildtrace.config import Settings
-from wildtrace.errors import InputError, WildtraceError
-from wildtrace.extract.extractor import Extractor
-from wildtrace.extract.pages import PageProcessor
+from wildtrace.crawlrun import (
+    CrawlPlan,
+    LocalPages,
+    RunOptions,
+    crawl_work,
+    evidence_session,
+    page_processor,
+    run,
+)
+from wildtrace.errors import InputError
 from wildtrace.preserve.capture import captured_keys
-from wildtrace.preserve.session import EvidenceSession
 from wildtrace.workspace import Workspace
-
-Score = Callable[[str], float]
-
-
-def page_scorer(settings: Settings, fallback: Score) -> tuple[Score, str]:
-    """The assess stage's relevance score as a plain function, or ``fallback``."""
-    if str(settings.focus).strip().lower() == "keywords":
-        return fallback, "keywords"
-    try:
-        from wildtrace.assess import load_scorer
-
-        scorer = load_scorer(settings)
-
-        def score(text: str) -> float:
-            return float(scorer.assess([text])[0].score)
-
-        score("test")  # fail here, not mid-crawl, if the model is unusable
-        return score, "assess"
-    except (ImportError, AttributeError, WildtraceError, TypeError, ValueError) as exc:
-        return fallback, f"keywords ({type(exc).__name__})"
-
-
-def _session(ws: Workspace, *, durable: bool, purpose: str) -> EvidenceSession:
-    from wildtrace.collect.crawler import user_agent
-
-    s = ws.settings
-    return EvidenceSession(
-        ws.evidence_dir, ws.store.engine, ws.blobs, operator=s.operator,
-        user_agent=user_agent(s),
-        robots_policy="obey (robots.txt and Crawl-delay)" if s.obey_robots else "ignore",
-        durable=durable, purpose=purpose)
-
-
-def _processor(ws: Workspace, session: EvidenceSession, score: Score,
-               venues: VenueBook | None, source: str = "") -> PageProcessor:
-    extractor = Extractor((ws.root / "profiles",))
-    return PageProcessor(ws.store, session, extractor, score, venues,
-                         float(ws.settings.relevance_threshold), source)
-
-
-def _run(ws: Workspace, processor: PageProcessor, frontier: Frontier, domains: set[str],
-         *, max_pages: int | None, max_depth: int, follow: bool, anchor_score: Score,
-         entries: list[Entry] | None, progress: bool, verbose: bool,
-         stage: str) -> dict[str, Any]:
-    from wildtrace.collect.crawler import ProgressLine, run_crawl, user_agent
-    from wildtrace.collect.spider import CrawlContext
-
-    run_id = ws.store.start_run(stage, "1", {"domains": sorted(domains)})
-    line = ProgressLine(progress)
-    session = processor.session
-
-    def record_error(url: str, reason: str) -> None:
-        processor.error(url, reason)
-
-    ctx = CrawlContext(frontier=frontier, handle_page=processor, record_error=record_error,
-                       sink=session.recorder.record, score=anchor_score, domains=domains,
-                       user_agent=user_agent(ws.settings), max_pages=max_pages,
-                       max_depth=max_depth, follow_links=follow, progress=line,
-                       entries=entries)
-    started = time.monotonic()
-    try:
-        stats = run_crawl(ctx, ws.settings, verbose=verbose)
-    finally:
-        elapsed = time.monotonic() - started
-        line.done()
-        session.close()
-        if processor.venues is not None:
-            processor.venues.flush()
-        ws.store.record_errors(run_id, processor.errors)
-    summary = {**stats.as_dict(), "listings_stored": processor.listings,
-               "warc_recovered": session.recovered, "seconds": round(elapsed, 3)}
-    ws.store.finish_run(run_id, {k: v for k, v in summary.items() if k != "failures"})
-    return summary
 
 
 @main.command()
@@ -158,22 +87,27 @@ def crawl(app: AppContext, seeds: tuple[str, ...], max_pages: int | None, delay:
         else:
             click.echo(msg)
         return
-    keywords = keyword_scorer(terms)
-    score, scorer_name = page_scorer(ws.settings, keywords)
-    session = _session(ws, durable=False, purpose="wildtrace crawl")
-    processor = _processor(ws, session, score, VenueBook(ws.store.engine))
-    summary = _run(ws, processor, frontier, domains, max_pages=max_pages,
-                   max_depth=max_depth, follow=True, anchor_score=keywords, entries=None,
-                   progress=progress_wanted() and not as_json, verbose=verbose, stage="crawl")
-    summary["scorer"] = scorer_name
+    opts = RunOptions(domains=domains, max_pages=max_pages,
+                      progress=progress_wanted() and not as_json, verbose=verbose)
+    plan = CrawlPlan(terms=tuple(terms), domains=tuple(sorted(domains)), max_depth=max_depth)
+    work = crawl_work(ws, plan)
+    summary = run(ws, work, frontier, opts)
+    summary["scorer"] = work.info.get("scorer", "")
+    # Stopped by a failure rather than a limit: say so in the exit status too.
+    broken = str(summary["stopped"]).startswith("page worker")
     if as_json:
         echo_json(summary)
-        return
-    click.echo(f"crawled {summary['pages']} pages: {summary['listings']} listings "
-               f"({summary['relevant']} relevant), {summary['errors']} errors, "
-               f"{summary['skipped']} skipped by robots.txt, {summary['queued']} still queued")
-    for f in summary["failures"][:20]:
-        click.echo(f"  {f['url']}: {f['reason']}", err=True)
+    else:
+        click.echo(f"crawled {summary['pages']} pages: {summary['listings']} listings "
+                   f"({summary['relevant']} relevant), {summary['errors']} errors, "
+                   f"{summary['skipped']} skipped by robots.txt, {summary['queued']} still "
+                   "queued")
+        for f in summary["failures"][:20]:
+            click.echo(f"  {f['url']}: {f['reason']}", err=True)
+        if broken:
+            click.echo(f"crawl stopped: {summary['stopped']}", err=True)
+    if broken:
+        raise click.exceptions.Exit(1)
 
 
 @main.command()
@@ -191,13 +125,13 @@ def capture(app: AppContext, urls: tuple[str, ...], browser: bool, as_json: bool
     ws = app.ws
     frontier = Frontier(ws.store.engine)
     frontier.add(Entry(u, priority=2.0) for u in urls)
-    session = _session(ws, durable=True, purpose="wildtrace capture")
-    processor = _processor(ws, session, keyword_scorer(DEFAULT_TERMS), None)
+    session = evidence_session(ws, durable=True, purpose="wildtrace capture")
+    processor = page_processor(ws, session, keyword_scorer(DEFAULT_TERMS), None)
     processor.remember = True
     entries = [Entry(u, priority=2.0) for u in urls]
-    summary = _run(ws, processor, frontier, {domain_of(u) for u in urls}, max_pages=None,
-                   max_depth=0, follow=False, anchor_score=lambda t: 0.0, entries=entries,
-                   progress=False, verbose=False, stage="capture")
+    summary = run(ws, LocalPages(processor), frontier,
+                  RunOptions(domains={domain_of(u) for u in urls}, entries=entries,
+                             stage="capture"))
     shots: list[dict[str, Any]] = []
     if browser:
         from wildtrace.preserve.browser import render_all
@@ -285,8 +219,8 @@ def import_archives(ws: Workspace, files: tuple[Path, ...], fmt: str,
     """Import WARC or HTML files: each page preserved, extracted, stored."""
     from wildtrace.preserve.archive import import_files
 
-    session = _session(ws, durable=True, purpose=f"wildtrace import --format {fmt}")
-    processor = _processor(ws, session, keyword_scorer(DEFAULT_TERMS), None, source or "")
+    session = evidence_session(ws, durable=True, purpose=f"wildtrace import --format {fmt}")
+    processor = page_processor(ws, session, keyword_scorer(DEFAULT_TERMS), None, source or "")
     run_id = ws.store.start_run("import", "1", {"files": [str(f) for f in files],
                                                 "format": fmt})
     try:

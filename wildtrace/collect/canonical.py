@@ -59,7 +59,12 @@ def _remove_dots(path: str) -> str:
 
 def url_key(url: str) -> str:
     """Hex SHA-256 of the canonical URL: the frontier's and capture index's key."""
-    return hashlib.sha256(canonical_url(url).encode("utf-8", "surrogatepass")).hexdigest()
+    return canonical_key(canonical_url(url))
+
+
+def canonical_key(canonical: str) -> str:
+    """:func:`url_key` of a URL already in canonical form."""
+    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def domain_of(url: str) -> str:

@@ -63,8 +63,14 @@ def scrapy_settings(settings: Settings, *, verbose: bool = False) -> dict[str, A
         "LOG_LEVEL": "INFO" if verbose else "ERROR",
         "STATS_DUMP": False,
         "DUPEFILTER_CLASS": "scrapy.dupefilters.BaseDupeFilter",  # the frontier dedups
-        "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.ScrapyPriorityQueue",
-        "TWISTED_REACTOR": "twisted.internet.asyncioreactor.AsyncioSelectorReactor",
+        # Requests for the site with the fewest downloads in flight go first, so one
+        # site's many relevant URLs cannot keep the others idle.
+        "SCHEDULER_PRIORITY_QUEUE": "scrapy.pqueues.DownloaderAwarePriorityQueue",
+        # Twisted's own reactor for the platform (epoll on Linux). Scrapy's default,
+        # the asyncio reactor, stalls tens of milliseconds between the requests of a
+        # site while few sites are busy (measured: 17 against 590 pages/s crawling one
+        # local site), and one request at a time per site makes that the crawl's pace.
+        "TWISTED_REACTOR": None,
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,

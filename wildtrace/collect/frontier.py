@@ -13,12 +13,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from wildtrace.collect.canonical import canonical_url, domain_of, url_key
+from wildtrace.collect.canonical import canonical_key, canonical_url, domain_of, url_key
 from wildtrace.collect.tables import frontier as ft
 from wildtrace.store import utcnow
 
@@ -43,6 +44,19 @@ class Entry:
         return url_key(self.url)
 
 
+def _capped(rows: Sequence[Any], n: int, cap: int) -> tuple[list[Any], dict[str, int]]:
+    """The first ``n`` of ``rows`` taking at most ``cap`` per domain; and the counts."""
+    chosen: list[Any] = []
+    per: dict[str, int] = {}
+    for r in rows:
+        if per.get(r.domain, 0) < cap:
+            per[r.domain] = per.get(r.domain, 0) + 1
+            chosen.append(r)
+            if len(chosen) >= n:
+                break
+    return chosen, per
+
+
 class Frontier:
     """Queue of URLs to crawl, kept in the ``frontier`` table."""
 
@@ -60,8 +74,9 @@ class Frontier:
         rows: dict[str, dict[str, object]] = {}
         for e in entries:
             canon = canonical_url(e.url)
-            rows.setdefault(url_key(canon), {
-                "url_key": url_key(canon), "url": canon, "domain": domain_of(canon),
+            key = canonical_key(canon)
+            rows.setdefault(key, {
+                "url_key": key, "url": canon, "domain": domain_of(canon),
                 "kind": e.kind, "priority": float(e.priority), "depth": e.depth,
                 "state": QUEUED, "reason": "", "attempts": 0, "parent": e.parent[:2000],
                 "anchor": e.anchor[:500], "added_at": now, "updated_at": now})
@@ -110,20 +125,53 @@ class Frontier:
                 n += max(res.rowcount, 0)
         return n
 
-    def take(self, n: int, domains: Sequence[str] | None = None) -> list[Entry]:
-        """The ``n`` best queued URLs (highest priority, then oldest), marked active."""
-        q = sa.select(ft.c.id, ft.c.url, ft.c.priority, ft.c.depth, ft.c.kind, ft.c.parent,
-                      ft.c.anchor).where(ft.c.state == QUEUED)
-        if domains:
-            q = q.where(ft.c.domain.in_(list(domains)))
-        q = q.order_by(ft.c.priority.desc(), ft.c.id).limit(n)
+    def take(self, n: int, domains: Sequence[str] | None = None,
+             per_domain: int | None = None, exclude: Sequence[str] = ()) -> list[Entry]:
+        """Up to ``n`` of the best queued URLs, marked active: highest priority first,
+        at most ``per_domain`` from one domain (default ``n // 8``, at least 2), none
+        from the domains in ``exclude`` (those with enough in flight already).
+
+        The crawler fetches one URL at a time per site, so a batch holding a single
+        site's URLs would leave every other site idle however relevant its pages; the
+        cap makes each batch span the sites that have work, best URLs of each first.
+        """
+        cap = per_domain if per_domain is not None else max(2, n // 8)
+        cols = (ft.c.id, ft.c.url, ft.c.priority, ft.c.depth, ft.c.kind, ft.c.parent,
+                ft.c.anchor, ft.c.domain)
         with self.engine.begin() as conn:
-            rows = conn.execute(q).all()
-            ids = [r.id for r in rows]
+            q = sa.select(*cols).where(ft.c.state == QUEUED)
+            if domains:
+                q = q.where(ft.c.domain.in_(list(domains)))
+            if exclude:
+                q = q.where(ft.c.domain.not_in(list(exclude)))
+            # Candidates: the best few batches' worth, taken through the priority index.
+            rows = conn.execute(q.order_by(ft.c.priority.desc(), ft.c.id)
+                                .limit(n * 4)).all()
+            chosen, per = _capped(rows, n, cap)
+            if len(chosen) < n and len(rows) == n * 4:
+                # Sites whose URLs all rank below the candidates: their best few each,
+                # the sites with the best URL first.
+                dq = sa.select(ft.c.domain).where(ft.c.state == QUEUED).group_by(
+                    ft.c.domain).order_by(sa.func.max(ft.c.priority).desc(), ft.c.domain)
+                if domains:
+                    dq = dq.where(ft.c.domain.in_(list(domains)))
+                if exclude:
+                    dq = dq.where(ft.c.domain.not_in(list(exclude)))
+                for domain in conn.execute(dq).scalars():
+                    if len(chosen) >= n:
+                        break
+                    if domain in per:
+                        continue
+                    best = conn.execute(q.where(ft.c.domain == domain).order_by(
+                        ft.c.priority.desc(), ft.c.id).limit(min(cap, n - len(chosen)))).all()
+                    chosen += best
+                    per[domain] = len(best)
+            chosen.sort(key=lambda r: (-r.priority, r.id))
+            ids = [r.id for r in chosen]
             for i in range(0, len(ids), _CHUNK):
                 conn.execute(ft.update().where(ft.c.id.in_(ids[i:i + _CHUNK])).values(
                     state=ACTIVE, attempts=ft.c.attempts + 1, updated_at=utcnow()))
-        return [Entry(r.url, r.priority, r.depth, r.kind, r.parent, r.anchor) for r in rows]
+        return [Entry(r.url, r.priority, r.depth, r.kind, r.parent, r.anchor) for r in chosen]
 
     def settle(self, results: Sequence[tuple[str, str, str]]) -> None:
         """Record final states: ``(url, state, reason)`` triples, in one transaction."""

@@ -10,7 +10,6 @@ carries the reason into the request's errback.
 
 from __future__ import annotations
 
-import asyncio
 import email.utils
 import time
 from dataclasses import dataclass, field
@@ -28,6 +27,7 @@ from scrapy.exceptions import (
 from scrapy.http import Response
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost
+from twisted.internet.task import deferLater
 
 RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504, 522, 524})
 RETRY_EXCEPTIONS: tuple[type[BaseException], ...] = (
@@ -79,6 +79,13 @@ def retry_after_seconds(value: str | bytes | None, now: float | None = None) -> 
     return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
+async def pause(seconds: float) -> None:
+    """Sleep on the running reactor, whichever it is."""
+    from twisted.internet import reactor
+
+    await deferLater(reactor, seconds)
+
+
 def _holds(crawler: Crawler) -> Holds:
     spider = crawler.spider
     holds = getattr(spider, "holds", None)
@@ -125,7 +132,7 @@ class SlotMiddleware:
         wait = _holds(self.crawler).remaining(site)
         while wait > 0:
             # Why a loop: another answer may extend the hold while we sleep.
-            await asyncio.sleep(min(wait, 5.0))
+            await pause(min(wait, 5.0))
             wait = _holds(self.crawler).remaining(site)
 
 

@@ -10,7 +10,6 @@ unreachable one (5xx, network failure) disallows the whole site for this run.
 
 from __future__ import annotations
 
-import asyncio
 from dataclasses import dataclass, field
 
 from protego import Protego
@@ -19,6 +18,7 @@ from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 
 MAX_ROBOTS_BYTES = 500_000  # RFC 9309 asks parsers to read at least 500 KiB
 
@@ -71,7 +71,7 @@ class RobotsMiddleware:
         self.agent_token = crawler.settings.get("WILDTRACE_ROBOTS_AGENT", "wildtrace")
         self.base_delay = crawler.settings.getfloat("DOWNLOAD_DELAY")
         self.files: dict[str, RobotsFile] = {}
-        self._pending: dict[str, asyncio.Future[RobotsFile]] = {}
+        self._waiting: dict[str, list[Deferred[RobotsFile]]] = {}  # site -> waiters
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> RobotsMiddleware:
@@ -96,10 +96,11 @@ class RobotsMiddleware:
         return self.files.get(site)
 
     async def _load(self, site: str, scheme: str) -> RobotsFile:
-        if site in self._pending:
-            return await asyncio.shield(self._pending[site])
-        future: asyncio.Future[RobotsFile] = asyncio.get_running_loop().create_future()
-        self._pending[site] = future
+        if site in self._waiting:  # being fetched for another request: wait for it
+            waiter: Deferred[RobotsFile] = Deferred()
+            self._waiting[site].append(waiter)
+            return await waiter
+        self._waiting[site] = []
         url = f"{scheme}://{site}/robots.txt"
         req = Request(url, callback=NO_CALLBACK, priority=1000, dont_filter=True,
                       meta={"dont_obey_robotstxt": True, "wt_robots": True,
@@ -112,12 +113,14 @@ class RobotsMiddleware:
             robots = parse_robots(url, 0, None, self.agent_token)
             robots.unreachable += f": {type(exc).__name__}"
         self.files[site] = robots
-        self._apply_delay(site, robots)
-        on_robots = getattr(self.crawler.spider, "on_robots", None)
-        if on_robots is not None:
-            on_robots(site, robots)
-        future.set_result(robots)
-        del self._pending[site]
+        try:
+            self._apply_delay(site, robots)
+            on_robots = getattr(self.crawler.spider, "on_robots", None)
+            if on_robots is not None:
+                on_robots(site, robots)
+        finally:
+            for waiter in self._waiting.pop(site):
+                waiter.callback(robots)
         return robots
 
     def _apply_delay(self, site: str, robots: RobotsFile) -> None:

@@ -1,20 +1,20 @@
-"""The focused spider: takes URLs from the persisted frontier, hands pages to the
-stages above, and queues same-site links ranked by how relevant they look.
+"""The focused spider: takes URLs from the persisted frontier, fetches them politely,
+and hands every page to the page worker, which stores it and queues its links.
 
 The spider knows nothing of evidence, extraction or relevance models: the runner above
-gives it a :class:`CrawlContext` holding a page handler, an exchange sink and a scoring
-function, and the spider only decides what to fetch next. The frontier is read in small
+gives it a :class:`CrawlContext` holding a page handler and an exchange sink, and the
+spider only fetches what the frontier ranks first. The frontier is read in small
 batches (best first) whenever Scrapy runs dry, so the in-memory queue stays small on
 100,000-page crawls and the database always holds the truth.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,25 +22,24 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
-from scrapy.http import Response, TextResponse
+from scrapy.http import Response
 from scrapy.utils.sitemap import Sitemap
+from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
-from wildtrace.collect.canonical import acceptable, same_site
+from wildtrace.collect.canonical import acceptable, domain_of, same_site
 from wildtrace.collect.frontier import DONE, FAILED, SKIPPED, Entry, Frontier
 from wildtrace.collect.politeness import describe_exception, site_of
 from wildtrace.collect.recorder import Sink
 from wildtrace.collect.robots import RobotsDenied, RobotsFile
-from wildtrace.errors import WildtraceError
+from wildtrace.errors import PageWorkerLost, WildtraceError
 from wildtrace.records import Page, PageOutcome
 
-MAX_LINKS_PER_PAGE = 500
 MAX_SITEMAP_URLS = 50_000
 FLUSH_EVERY = 50
 GROUP = 64  # most pages stored in one transaction (group commit)
-NEUTRAL = 0.5  # page score assumed for links found before the page is judged
-Score = Callable[[str], float]
+TAKE_INTERVAL = 0.05  # seconds between frontier reads for a site about to idle
 
 
 @dataclass
@@ -67,38 +66,25 @@ class CrawlStats:
 
 @dataclass
 class CrawlContext:
-    """Everything the runner hands the spider."""
+    """Everything the runner hands the spider.
+
+    ``handle_pages`` stores a group of pages (evidence, extraction, their links) and
+    says what became of each; ``sink`` takes every raw HTTP exchange for the WARC and
+    returns its record id. Both may run in this process or in a page-worker process:
+    the spider cannot tell.
+    """
 
     frontier: Frontier
-    handle_page: Callable[[Page], PageOutcome]
+    handle_pages: Callable[[list[Page]], list[PageOutcome]]
     record_error: Callable[[str, str], None]
     sink: Sink | None
-    score: Score
     domains: set[str]
     user_agent: str
     max_pages: int | None = None
-    max_depth: int = 10
-    follow_links: bool = True
     batch: int = 64
     progress: Callable[[CrawlStats], None] | None = None
     stats: CrawlStats = field(default_factory=CrawlStats)
     entries: list[Entry] | None = None  # fetch exactly these (capture), not the frontier
-    # Optional group form of handle_page (one transaction for several pages); the
-    # spider hands it every page that arrived while the previous group was stored.
-    handle_pages: Callable[[list[Page]], list[PageOutcome]] | None = None
-
-    def __post_init__(self) -> None:
-        # A handler object that can take a group (the page processor's ``many``) is
-        # used that way unless the runner gave a group handler itself.
-        if self.handle_pages is None:
-            self.handle_pages = getattr(self.handle_page, "many", None)
-
-
-def _meta_nofollow(response: TextResponse) -> bool:
-    for content in response.xpath("//meta[@name='robots' or @name='ROBOTS']/@content").getall():
-        if "nofollow" in content.lower() or "none" in content.lower():
-            return True
-    return False
 
 
 class FocusedSpider(scrapy.Spider):
@@ -112,16 +98,16 @@ class FocusedSpider(scrapy.Spider):
         self.sink = context.sink
         self._settle: list[tuple[str, str, str]] = []
         self._new: list[Entry] = []
-        self._reprio: list[tuple[str, float]] = []
-        self._anchor_cache: dict[str, float] = {}
         self._stopping = False
         self._last_flush = time.monotonic()
         self._ticker: LoopingCall | None = None
         self._reserved = 0  # pages handed to the worker (for --max-pages)
         self._outstanding = 0  # requests scheduled and not yet answered
+        self._site_out: Counter[str] = Counter()  # the same, per frontier domain
+        self._last_take = 0.0
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wildtrace-page")
-        # Pages waiting for the worker: (page, its links, the future its callback awaits).
-        self._pending: list[tuple[Page, list[Entry], asyncio.Future[PageOutcome]]] = []
+        # Pages waiting for the worker, with the future their callback awaits.
+        self._pending: list[tuple[Page, Deferred[PageOutcome]]] = []
         self._busy = False
 
     @classmethod
@@ -136,20 +122,38 @@ class FocusedSpider(scrapy.Spider):
     # -- scheduling -------------------------------------------------------------------
     async def start(self) -> AsyncIterator[scrapy.Request]:
         """First batch from the frontier; later ones as it runs low, or on idle."""
-        requests = self._next_batch()
-        self._outstanding += len(requests)
-        for request in requests:
+        for request in self._next_batch():
             yield request
 
-    def _top_up(self) -> None:
-        # Refill before Scrapy runs dry, so sites are not left idle between batches.
-        if self._stopping or self._outstanding > self.ctx.batch // 2 \
-                or self.crawler.engine is None:
+    def _top_up(self, domain: str = "") -> None:
+        """Refill before Scrapy runs dry, and whenever a site is about to idle.
+
+        One request at a time goes to each site, so the crawl is only as fast as the
+        number of sites with work: a site down to its last request asks for more (at
+        most every TAKE_INTERVAL seconds), as does the whole crawl when half a batch
+        is left.
+        """
+        if self._stopping or self.crawler.engine is None:
             return
-        requests = self._next_batch()
-        self._outstanding += len(requests)
-        for request in requests:
+        low = self._outstanding <= self.ctx.batch // 2
+        starving = (domain and self._site_out[domain] <= 1
+                    and time.monotonic() - self._last_take >= TAKE_INTERVAL)
+        if not (low or starving):
+            return
+        for request in self._next_batch():
             self.crawler.engine.crawl(request)
+
+    def _answered(self, request: scrapy.Request | None) -> str:
+        """Count a request as answered; returns its frontier domain."""
+        entry: Entry | None = request.meta.get("wt_entry") if request is not None else None
+        if entry is None:
+            return ""
+        domain = domain_of(entry.url)
+        self._outstanding -= 1
+        self._site_out[domain] -= 1
+        if self._site_out[domain] <= 0:
+            del self._site_out[domain]
+        return domain
 
     def _next_batch(self) -> list[scrapy.Request]:
         if self._stopping:
@@ -163,19 +167,30 @@ class FocusedSpider(scrapy.Spider):
             budget = min(budget, max(0, self.ctx.max_pages - self.ctx.stats.pages))
         if budget <= 0:
             return []
-        entries = self.ctx.frontier.take(budget, sorted(self.ctx.domains) or None)
+        cap = max(2, self.ctx.batch // 8)
+        busy = [d for d, n in self._site_out.items() if n >= cap]
+        self._last_take = time.monotonic()
+        entries = self.ctx.frontier.take(budget, sorted(self.ctx.domains) or None,
+                                         per_domain=cap, exclude=busy)
         return [self._request(e) for e in entries]
 
     def _request(self, entry: Entry) -> scrapy.Request:
         callback = self.parse_sitemap if entry.kind == "sitemap" else self.parse_page
-        return scrapy.Request(entry.url, callback=callback, errback=self.on_error,
-                              priority=int(entry.priority * 1000), dont_filter=True,
-                              meta={"wt_entry": entry})
+        request = scrapy.Request(entry.url, callback=callback, errback=self.on_error,
+                                 priority=int(entry.priority * 1000), dont_filter=True,
+                                 meta={"wt_entry": entry})
+        # The politeness slot (host:port), known before scheduling so the scheduler can
+        # hand out requests for idle sites first (DownloaderAwarePriorityQueue).
+        request.meta["download_slot"] = site_of(request)
+        self._outstanding += 1
+        self._site_out[domain_of(entry.url)] += 1
+        return request
 
     def _on_idle(self) -> None:
-        requests = self._next_batch()
         assert self.crawler.engine is not None
-        self._outstanding = len(requests)
+        self._outstanding = 0  # idle: nothing is in flight
+        self._site_out.clear()
+        requests = self._next_batch()
         for request in requests:
             self.crawler.engine.crawl(request)
         if requests:
@@ -212,9 +227,6 @@ class FocusedSpider(scrapy.Spider):
         if self._settle:
             settle, self._settle = self._settle, []
             self.ctx.frontier.settle(settle)
-        if self._reprio:
-            reprio, self._reprio = self._reprio, []
-            self.ctx.frontier.reprioritise(reprio)
         self._last_flush = time.monotonic()
 
     def _settled(self, url: str, state: str, reason: str) -> None:
@@ -235,12 +247,12 @@ class FocusedSpider(scrapy.Spider):
 
     def parse_sitemap(self, response: Response) -> None:
         """Queue the pages (and nested sitemaps) a sitemap lists."""
-        self._outstanding -= 1
+        domain = self._answered(response.request)
         try:
             self._parse_sitemap(response)
         finally:
             self.flush()
-            self._top_up()
+            self._top_up(domain)
 
     def _parse_sitemap(self, response: Response) -> None:
         entry: Entry = response.meta["wt_entry"]
@@ -268,20 +280,20 @@ class FocusedSpider(scrapy.Spider):
     # -- pages ------------------------------------------------------------------------
     async def parse_page(self, response: Response) -> None:
         """Hand a page to the runner (see :meth:`_parse_page`), then top up the queue."""
-        self._outstanding -= 1
+        domain = self._answered(response.request)
         try:
             await self._parse_page(response)
         finally:
-            self._top_up()
+            self._top_up(domain)
 
     async def _parse_page(self, response: Response) -> None:
-        """Hand a page to the runner, then queue its links by relevance.
+        """Hand a page to the page worker; settle it when it is stored.
 
-        The runner's work (evidence, extraction, storage) runs on one worker thread, so
-        the reactor keeps downloading from other sites meanwhile. Pages that arrive
-        while the worker is busy wait and are then stored together, in arrival order,
-        in one transaction (group commit, at most GROUP pages): the busier the crawl,
-        the bigger the groups, and an idle crawl still stores each page at once.
+        The worker (a thread, or a process of its own) stores pages while the reactor
+        keeps downloading. Pages that arrive while it is busy wait and are then stored
+        together, in arrival order, in one transaction (group commit, at most GROUP
+        pages): the busier the crawl, the bigger the groups, and an idle crawl still
+        stores each page at once. The worker also queues each page's links.
         """
         entry: Entry = response.meta["wt_entry"]
         if self._stopping:
@@ -292,17 +304,15 @@ class FocusedSpider(scrapy.Spider):
         if self.ctx.max_pages is not None and self._reserved >= self.ctx.max_pages:
             return  # over the limit: left active, so the next run queues it again
         self._reserved += 1
-        page = self._page(entry, response)
-        links: list[tuple[str, float, str]] = []
-        if (self.ctx.follow_links and entry.depth < self.ctx.max_depth
-                and isinstance(response, TextResponse) and "html" in page.media_type):
-            links = self._links(response)
-        found = [self._entry(url, a, anchor, entry, NEUTRAL) for url, a, anchor in links]
-        future: asyncio.Future[PageOutcome] = asyncio.get_running_loop().create_future()
-        self._pending.append((page, found, future))
+        stored: Deferred[PageOutcome] = Deferred()
+        self._pending.append((self._page(entry, response), stored))
         self._kick()
         try:
-            outcome = await future
+            outcome = await stored
+        except PageWorkerLost as exc:
+            self._reserved -= 1
+            self._stop(f"page worker stopped: {exc}")
+            return
         except WildtraceError as exc:
             self._reserved -= 1
             self._fail(entry.url, str(exc))
@@ -317,14 +327,15 @@ class FocusedSpider(scrapy.Spider):
         if outcome.duplicate_of:
             reason += f"; same content as {outcome.duplicate_of}"
         self._settled(entry.url, DONE, reason)
-        if links and outcome.score != NEUTRAL:
-            self._reprio.extend((url, self._entry(url, a, anchor, entry, outcome.score).priority)
-                                for url, a, anchor in links)
-        if self.ctx.max_pages is not None and stats.pages >= self.ctx.max_pages \
-                and not self._stopping:
-            self._stopping = True
-            stats.stopped = "max_pages"
-            raise CloseSpider("max_pages")
+        if self.ctx.max_pages is not None and stats.pages >= self.ctx.max_pages:
+            self._stop("max_pages")
+
+    def _stop(self, reason: str) -> None:
+        if self._stopping:
+            return
+        self._stopping = True
+        self.ctx.stats.stopped = reason
+        raise CloseSpider(reason)
 
     def _kick(self) -> None:
         """Start the worker on every waiting page (up to GROUP) unless it is busy."""
@@ -332,36 +343,25 @@ class FocusedSpider(scrapy.Spider):
             return
         group, self._pending = self._pending[:GROUP], self._pending[GROUP:]
         self._busy = True
-        loop = asyncio.get_running_loop()
-        job = loop.run_in_executor(self._worker, self._work, [(p, f) for p, f, _ in group])
+        job = self._worker.submit(self.ctx.handle_pages, [p for p, _ in group])
+        from twisted.internet import reactor
 
-        def done(job: asyncio.Future[list[PageOutcome]]) -> None:
-            self._busy = False
-            exc = job.exception()
-            for i, (_, _, future) in enumerate(group):
-                if future.done():
-                    continue
-                if exc is not None:
-                    future.set_exception(exc)
-                else:
-                    future.set_result(job.result()[i])
-            self._kick()
+        # Back on the reactor thread when the worker is done.
+        job.add_done_callback(lambda job: reactor.callFromThread(
+            self._stored, group, job))
 
-        job.add_done_callback(done)
-
-    def _work(self, group: list[tuple[Page, list[Entry]]]) -> list[PageOutcome]:
-        """Worker thread: store a group of pages (see :meth:`_parse_page`)."""
-        # Links are written before the captures commit, on the same thread: a crash
-        # after a capture must not lose them (the page itself will not be fetched
-        # again). Their priorities use a neutral page score until the page has been
-        # judged (the spider reprioritises them after).
-        found = [e for _, links in group for e in links]
-        if found:
-            self.ctx.frontier.add(found)
-        pages = [p for p, _ in group]
-        if self.ctx.handle_pages is not None:
-            return self.ctx.handle_pages(pages)
-        return [self.ctx.handle_page(p) for p in pages]
+    def _stored(self, group: list[tuple[Page, Deferred[PageOutcome]]],
+                job: Future[list[PageOutcome]]) -> None:
+        self._busy = False
+        exc = job.exception()
+        for i, (_, stored) in enumerate(group):
+            if stored.called:
+                continue
+            if exc is not None:
+                stored.errback(Failure(exc))  # type: ignore[no-untyped-call]
+            else:
+                stored.callback(job.result()[i])
+        self._kick()
 
     def _page(self, entry: Entry, response: Response) -> Page:
         headers = tuple((k.decode("latin-1"), v.decode("latin-1"))
@@ -386,41 +386,6 @@ class FocusedSpider(scrapy.Spider):
             exchanges=tuple(meta.get("wt_exchanges", ())),
             warc_file=str(meta.get("wt_warc_file", "")), depth=entry.depth)
 
-    def _anchor_score(self, text: str) -> float:
-        if text not in self._anchor_cache:
-            if len(self._anchor_cache) > 20_000:
-                self._anchor_cache.clear()
-            self._anchor_cache[text] = self.ctx.score(text) if text.strip() else 0.0
-        return self._anchor_cache[text]
-
-    def _entry(self, url: str, anchor_score: float, anchor: str, parent: Entry,
-               page_score: float) -> Entry:
-        priority = 0.5 * page_score + 0.5 * anchor_score - 0.01 * (parent.depth + 1)
-        return Entry(url, priority=priority, depth=parent.depth + 1, parent=parent.url,
-                     anchor=anchor)
-
-    def _links(self, response: TextResponse) -> list[tuple[str, float, str]]:
-        """Same-site links of a page: ``(url, anchor relevance, anchor text)``."""
-        if _meta_nofollow(response):
-            return []
-        seen: set[str] = set()
-        out = []
-        for a in response.xpath("//a[@href]")[:MAX_LINKS_PER_PAGE * 4]:
-            href = (a.attrib.get("href") or "").strip()
-            if not href or href.startswith(("#", "javascript:", "mailto:", "tel:")):
-                continue
-            url = response.urljoin(href).split("#", 1)[0]
-            if url in seen or not acceptable(url) or not self._allowed(url):
-                continue
-            seen.add(url)
-            anchor = " ".join(" ".join(a.xpath(".//text()").getall()).split())[:200]
-            words = url.rsplit("/", 2)[-2:]
-            hint = " ".join([anchor, *(w.replace("-", " ").replace("_", " ") for w in words)])
-            out.append((url, self._anchor_score(hint), anchor))
-            if len(seen) >= MAX_LINKS_PER_PAGE:
-                break
-        return out
-
     def _fail(self, url: str, reason: str, state: str = FAILED) -> None:
         self.ctx.stats.errors += int(state == FAILED)
         self.ctx.stats.skipped += int(state == SKIPPED)
@@ -431,11 +396,11 @@ class FocusedSpider(scrapy.Spider):
 
     def on_error(self, failure: Failure) -> None:
         """Record why a URL failed; the crawl goes on."""
-        self._outstanding -= 1
+        domain = self._answered(getattr(failure, "request", None))
         try:
             self._on_error(failure)
         finally:
-            self._top_up()
+            self._top_up(domain)
 
     def _on_error(self, failure: Failure) -> None:
         request = getattr(failure, "request", None)

@@ -28,6 +28,7 @@ frontier = Table(
     Column("added_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Index("ix_frontier_state_priority", "state", "priority"),
+    Index("ix_frontier_state_domain_priority", "state", "domain", "priority"),  # 0007
 )
 
 # Every domain the crawler meets: what kind of place it is and what it yielded.

@@ -81,6 +81,10 @@ def country_of(url: str, html: bytes = b"", language: str = "") -> str:
     return _LANG_COUNTRY.get(language, "")
 
 
+VOTE_FIRST = 25  # see VenueBook.wants_votes
+VOTE_EVERY = 10
+
+
 @dataclass
 class _Tally:
     pages: int = 0
@@ -97,11 +101,25 @@ class VenueBook:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
         self._pending: dict[str, _Tally] = {}
+        self._seen: Counter[str] = Counter()  # pages per domain this run
+
+    def wants_votes(self, url: str) -> bool:
+        """Whether the next page of ``url``'s domain should vote on kind and country.
+
+        Both are majority votes over a domain's pages, and reading them costs a dozen
+        pattern searches over the page; a sample decides them as well: the first
+        :data:`VOTE_FIRST` pages of each domain in a run, then every
+        :data:`VOTE_EVERY`-th page (pages, listings and languages are always counted).
+        """
+        n = self._seen[domain_of(url)]
+        return n < VOTE_FIRST or n % VOTE_EVERY == 0
 
     def observe(self, url: str, *, kind_votes: dict[str, int], language: str = "",
                 country: str = "", listing: bool = False, relevant: bool = False) -> None:
         """Count one page of ``url``'s domain."""
-        t = self._pending.setdefault(domain_of(url), _Tally())
+        domain = domain_of(url)
+        self._seen[domain] += 1
+        t = self._pending.setdefault(domain, _Tally())
         t.pages += 1
         t.listings += int(listing)
         t.relevant += int(relevant)

@@ -46,6 +46,8 @@ class Extraction:
     text: str = ""
     language: str = ""
     encoding: str = ""
+    # The parsed page, kept for the crawler's link finder so a page is parsed once.
+    root: Any = field(default=None, repr=False, compare=False)
 
     def draft(self, *, source: str, url: str, capture_sha256: str = "",
               capture_id: int | None = None, origin: str = "") -> ListingDraft:
@@ -118,7 +120,7 @@ class Extractor:
             prov["identifiers"] = "identifiers:find_identifiers"
         listing, reason = self._is_listing(profile, url, prov, fields, ids, root)
         return Extraction(listing, reason, fields, prov, tuple(ids), text, language,
-                          f"{decoded.encoding} ({decoded.how})")
+                          f"{decoded.encoding} ({decoded.how})", root)
 
     @staticmethod
     def _normalise(raw: dict[str, Any], prov: dict[str, str], url: str) -> dict[str, Any]:

@@ -200,7 +200,21 @@ def _normalise_wallet(value: str) -> str:
                      hint="Bitcoin, Ethereum/ERC-20 and TRON/TRC-20 addresses are known")
 
 
+# Cheap tests that let a page skip a costly matcher when it cannot match. Each is looser
+# than what it guards: a page passing it is scanned in full, one failing it has no hit.
+# No region's valid numbers are shorter than five digits (with the country code for
+# international ones); separators are anything but letters and digits, plus the
+# katakana prolonged-sound mark some Japanese listings use as a dash.
+_PHONE_GATE = re.compile(r"\d(?:(?:[^\w]|[_ー]){0,6}\d){4}")
+_EMAIL_GATE = re.compile(r"@|[\[({]\s*at\s*[\])}]", re.IGNORECASE)
+_HANDLE_GATE = re.compile(r"we\s?chat|weixin|vx|wx|微信|威信|薇信|信|tele|tg|电报|飞机|\.me/|"
+                          r"line|ไลน์|qq|扣扣", re.IGNORECASE)
+_WALLET_GATE = re.compile(r"0x|bc1|[1-9A-HJ-NP-Za-km-z]{25}", re.IGNORECASE)
+
+
 def _phones(text: str, region: str) -> list[tuple[int, str]]:
+    if not _PHONE_GATE.search(text):
+        return []
     found = []
     for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID,
                                              max_tries=200):
@@ -223,13 +237,14 @@ def find_identifiers(text: str, region: str = "ZZ") -> list[Identifier]:
         label = _WHATSAPP_LABEL.search(text, max(0, start - 24), start)
         if label:
             hits.append((start, "whatsapp", e164))
-    for m in _WHATSAPP_LINK.finditer(text):
+    low = text.lower()
+    for m in _WHATSAPP_LINK.finditer(text) if ("wa.me" in low or "whatsapp" in low) else ():
         try:
             e164 = normalise_phone("+" + m.group(1))
         except InputError:
             continue
         hits += [(m.start(), "whatsapp", e164), (m.start(), "phone", e164)]
-    for m in _EMAIL.finditer(text):
+    for m in _EMAIL.finditer(text) if _EMAIL_GATE.search(text) else ():
         if m.group(0).count("@") == 0 and not re.search(r"\[at\]|\(at\)|\{at\}", m.group(0),
                                                         re.IGNORECASE):
             continue  # "x at y dot z" in prose is too ambiguous without brackets
@@ -237,17 +252,18 @@ def find_identifiers(text: str, region: str = "ZZ") -> list[Identifier]:
             hits.append((m.start(), "email", normalise("email", m.group(0))))
         except InputError:
             continue
-    for kind, pattern in (("wechat", _WECHAT), ("telegram", _TELEGRAM), ("line", _LINE),
-                          ("qq", _QQ)):
+    handles = (("wechat", _WECHAT), ("telegram", _TELEGRAM), ("line", _LINE), ("qq", _QQ))
+    for kind, pattern in handles if _HANDLE_GATE.search(text) else ():
         for m in pattern.finditer(text):
             hits.append((m.start(1), kind, m.group(1).lower()))
-    for pattern in (_ETH, _BTC_LEGACY, _BTC_BECH32, _TRON):
+    wallets = (_ETH, _BTC_LEGACY, _BTC_BECH32, _TRON)
+    for pattern in wallets if _WALLET_GATE.search(text) else ():
         for m in pattern.finditer(text):
             try:
                 hits.append((m.start(), "wallet", _normalise_wallet(m.group(1))))
             except InputError:
                 continue
-    for m in _URL.finditer(text):
+    for m in _URL.finditer(text) if "/" in text else ():
         host = m.group(1).lower()
         if host in _PROFILE_HOSTS:
             segment = m.group(2).strip("/").split("/")[0].split("?")[0].lower()

@@ -12,8 +12,10 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from wildtrace.collect.canonical import domain_of, url_key
+from wildtrace.collect.frontier import Frontier
+from wildtrace.collect.links import LinkPolicy
 from wildtrace.collect.venues import VenueBook, classify_kind, country_of
-from wildtrace.extract.extractor import Extractor
+from wildtrace.extract.extractor import Extraction, Extractor
 from wildtrace.preserve.capture import Preserved
 from wildtrace.preserve.session import EvidenceSession
 from wildtrace.records import ListingDraft, Page, PageOutcome, RowError
@@ -35,6 +37,8 @@ class PageProcessor:
     threshold: float = 0.5
     source: str = ""  # listing source; default: the page's domain
     remember: bool = False  # keep requested URL -> capture id (capture does; crawls don't)
+    links: LinkPolicy | None = None  # crawls: queue the links of each page ...
+    frontier: Frontier | None = None  # ... in this frontier
     captures: dict[str, int] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     listings: int = 0
@@ -46,18 +50,29 @@ class PageProcessor:
         return self.many([page])[0]
 
     def many(self, pages: Sequence[Page]) -> list[PageOutcome]:
-        """Process a group of pages: their captures commit in one transaction and their
-        listings in the next (group commit, see ``Preserver.preserve_many``)."""
-        # The WARC records behind these pages reach the file before the captures that
-        # name them commit.
+        """Process a group of pages (group commit).
+
+        Order matters for a crash at any point: each page is extracted and scored
+        first; then the links it leads to are queued (one frontier transaction, ranked
+        with the page's score), so a capture never commits without its links; then the
+        WARC records behind the pages reach their file; then the captures commit in one
+        transaction and the listings in the next.
+        """
+        examined = [self._examine(page) for page in pages]
+        if self.links is not None and self.frontier is not None:
+            found = [e for page, (ex, score) in zip(pages, examined, strict=True)
+                     if ex is not None
+                     for e in self.links.entries(ex.root, page, score)]
+            if found:
+                self.frontier.add(found)
         self.session.recorder.flush()
         preserved = self.session.preserver.preserve_many([
             (page, url_key(page.requested_url),
              page.warc_file or self.session.recorder.name) for page in pages])
         outcomes: list[PageOutcome] = []
         drafts = []
-        for page, kept in zip(pages, preserved):
-            outcome, draft = self._extract(page, kept)
+        for page, kept, (ex, score) in zip(pages, preserved, examined, strict=True):
+            outcome, draft = self._finish(page, kept, ex, score)
             outcomes.append(outcome)
             if draft is not None:
                 drafts.append((draft, content_key(draft)))
@@ -67,22 +82,26 @@ class PageProcessor:
             self.duplicates += len(drafts) - inserted
         return outcomes
 
-    def _extract(self, page: Page, preserved: Preserved
-                 ) -> tuple[PageOutcome, ListingDraft | None]:
-        cap = preserved.capture
-        if self.remember:
-            self.captures[page.requested_url] = cap.id
+    def _examine(self, page: Page) -> tuple[Extraction | None, float]:
         content_type = next((v for k, v in page.headers if k.lower() == "content-type"),
                             page.media_type)
         try:
             ex = self.extractor.extract(page.body, page.url, content_type)
         except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the crawl
-            # The evidence is already stored; only the listing is missing, and the
+            # The evidence is still stored; only the listing is missing, and the
             # reason is kept so the page can be looked at.
             self.error(page.url, f"extraction failed: {type(exc).__name__}: {exc}"[:300])
+            return None, 0.0
+        return ex, (float(self.score(ex.text)) if ex.text else 0.0)
+
+    def _finish(self, page: Page, preserved: Preserved, ex: Extraction | None,
+                score: float) -> tuple[PageOutcome, ListingDraft | None]:
+        cap = preserved.capture
+        if self.remember:
+            self.captures[page.requested_url] = cap.id
+        if ex is None:
             return PageOutcome(capture_sha256=cap.body_sha256,
                                duplicate_of=preserved.duplicate_of), None
-        score = float(self.score(ex.text)) if ex.text else 0.0
         listing = ex.is_listing and not preserved.duplicate_of
         draft = None
         if listing:
@@ -90,14 +109,17 @@ class PageProcessor:
                              capture_sha256=cap.body_sha256, capture_id=cap.id)
         relevant = listing and score >= self.threshold
         if self.venues is not None and page.method != "import":
-            hint = ""
-            for profile in self.extractor.profiles:
-                if any(r.startswith(f"profile:{profile.name}/") for r in ex.provenance.values()):
-                    hint = profile.kind
-            self.venues.observe(page.url, kind_votes=classify_kind(page.url, page.body, hint),
-                                language=ex.language,
-                                country=country_of(page.url, page.body, ex.language),
-                                listing=listing, relevant=relevant)
+            votes, country = {}, ""
+            if self.venues.wants_votes(page.url):
+                hint = ""
+                for profile in self.extractor.profiles:
+                    if any(r.startswith(f"profile:{profile.name}/")
+                           for r in ex.provenance.values()):
+                        hint = profile.kind
+                votes = classify_kind(page.url, page.body, hint)
+                country = country_of(page.url, page.body, ex.language)
+            self.venues.observe(page.url, kind_votes=votes, language=ex.language,
+                                country=country, listing=listing, relevant=relevant)
             self._observed += 1
             if self._observed % VENUE_FLUSH == 0:
                 self.venues.flush()

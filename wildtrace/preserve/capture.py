@@ -80,6 +80,7 @@ class Preserver:
         self.durable = durable
         self.tools = json.dumps(tool_versions(), sort_keys=True)
         self._last_sync = time.monotonic()
+        self._robots: dict[str, tuple[bytes, str]] = {}  # robots URL -> (body, blob)
         self._dup_query = sa.select(captures.c.final_url).where(
             captures.c.body_sha256 == sa.bindparam("b"),
             captures.c.url_key != sa.bindparam("k")).limit(1)
@@ -102,7 +103,7 @@ class Preserver:
             body_sha = self.blobs.put(page.body, durable=self.durable)
             robots_sha = ""
             if page.robots_body is not None:
-                robots_sha = self.blobs.put(page.robots_body, durable=self.durable)
+                robots_sha = self._robots_blob(page.robots_url, page.robots_body)
             # Times as the database will give them back, so the record hash is stable.
             fields: dict[str, Any] = {
                 "url_key": url_key, "requested_url": page.requested_url,
@@ -134,13 +135,25 @@ class Preserver:
             self.custody.sync_mirror()
         self._maybe_sync()
         out = []
-        for (page, _, fields, digest, body_sha, _), (cid, dup) in zip(prepared, stored):
+        for (page, _, fields, digest, body_sha, _), (cid, dup) in zip(prepared, stored,
+                                                                       strict=True):
             capture = Capture(cid, page.requested_url, page.url, page.redirects,
                               page.status, page.server_ip, fields["started_at"],
                               fields["ended_at"], body_sha, page.media_type,
                               fields["warc_file"], page.method, digest)
             out.append(Preserved(capture, dup or ""))
         return out
+
+    def _robots_blob(self, url: str, body: bytes) -> str:
+        # A site's robots.txt goes with every page of it: stored once, then recognised.
+        known = self._robots.get(url)
+        if known is not None and known[0] == body:
+            return known[1]
+        sha = self.blobs.put(body, durable=self.durable)
+        if len(self._robots) > 10_000:
+            self._robots.clear()
+        self._robots[url] = (body, sha)
+        return sha
 
     def _store(self, conn: Connection, fields: dict[str, Any], digest: str, body_sha: str,
                robots_sha: str, url_key: str, page: Page, now: Any) -> tuple[int, str]:

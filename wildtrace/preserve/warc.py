@@ -114,8 +114,12 @@ class WarcRecorder:
             self._fh.write(data)
             self._fh.flush()
 
-    def record(self, ex: Exchange) -> str:
-        """Write one exchange (request + response); returns the response record's id."""
+    def record(self, ex: Exchange, record_id: str = "") -> str:
+        """Write one exchange (request + response); returns the response record's id.
+
+        ``record_id`` (``<urn:uuid:…>``) is used for the response record when given: a
+        crawler in another process names records before they are written.
+        """
         with self._lock:
             if self._fh is None:
                 self._open()
@@ -131,6 +135,7 @@ class WarcRecorder:
             http_headers=StatusAndHeaders(f"{ex.status} {ex.reason}".strip(),
                                           _resp_headers(ex), protocol=ex.protocol),
             warc_headers_dict={"WARC-Date": ex.started,
+                               **({"WARC-Record-ID": record_id} if record_id else {}),
                                **({"WARC-IP-Address": ex.server_ip} if ex.server_ip else {})})
         resp_id = resp.rec_headers.get_header("WARC-Record-ID")
         req = w.create_warc_record(

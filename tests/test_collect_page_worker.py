@@ -1,0 +1,232 @@
+"""The crawl's page worker and scheduling: links read from the extraction tree, a fair
+frontier (every site with work gets some of each batch), the worker in its own process
+or in a thread storing the same evidence, and a worker that dies mid-crawl."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent / "sites"))
+from harness import env, new_workspace, wildtrace, wildtrace_json  # noqa: E402
+from marketplace import serve  # noqa: E402
+
+from wildtrace.collect.canonical import domain_of  # noqa: E402
+from wildtrace.collect.frontier import Entry, Frontier  # noqa: E402
+from wildtrace.collect.links import LinkPolicy, link_priority  # noqa: E402
+from wildtrace.extract.html import parse_html  # noqa: E402
+from wildtrace.records import Page  # noqa: E402
+from wildtrace.store import Store  # noqa: E402
+from wildtrace.workspace import Workspace  # noqa: E402
+
+
+def _page(url: str, depth: int = 0, media: str = "text/html") -> Page:
+    return Page(requested_url=url, url=url, redirects=(), status=200, headers=(),
+                body=b"", media_type=media, server_ip="", started="", ended="",
+                user_agent="", depth=depth)
+
+
+def _policy(**kw: object) -> LinkPolicy:
+    return LinkPolicy(frozenset({"shop.test"}), lambda t: 1.0 if "ivory" in t else 0.0,
+                      **kw)  # type: ignore[arg-type]
+
+
+def test_links_follow_same_site_in_order_with_base_and_priority() -> None:
+    root = parse_html("""<html><head><base href="http://shop.test/cat/"></head><body>
+      <a href="item-1">Carved   <b>ivory</b> bangle</a>
+      <a href="/item-2#reviews">plain pot</a>
+      <a href="/item-2">again</a>
+      <a href="http://other.test/x">elsewhere</a>
+      <a href="javascript:void(0)">js</a> <a href="mailto:a@b.test">mail</a>
+      <a href="#top">top</a> <a href="http://[::1">broken</a> <a>no href</a>
+      <a href="HTTP://Shop.Test/item-3">shouting</a></body></html>""")
+    entries = _policy().entries(root, _page("http://shop.test/list?p=1", depth=2), 0.4)
+    # (The frontier canonicalises spellings such as the shouted host when it queues them.)
+    assert [e.url for e in entries] == ["http://shop.test/cat/item-1", "http://shop.test/item-2",
+                                        "http://Shop.Test/item-3"]
+    first = entries[0]
+    assert first.anchor == "Carved ivory bangle"
+    assert first.depth == 3 and first.parent == "http://shop.test/list?p=1"
+    assert first.priority == pytest.approx(link_priority(0.4, 1.0, 3))
+    assert entries[1].priority == pytest.approx(link_priority(0.4, 0.0, 3))
+    # Any site is followed when the crawl names none.
+    anywhere = LinkPolicy(frozenset(), lambda t: 0.0).entries(
+        root, _page("http://shop.test/list"), 0.0)
+    assert "http://other.test/x" in [e.url for e in anywhere]
+
+
+def test_links_respect_nofollow_depth_follow_and_media() -> None:
+    html = "<a href='/a'>a</a>"
+    nofollow = parse_html("<head><meta name='robots' content='noindex, NOFOLLOW'></head>"
+                          + html)
+    page = _page("http://shop.test/")
+    assert _policy().entries(nofollow, page, 1.0) == []
+    plain = parse_html(html)
+    assert len(_policy().entries(plain, page, 1.0)) == 1
+    assert _policy(max_depth=2).entries(plain, _page("http://shop.test/", depth=2), 1.0) == []
+    assert _policy(follow=False).entries(plain, page, 1.0) == []
+    assert _policy().entries(plain, _page("http://shop.test/", media="image/png"), 1.0) == []
+    assert _policy().entries(None, page, 1.0) == []
+
+
+def test_links_per_page_are_capped() -> None:
+    root = parse_html("".join(f"<a href='/p/{i}'>p</a>" for i in range(2000)))
+    assert len(_policy().entries(root, _page("http://shop.test/"), 0.5)) == 500
+
+
+def _fair_take(store: Store) -> None:
+    f = Frontier(store.engine)
+    f.add([Entry(f"http://a.test/{i}", 0.9) for i in range(20)]
+          + [Entry(f"http://b.test/{i}", 0.1) for i in range(3)]
+          + [Entry(f"http://c.test/{i}", 0.05) for i in range(2)])
+    taken = f.take(8, per_domain=4)
+    assert Counter(domain_of(e.url) for e in taken) == {"a.test": 4, "b.test": 3, "c.test": 1}
+    assert [e.priority for e in taken] == sorted((e.priority for e in taken), reverse=True)
+    # A busy site is left out; the others are taken.
+    taken = f.take(8, per_domain=4, exclude=["a.test"])
+    assert Counter(domain_of(e.url) for e in taken) == {"c.test": 1}
+    # A site whose URLs all rank below the best few batches still gets its share.
+    f.add([Entry(f"http://d.test/{i}", 0.95) for i in range(100)]
+          + [Entry("http://e.test/1", 0.01), Entry("http://e.test/2", 0.02)])
+    taken = f.take(4, per_domain=2)
+    assert Counter(domain_of(e.url) for e in taken) == {"d.test": 2, "a.test": 2}
+    taken = f.take(4, per_domain=2, exclude=["a.test", "d.test"])
+    assert sorted(e.url for e in taken) == ["http://e.test/1", "http://e.test/2"]
+
+
+def test_take_spreads_a_batch_over_sites_sqlite(ws: Workspace) -> None:
+    _fair_take(ws.store)
+
+
+@pytest.mark.postgres
+def test_take_spreads_a_batch_over_sites_postgres(pg_url: str) -> None:
+    store = Store.open(pg_url)
+    try:
+        _fair_take(store)
+    finally:
+        store.close()
+
+
+def _captures(ws: Path) -> list[tuple[str, str, str]]:
+    con = sqlite3.connect(ws / "wildtrace.db")
+    try:
+        return sorted(con.execute("SELECT requested_url, body_sha256, warc_file FROM captures"))
+    finally:
+        con.close()
+
+
+def test_process_and_thread_workers_store_the_same_crawl(tmp_path: Path) -> None:
+    market = serve(n_generated=30)
+    try:
+        seed = market.urls["gen"] + "/"
+        results = {}
+        for mode in ("process", "thread"):
+            ws = new_workspace(tmp_path / mode)
+            summary = wildtrace_json(ws, "crawl", seed, "--delay", "0",
+                                     WILDTRACE_PAGE_WORKER=mode)
+            assert summary["page_worker"] == mode
+            assert summary["stopped"] == "finished" and summary["pages"] == 30
+            caps = _captures(ws)
+            warcs = {p.name for p in (ws / "evidence" / "warc").glob("*.warc.gz")}
+            assert caps and all(w in warcs for _, _, w in caps)  # each names its file
+            report = wildtrace_json(ws, "evidence", "verify")
+            assert report["ok"], report["problems"]
+            results[mode] = ({(u, b) for u, b, _ in caps}, summary["listings_stored"])
+        assert results["process"] == results["thread"]
+    finally:
+        market.close()
+
+
+def _children(pid: int) -> list[int]:
+    try:
+        return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return []
+
+
+def _alive(pid: int) -> bool:
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return False
+    return stat.rsplit(")", 1)[1].split()[0] != "Z"
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_crawl_stops_when_its_worker_dies_and_resumes(tmp_path: Path) -> None:
+    market = serve(n_generated=40)
+    try:
+        seed = market.urls["gen"] + "/"
+        ws = new_workspace(tmp_path / "ws")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "wildtrace", "--workspace", str(ws), "crawl", seed,
+             "--delay", "0.05", "--json"], env=env(), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True)
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while time.monotonic() < deadline:
+            assert proc.poll() is None, "the crawl ended before its worker could be killed"
+            workers = _children(proc.pid)
+            con = sqlite3.connect(ws / "wildtrace.db", timeout=5)
+            try:
+                n = con.execute("SELECT count(*) FROM captures").fetchone()[0]
+            except sqlite3.Error:
+                n = 0
+            finally:
+                con.close()
+            if workers and n >= 5:
+                break
+            time.sleep(0.05)
+        assert workers, "no page-worker process found"
+        for pid in workers:
+            os.kill(pid, signal.SIGKILL)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 1, err
+        summary = json.loads(out.strip().splitlines()[-1])
+        assert summary["stopped"].startswith("page worker stopped")
+        assert summary["pages"] < 40
+
+        again = wildtrace_json(ws, "crawl", seed, "--delay", "0.05")
+        assert again["stopped"] == "finished"
+        assert again["warc_recovered"], "the dead worker's WARC file was not sealed"
+        urls = [u for u, _, _ in _captures(ws)]
+        assert len(urls) == len(set(urls)) == 40
+        report = wildtrace_json(ws, "evidence", "verify")
+        assert report["ok"], report["problems"]
+    finally:
+        market.close()
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="needs Linux /proc")
+def test_worker_dies_with_a_killed_crawl(tmp_path: Path) -> None:
+    market = serve(n_generated=40)
+    try:
+        ws = new_workspace(tmp_path / "ws")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "wildtrace", "--workspace", str(ws), "crawl",
+             market.urls["gen"] + "/", "--delay", "0.2"], env=env(),
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        workers: list[int] = []
+        while not workers and time.monotonic() < deadline:
+            workers = _children(proc.pid)
+            time.sleep(0.05)
+        assert workers
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait(timeout=10)
+        deadline = time.monotonic() + 10
+        while any(_alive(p) for p in workers) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not any(_alive(p) for p in workers), "the page worker outlived the crawl"
+        assert wildtrace(ws, "evidence", "verify", check=False).returncode in (0, 1)
+    finally:
+        market.close()

@@ -1,0 +1,373 @@
+"""Running a crawl or capture: the runner that composes the stages for the crawler.
+
+The crawler (collect) only fetches; what happens to a page is composed here, above the
+stages: the evidence session (preserve), the page processor (extract), the relevance
+function (assess, or watch keywords) and the link policy (collect). Like
+:mod:`wildtrace.pipeline` for ``process``, this is the one place that knows them all.
+
+A crawl stores pages in a **page worker**. ``page_worker = "process"`` (the default for
+crawls) runs it in a process of its own, so extraction and evidence writing use a second
+CPU core instead of competing with the downloader for one interpreter lock. The worker
+process opens the workspace itself, writes every WARC record, capture, custody entry,
+listing and queued link, and dies with the crawler (a ``kill -9`` of the crawl stops
+both, and the next run resumes as after any crash). ``"thread"`` keeps it in the
+crawler's process; ``capture`` and archive imports always do, as they need the results
+in process.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import ctypes
+import multiprocessing
+import os
+import signal
+import threading
+import time
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field, replace
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from wildtrace.collect.frontier import Entry, Frontier
+from wildtrace.collect.links import LinkPolicy
+from wildtrace.collect.venues import VenueBook
+from wildtrace.collect.watch import DEFAULT_TERMS, keyword_scorer
+from wildtrace.config import Settings
+from wildtrace.errors import PageWorkerLost, WildtraceError
+from wildtrace.extract.extractor import Extractor
+from wildtrace.extract.pages import PageProcessor
+from wildtrace.preserve.session import EvidenceSession
+from wildtrace.records import Exchange, Page, PageOutcome, RowError
+from wildtrace.workspace import Workspace, reopen_workspace
+
+Score = Callable[[str], float]
+EXCHANGE_BATCH = 200  # exchanges with no page yet (robots, errors) sent on at this many
+STARTUP_TIMEOUT = 300.0  # seconds the worker may take to open the workspace and models
+
+
+def page_scorer(settings: Settings, fallback: Score) -> tuple[Score, str]:
+    """The assess stage's relevance score as a plain function, or ``fallback``."""
+    if str(settings.focus).strip().lower() == "keywords":
+        return fallback, "keywords"
+    try:
+        from wildtrace.assess import load_scorer
+
+        scorer = load_scorer(settings)
+
+        def score(text: str) -> float:
+            return float(scorer.assess([text])[0].score)
+
+        score("test")  # fail here, not mid-crawl, if the model is unusable
+        return score, "assess"
+    except (ImportError, AttributeError, WildtraceError, TypeError, ValueError) as exc:
+        return fallback, f"keywords ({type(exc).__name__})"
+
+
+def evidence_session(ws: Workspace, *, durable: bool, purpose: str) -> EvidenceSession:
+    """The evidence session of one run (custody, WARC writer, preserver)."""
+    from wildtrace.collect.crawler import user_agent
+
+    s = ws.settings
+    return EvidenceSession(
+        ws.evidence_dir, ws.store.engine, ws.blobs, operator=s.operator,
+        user_agent=user_agent(s),
+        robots_policy="obey (robots.txt and Crawl-delay)" if s.obey_robots else "ignore",
+        durable=durable, purpose=purpose)
+
+
+def page_processor(ws: Workspace, session: EvidenceSession, score: Score,
+                   venues: VenueBook | None, source: str = "", *,
+                   links: LinkPolicy | None = None) -> PageProcessor:
+    """A page processor over ``ws`` (with ``links``, it also queues each page's links)."""
+    extractor = Extractor((ws.root / "profiles",))
+    return PageProcessor(ws.store, session, extractor, score, venues,
+                         float(ws.settings.relevance_threshold), source, links=links,
+                         frontier=Frontier(ws.store.engine) if links is not None else None)
+
+
+@dataclass(frozen=True)
+class CrawlPlan:
+    """What a crawl's page worker needs; plain data, so it can cross to a process."""
+
+    terms: tuple[str, ...] = DEFAULT_TERMS
+    domains: tuple[str, ...] = ()
+    follow: bool = True
+    max_depth: int = 10
+    purpose: str = "wildtrace crawl"
+
+
+# -- page workers --------------------------------------------------------------------
+class LocalPages:
+    """The page worker in this process: a :class:`PageProcessor` and its session."""
+
+    def __init__(self, processor: PageProcessor, scorer: str = "") -> None:
+        self.processor = processor
+        self.session = processor.session
+        self.info: dict[str, Any] = {"warc_recovered": self.session.recovered,
+                                     "scorer": scorer, "worker": "thread"}
+
+    @property
+    def record(self) -> Callable[[Exchange], str]:
+        """The exchange sink (the WARC writer's ``record``)."""
+        return self.session.recorder.record
+
+    def many(self, pages: list[Page]) -> list[PageOutcome]:
+        """Store a group of pages."""
+        return self.processor.many(pages)
+
+    def close(self) -> dict[str, Any]:
+        """Seal the WARC file, flush counts; returns what the run summary needs."""
+        self.session.close()
+        if self.processor.venues is not None:
+            self.processor.venues.flush()
+        return {"listings": self.processor.listings, "errors": list(self.processor.errors)}
+
+
+def crawl_processor(ws: Workspace, plan: CrawlPlan) -> tuple[PageProcessor, str]:
+    """The page processor of a crawl under ``plan``, and the name of its scorer."""
+    keywords = keyword_scorer(list(plan.terms))
+    score, scorer = page_scorer(ws.settings, keywords)
+    session = evidence_session(ws, durable=False, purpose=plan.purpose)
+    links = LinkPolicy(frozenset(plan.domains), keywords, plan.follow, plan.max_depth)
+    return page_processor(ws, session, score, VenueBook(ws.store.engine), links=links), scorer
+
+
+def _die_with_parent() -> None:
+    """Ask Linux to kill this process when its parent dies (a ``kill -9`` of the crawl
+    must not leave a worker writing evidence behind the next run's back)."""
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+
+
+def serve(conn: Connection, root: str, values: dict[str, Any], plan: CrawlPlan,
+          parent: int) -> None:
+    """Worker process main: store the groups of pages the crawler sends."""
+    _die_with_parent()
+    if os.getppid() != parent:  # the crawler died before the signal was armed
+        return
+    try:
+        ws = reopen_workspace(Path(root), values)
+        processor, scorer = crawl_processor(ws, plan)
+    except Exception as exc:  # noqa: BLE001 - reported to the crawler, which stops
+        conn.send(("failed", f"{type(exc).__name__}: {exc}"))
+        return
+    local = LocalPages(processor, scorer)
+    conn.send(("ready", {**local.info, "worker": "process", "pid": os.getpid()}))
+    recorder = processor.session.recorder
+    file_of: dict[str, str] = {}  # record id -> WARC file, until its page claims it
+
+    def write(exchanges: list[tuple[str, Exchange]]) -> None:
+        for rid, ex in exchanges:
+            recorder.record(ex, rid)
+            file_of[rid] = recorder.name
+        while len(file_of) > 50_000:  # exchanges no page will claim (robots, errors)
+            del file_of[next(iter(file_of))]
+
+    while True:
+        try:
+            msg = conn.recv()
+        except (EOFError, OSError):
+            return  # the crawler is gone: stop as after a crash, sealing nothing
+        kind = msg[0]
+        if kind == "exchanges":
+            write(msg[1])
+        elif kind == "group":
+            write(msg[1])
+            pages = [p if p.warc_file or not p.exchanges else
+                     replace(p, warc_file=file_of.pop(p.exchanges[-1], recorder.name))
+                     for p in msg[2]]
+            try:
+                outcomes = local.many(pages)
+            except WildtraceError as exc:
+                conn.send(("error", str(exc)))
+                continue
+            except Exception as exc:  # noqa: BLE001 - a broken store: the crawl stops
+                conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
+                continue
+            # The crawler steers by the outcome; the page text stays here.
+            conn.send(("stored", [replace(o, text="") for o in outcomes]))
+        elif kind == "close":
+            write(msg[1])
+            summary = local.close()
+            ws.close()
+            conn.send(("closed", summary))
+            return
+
+
+class RemotePages:
+    """The page worker in a process of its own (see the module doc).
+
+    ``record`` (the reactor thread) names each exchange's WARC record and passes it on
+    with the next group; ``many`` (the crawler's worker thread) sends a group and waits
+    for its outcomes, holding no interpreter lock while it waits. Exchanges no page
+    claims soon (robots.txt, error answers) go on by themselves once
+    :data:`EXCHANGE_BATCH` have gathered.
+    """
+
+    name = ""  # WARC file names are the worker's business; it fills them in
+
+    def __init__(self, ws: Workspace, plan: CrawlPlan) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        self._proc = ctx.Process(
+            target=serve, name="wildtrace-page-worker", daemon=True,
+            args=(child, str(ws.root), dict(ws.settings.values), plan, os.getpid()))
+        self._proc.start()
+        child.close()
+        self._send_lock = threading.Lock()
+        self._exchanges: list[tuple[str, Exchange]] = []
+        self._lost = ""
+        self.info: dict[str, Any] = {}
+
+    def wait_ready(self) -> dict[str, Any]:
+        """Wait for the worker to open the workspace; raises if it could not."""
+        if not self._conn.poll(STARTUP_TIMEOUT):
+            self._proc.kill()
+            raise WildtraceError("the page worker did not start within "
+                                 f"{STARTUP_TIMEOUT:.0f} s")
+        try:
+            kind, payload = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            raise WildtraceError(f"the page worker exited while starting "
+                                 f"(exit code {self._proc.exitcode})") from exc
+        if kind != "ready":
+            raise WildtraceError(f"the page worker could not start: {payload}")
+        self.info = dict(payload)
+        return self.info
+
+    def _send(self, msg: tuple[Any, ...]) -> None:
+        with self._send_lock:
+            self._conn.send(msg)
+
+    def record(self, ex: Exchange) -> str:
+        """Name the exchange's response record; it is written with the next group."""
+        rid = f"<urn:uuid:{uuid.uuid4()}>"
+        with self._send_lock:
+            self._exchanges.append((rid, ex))
+            if len(self._exchanges) >= EXCHANGE_BATCH and not self._lost:
+                batch, self._exchanges = self._exchanges, []
+                try:
+                    self._conn.send(("exchanges", batch))
+                except OSError as exc:
+                    self._lost = f"cannot reach the page worker ({exc})"
+        return rid
+
+    def _take_exchanges(self) -> list[tuple[str, Exchange]]:
+        batch, self._exchanges = self._exchanges, []
+        return batch
+
+    def many(self, pages: list[Page]) -> list[PageOutcome]:
+        """Store a group of pages in the worker; their exchanges go first."""
+        if self._lost:
+            raise PageWorkerLost(self._lost)
+        if not self.info:
+            # The worker opens the workspace while the crawler starts and fetches the
+            # first pages; the first group waits for it here.
+            try:
+                self.wait_ready()
+            except WildtraceError as exc:
+                self._lost = str(exc)
+                raise PageWorkerLost(self._lost) from exc
+        try:
+            with self._send_lock:
+                self._conn.send(("group", self._take_exchanges(), pages))
+            kind, payload = self._conn.recv()
+        except (EOFError, OSError) as exc:
+            self._lost = (f"the page worker exited (exit code {self._proc.exitcode}); "
+                          "run the crawl again to resume")
+            raise PageWorkerLost(self._lost) from exc
+        if kind == "stored":
+            return list(payload)
+        if kind == "fatal":
+            self._lost = payload
+            raise PageWorkerLost(payload)
+        raise WildtraceError(str(payload))
+
+    def close(self) -> dict[str, Any]:
+        """Send what is left, let the worker seal its WARC file, and wait for it."""
+        summary: dict[str, Any] = {"listings": 0, "errors": []}
+        if not self.info and not self._lost:
+            try:  # no page reached it, but exchanges (robots, errors) may wait
+                self.wait_ready()
+            except WildtraceError as exc:
+                self._lost = str(exc)
+        if not self._lost:
+            try:
+                with self._send_lock:
+                    self._conn.send(("close", self._take_exchanges()))
+                kind, payload = self._conn.recv()
+                if kind == "closed":
+                    summary = payload
+            except (EOFError, OSError):
+                self._lost = "the page worker exited before the crawl ended"
+        else:
+            # A worker that reported a broken store may still be waiting for work:
+            # closing the pipe ends it (its WARC file is sealed by the next run).
+            self._conn.close()
+        self._proc.join(timeout=60)
+        if self._proc.is_alive():
+            self._proc.kill()
+        if self._lost:
+            summary.setdefault("errors", []).append(RowError("page worker", None, self._lost))
+        return summary
+
+
+PageWork = LocalPages | RemotePages
+
+
+def crawl_work(ws: Workspace, plan: CrawlPlan) -> PageWork:
+    """The page worker of a crawl, in a process or a thread (``page_worker`` setting)."""
+    if str(ws.settings.page_worker) == "thread":
+        processor, scorer = crawl_processor(ws, plan)
+        return LocalPages(processor, scorer)
+    return RemotePages(ws, plan)  # ready by its first group (see RemotePages.many)
+
+
+# -- runs -----------------------------------------------------------------------------
+@dataclass
+class RunOptions:
+    """How one crawl or capture run goes."""
+
+    domains: set[str]
+    max_pages: int | None = None
+    entries: list[Entry] | None = None
+    progress: bool = False
+    verbose: bool = False
+    stage: str = "crawl"
+    errors: list[RowError] = field(default_factory=list)
+    started: float = field(default_factory=time.monotonic)  # the run's clock starts here
+
+
+def run(ws: Workspace, work: PageWork, frontier: Frontier, opts: RunOptions) -> dict[str, Any]:
+    """Crawl with ``work`` storing the pages; returns the run summary (and records it)."""
+    from wildtrace.collect.crawler import ProgressLine, run_crawl, user_agent
+    from wildtrace.collect.spider import CrawlContext
+
+    run_id = ws.store.start_run(opts.stage, "1", {"domains": sorted(opts.domains)})
+    line = ProgressLine(opts.progress)
+
+    def record_error(url: str, reason: str) -> None:
+        opts.errors.append(RowError(url, None, reason))
+
+    ctx = CrawlContext(frontier=frontier, handle_pages=work.many, record_error=record_error,
+                       sink=work.record, domains=opts.domains,
+                       user_agent=user_agent(ws.settings), max_pages=opts.max_pages,
+                       progress=line, entries=opts.entries)
+    closed: dict[str, Any] = {}
+    try:
+        stats = run_crawl(ctx, ws.settings, verbose=opts.verbose)
+    finally:
+        closed = work.close()
+        elapsed = time.monotonic() - opts.started
+        line.done()
+        errors: Sequence[RowError] = [*opts.errors, *closed.get("errors", [])]
+        ws.store.record_errors(run_id, list(errors))
+    summary = {**stats.as_dict(), "listings_stored": closed.get("listings", 0),
+               "warc_recovered": work.info.get("warc_recovered", []),
+               "page_worker": work.info.get("worker", ""), "seconds": round(elapsed, 3)}
+    ws.store.finish_run(run_id, {k: v for k, v in summary.items() if k != "failures"})
+    return summary
