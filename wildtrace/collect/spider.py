@@ -105,6 +105,7 @@ class FocusedSpider(scrapy.Spider):
         self._outstanding = 0  # requests scheduled and not yet answered
         self._site_out: Counter[str] = Counter()  # the same, per frontier domain
         self._last_take = 0.0
+        self._dry: dict[str, float] = {}  # site -> when to look for its URLs again
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wildtrace-page")
         # Pages waiting for the worker, with the future their callback awaits.
         self._pending: list[tuple[Page, Deferred[PageOutcome]]] = []
@@ -135,12 +136,18 @@ class FocusedSpider(scrapy.Spider):
         """
         if self._stopping or self.crawler.engine is None:
             return
-        low = self._outstanding <= self.ctx.batch // 2
-        starving = (domain and self._site_out[domain] <= 1
-                    and time.monotonic() - self._last_take >= TAKE_INTERVAL)
+        now = time.monotonic()
+        starving = bool(domain) and self._site_out[domain] <= 1 \
+            and now >= self._dry.get(domain, 0.0)
+        low = self._outstanding <= self.ctx.batch // 2 and now - self._last_take >= TAKE_INTERVAL
         if not (low or starving):
             return
-        for request in self._next_batch():
+        requests = self._next_batch()
+        if starving and not any(domain_of(r.url) == domain for r in requests):
+            # Nothing queued for this site yet (its links are still being stored):
+            # do not ask again for it on every answer.
+            self._dry[domain] = now + TAKE_INTERVAL
+        for request in requests:
             self.crawler.engine.crawl(request)
 
     def _answered(self, request: scrapy.Request | None) -> str:
