@@ -230,3 +230,31 @@ def test_worker_dies_with_a_killed_crawl(tmp_path: Path) -> None:
         assert wildtrace(ws, "evidence", "verify", check=False).returncode in (0, 1)
     finally:
         market.close()
+
+
+@pytest.mark.postgres
+def test_crawl_into_a_postgres_workspace(tmp_path: Path, pg_url: str) -> None:
+    # Team setup: the crawler and its page worker both write to one PostgreSQL database.
+    market = serve(n_generated=30)
+    try:
+        ws = new_workspace(tmp_path / "ws")
+        summary = wildtrace_json(ws, "crawl", market.urls["gen"] + "/", "--delay", "0",
+                                 WILDTRACE_DATABASE_URL=pg_url)
+        assert summary["page_worker"] == "process"
+        assert summary["stopped"] == "finished" and summary["pages"] == 30
+        store = Store.open(pg_url)
+        try:
+            with store.engine.connect() as conn:
+                n = conn.exec_driver_sql("SELECT count(DISTINCT requested_url) FROM captures"
+                                         ).scalar()
+                states = dict(conn.exec_driver_sql(
+                    "SELECT state, count(*) FROM frontier GROUP BY state").all())
+        finally:
+            store.close()
+        assert n == 30
+        # Every page done; the site's missing /sitemap.xml is the one URL skipped.
+        assert states == {"done": 30, "skipped": 1}, states
+        report = wildtrace_json(ws, "evidence", "verify", WILDTRACE_DATABASE_URL=pg_url)
+        assert report["ok"], report["problems"]
+    finally:
+        market.close()

@@ -11,6 +11,7 @@ captured is fetched again.
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -25,6 +26,7 @@ from wildtrace.store import utcnow
 
 QUEUED, ACTIVE, DONE, FAILED, SKIPPED = "queued", "active", "done", "failed", "skipped"
 _CHUNK = 400
+DOMAIN_SCAN_EVERY = 2.0  # seconds a list of the domains with queued URLs is reused
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +64,7 @@ class Frontier:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        self._domain_scan: dict[tuple[str, ...], tuple[float, list[str]]] = {}
 
     def _insert(self) -> sa.Insert:
         if self.engine.dialect.name == "postgresql":
@@ -151,16 +154,10 @@ class Frontier:
             if len(chosen) < n and len(rows) == n * 4:
                 # Sites whose URLs all rank below the candidates: their best few each,
                 # the sites with the best URL first.
-                dq = sa.select(ft.c.domain).where(ft.c.state == QUEUED).group_by(
-                    ft.c.domain).order_by(sa.func.max(ft.c.priority).desc(), ft.c.domain)
-                if domains:
-                    dq = dq.where(ft.c.domain.in_(list(domains)))
-                if exclude:
-                    dq = dq.where(ft.c.domain.not_in(list(exclude)))
-                for domain in conn.execute(dq).scalars():
+                for domain in self._queued_domains(conn, domains):
                     if len(chosen) >= n:
                         break
-                    if domain in per:
+                    if domain in per or domain in exclude:
                         continue
                     best = conn.execute(q.where(ft.c.domain == domain).order_by(
                         ft.c.priority.desc(), ft.c.id).limit(min(cap, n - len(chosen)))).all()
@@ -172,6 +169,24 @@ class Frontier:
                 conn.execute(ft.update().where(ft.c.id.in_(ids[i:i + _CHUNK])).values(
                     state=ACTIVE, attempts=ft.c.attempts + 1, updated_at=utcnow()))
         return [Entry(r.url, r.priority, r.depth, r.kind, r.parent, r.anchor) for r in chosen]
+
+    def _queued_domains(self, conn: sa.Connection, domains: Sequence[str] | None
+                        ) -> list[str]:
+        """Domains with queued URLs, the one with the best URL first. The list walks
+        the whole queue, so it is remembered for DOMAIN_SCAN_EVERY seconds (a domain
+        found empty since costs one indexed lookup; a new one waits that long)."""
+        key = tuple(domains or ())
+        now = time.monotonic()
+        cached = self._domain_scan.get(key)
+        if cached is not None and now - cached[0] < DOMAIN_SCAN_EVERY:
+            return cached[1]
+        dq = sa.select(ft.c.domain).where(ft.c.state == QUEUED).group_by(
+            ft.c.domain).order_by(sa.func.max(ft.c.priority).desc(), ft.c.domain)
+        if domains:
+            dq = dq.where(ft.c.domain.in_(list(domains)))
+        found = list(conn.execute(dq).scalars())
+        self._domain_scan = {key: (now, found)}
+        return found
 
     def settle(self, results: Sequence[tuple[str, str, str]]) -> None:
         """Record final states: ``(url, state, reason)`` triples, in one transaction."""
