@@ -4,12 +4,14 @@ WARC, an edited or deleted custody entry, or an edited capture record is reporte
 from __future__ import annotations
 
 import gzip
+import json
 import os
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
+from warcio.archiveiterator import ArchiveIterator
 
 from wildtrace.preserve.session import EvidenceSession
 from wildtrace.preserve.verify import verify
@@ -164,3 +166,29 @@ def test_evidence_on_postgres(tmp_path: Path, pg_url: str) -> None:
         assert "custody" in _kinds(ws)
     finally:
         ws.close()
+
+
+def test_capture_naming_a_record_its_warc_lacks(filled: Workspace) -> None:
+    with filled.store.engine.connect() as conn:
+        cap = conn.execute(sa.text("SELECT id, warc_file, warc_record_ids FROM captures "
+                                   "ORDER BY id DESC LIMIT 1")).one()
+    assert verify(filled)["ok"]
+    gone = json.loads(cap.warc_record_ids)[-1]
+    path = filled.evidence_dir / "warc" / cap.warc_file
+    data = path.read_bytes()
+    keep = bytearray()
+    with path.open("rb") as fh:
+        it = ArchiveIterator(fh)
+        for record in it:
+            rid = record.rec_headers.get_header("WARC-Record-ID")
+            concurrent = record.rec_headers.get_header("WARC-Concurrent-To")
+            record.content_stream().read()
+            it.read_to_end(record)
+            start, length = it.get_record_offset(), it.get_record_length()
+            if gone not in (rid, concurrent):
+                keep += data[start:start + length]
+    os.chmod(path, 0o644)
+    path.write_bytes(bytes(keep))
+    problems = verify(filled)["problems"]
+    assert any(p["kind"] == "capture" and gone in p["detail"] and "not in" in p["detail"]
+               for p in problems), problems

@@ -28,8 +28,9 @@ def _problem(kind: str, subject: str, detail: str) -> dict[str, str]:
     return {"kind": kind, "subject": subject, "detail": detail}
 
 
-def check_warc_records(path: Path) -> tuple[int, list[str]]:
-    """Records read and digest problems of one WARC file."""
+def check_warc_records(path: Path, ids: set[str] | None = None) -> tuple[int, list[str]]:
+    """Records read and digest problems of one WARC file (``ids`` collects the ids of
+    its response records)."""
     n = 0
     problems: list[str] = []
     try:
@@ -39,6 +40,8 @@ def check_warc_records(path: Path) -> tuple[int, list[str]]:
                 record.content_stream().read()
                 it.read_to_end(record)
                 n += 1
+                if ids is not None and record.rec_type == "response":
+                    ids.add(str(record.rec_headers.get_header("WARC-Record-ID")))
                 d = record.digest_checker
                 if d.passed is False:
                     rid = record.rec_headers.get_header("WARC-Record-ID")
@@ -46,6 +49,27 @@ def check_warc_records(path: Path) -> tuple[int, list[str]]:
     except Exception as exc:  # noqa: BLE001 - corrupt gzip/WARC raises many kinds
         problems.append(f"unreadable after {n} records: {type(exc).__name__}: {exc}"[:300])
     return n, problems
+
+
+def _missing_records(named: list[tuple[int, str, str, list[str]]],
+                     in_file: dict[str, set[str]]) -> list[dict[str, str]]:
+    """Captures naming WARC records that no registered WARC file holds. The last record
+    (the final response) must be in the file the capture names; redirect hops may sit
+    in the file before it when the WARC rolled over between them. Imported pages name
+    the imported file, which is checked as a blob, not here."""
+    everywhere = set().union(*in_file.values()) if in_file else set()
+    out = []
+    for cid, url, name, records in named:
+        if name not in in_file or not records:
+            continue
+        for rid in records[:-1]:
+            if rid not in everywhere:
+                out.append(_problem("capture", f"capture {cid} {url}",
+                                    f"names WARC record {rid}, which no WARC file holds"))
+        if records[-1] not in in_file[name]:
+            out.append(_problem("capture", f"capture {cid} {url}",
+                                f"names WARC record {records[-1]}, which is not in {name}"))
+    return out
 
 
 def verify(ws: Workspace) -> dict[str, Any]:
@@ -76,8 +100,11 @@ def verify(ws: Workspace) -> dict[str, Any]:
             elif row.kind in ("screenshot", "dom") and row.sha256 not in logged_hashes:
                 problems.append(_problem("artefact", f"capture {row.capture_id} {row.kind}",
                                          "not in the custody log"))
+        named: list[tuple[int, str, str, list[str]]] = []  # capture, url, file, records
         for row in conn.execute(sa.select(captures)):
             checked["captures"] += 1
+            named.append((row.id, row.final_url, row.warc_file,
+                          json.loads(row.warc_record_ids or "[]")))
             digest = record_hash(capture_fields(row))
             if digest != row.record_sha256:
                 problems.append(_problem("capture", f"capture {row.id} {row.final_url}",
@@ -87,6 +114,7 @@ def verify(ws: Workspace) -> dict[str, Any]:
                                          "no custody entry for this capture"))
         warcs = list(conn.execute(sa.select(warc_files)))
     warc_dir = ws.evidence_dir / "warc"
+    in_file: dict[str, set[str]] = {}  # WARC file -> its response record ids
     known = set()
     for row in warcs:
         known.add(row.name)
@@ -103,9 +131,11 @@ def verify(ws: Workspace) -> dict[str, Any]:
                                      "SHA-256"))
         elif ("warc_sealed", row.sha256) not in logged:
             problems.append(_problem("warc", row.name, "seal not in the custody log"))
-        n, bad = check_warc_records(path)
+        ids = in_file.setdefault(row.name, set())
+        n, bad = check_warc_records(path, ids)
         checked["warc_records"] += n
         problems.extend(_problem("warc", row.name, b) for b in bad)
+    problems.extend(_missing_records(named, in_file))
     if warc_dir.exists():
         for path in sorted(warc_dir.glob("*.warc.gz")):
             if path.name not in known:
