@@ -4,13 +4,15 @@ persisted frontier (SQLite and PostgreSQL), venues."""
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
+from scrapy.settings import Settings
 
 from wildtrace.collect.canonical import canonical_url, domain_of, same_site, url_key
 from wildtrace.collect.frontier import DONE, FAILED, Entry, Frontier
-from wildtrace.collect.politeness import retry_after_seconds
-from wildtrace.collect.robots import parse_robots
+from wildtrace.collect.politeness import politeness_key, retry_after_seconds
+from wildtrace.collect.robots import RobotsMiddleware, parse_robots
 from wildtrace.collect.venues import VenueBook, classify_kind, country_of
 from wildtrace.collect.watch import keyword_scorer, load_watch
 from wildtrace.errors import InputError
@@ -164,3 +166,26 @@ def test_venue_kinds_and_countries(ws: Workspace) -> None:
     row = rows[0]
     assert (row["domain"], row["kind"], row["pages"], row["listings"], row["relevant"],
             row["country"]) == ("f.test", "forum", 4, 3, 3, "GB")
+
+
+@pytest.mark.parametrize(("site", "key"), [
+    ("www.Example.org", "example.org"), ("example.org:443", "example.org"),
+    ("www.example.org:80", "example.org"), ("example.org:8080", "example.org:8080"),
+    ("127.0.0.1:4567", "127.0.0.1:4567"), ("[::1]:8000", "[::1]:8000"),
+    ("shop.example.org.", "shop.example.org"), ("wwwx.example.org", "wwwx.example.org"),
+])
+def test_politeness_key_is_the_server(site: str, key: str) -> None:
+    # www. and the default ports are one server to its operators: one slot, one delay.
+    assert politeness_key(site) == key
+
+
+def test_crawl_delays_of_one_server_take_the_longest() -> None:
+    downloader = SimpleNamespace(per_slot_settings={}, slots={})
+    crawler = SimpleNamespace(settings=Settings({"ROBOTSTXT_OBEY": True, "DOWNLOAD_DELAY": 1}),
+                              engine=SimpleNamespace(downloader=downloader))
+    mw = RobotsMiddleware(crawler)  # type: ignore[arg-type]
+    for site, delay in (("www.shop.test", 10), ("shop.test", 4), ("shop.test:8080", 3)):
+        body = f"User-agent: *\nCrawl-delay: {delay}\n".encode()
+        mw._apply_delay(site, parse_robots(f"http://{site}/robots.txt", 200, body, "wildtrace"))
+    assert downloader.per_slot_settings == {"shop.test": {"delay": 10.0},
+                                            "shop.test:8080": {"delay": 3.0}}

@@ -1,6 +1,6 @@
 """Politeness and resilience for the Scrapy crawler: one slot per site, holds, retries.
 
-:class:`SlotMiddleware` (runs first) gives every ``host:port`` its own download slot,
+:class:`SlotMiddleware` (runs first) gives every site its own download slot,
 so one request at a time goes to each site with the configured delay, and holds a
 request while its site asked us to back off. :class:`BackoffRetryMiddleware` (in place
 of Scrapy's retry middleware) retries timeouts, connection failures, 429 and 5xx
@@ -13,6 +13,7 @@ from __future__ import annotations
 import email.utils
 import time
 from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from scrapy import Request, Spider, signals
 from scrapy.crawler import Crawler
@@ -57,9 +58,33 @@ class Holds:
 
 
 def site_of(request: Request) -> str:
-    """The ``host:port`` a request goes to: the unit of politeness."""
+    """The ``host:port`` a request goes to, as written: the unit of robots.txt."""
     parts = urlparse_cached(request)
     return (parts.netloc or "").lower()
+
+
+def politeness_key(site: str) -> str:
+    """The unit of politeness for a ``host[:port]``: one server, however it is spelled.
+
+    ``www.example.org``, ``example.org``, ``example.org:443`` and ``example.org:80`` are
+    one site to the people running it, so they share one download slot (one request at
+    a time, one delay); another port is another service and gets its own.
+    """
+    try:
+        parts = urlsplit("//" + site)
+        host, port = (parts.hostname or "").rstrip("."), parts.port
+    except ValueError:  # a port that is not a number: leave it as it is
+        return site.lower()
+    if host.startswith("www."):
+        host = host[4:]
+    if ":" in host:  # IPv6 literal
+        host = f"[{host}]"
+    return host if port in (None, 80, 443) else f"{host}:{port}"
+
+
+def slot_of(request: Request) -> str:
+    """The politeness key of a request (see :func:`politeness_key`)."""
+    return politeness_key(site_of(request))
 
 
 def retry_after_seconds(value: str | bytes | None, now: float | None = None) -> float | None:
@@ -127,7 +152,7 @@ class SlotMiddleware:
 
     async def process_request(self, request: Request, spider: Spider | None = None) -> None:
         """Assign the slot, then wait while the site is on hold."""
-        site = site_of(request)
+        site = slot_of(request)
         request.meta["download_slot"] = site
         wait = _holds(self.crawler).remaining(site)
         while wait > 0:
@@ -159,7 +184,7 @@ class BackoffRetryMiddleware:
             raise GaveUp(f"{why}; Retry-After {asked:.0f}s exceeds max_retry_after "
                          f"{self.max_retry_after:.0f}s")
         wait = asked if asked is not None else min(MAX_BACKOFF, self.backoff * 2 ** tries)
-        _holds(self.crawler).hold(site_of(request), wait)
+        _holds(self.crawler).hold(slot_of(request), wait)
         retry = request.replace(dont_filter=True)
         retry.meta["wt_retries"] = tries + 1
         retry.meta.setdefault("wt_retry_reasons", []).append(why)

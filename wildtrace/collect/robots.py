@@ -20,6 +20,8 @@ from scrapy.http.request import NO_CALLBACK
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
+from wildtrace.collect.politeness import politeness_key
+
 MAX_ROBOTS_BYTES = 500_000  # RFC 9309 asks parsers to read at least 500 KiB
 
 
@@ -127,10 +129,15 @@ class RobotsMiddleware:
         # Scrapy keeps Crawl-delay in the parser only; make the slot honour it.
         if robots.crawl_delay is None:
             return
-        delay = max(self.base_delay, min(robots.crawl_delay, 600.0))
         assert self.crawler.engine is not None
         downloader = self.crawler.engine.downloader
-        downloader.per_slot_settings.setdefault(site, {})["delay"] = delay
-        slot = downloader.slots.get(site)
+        # The slot is the server's (www. and ports 80/443 share one): when its
+        # spellings publish different Crawl-delays, the longest holds.
+        key = politeness_key(site)
+        settings = downloader.per_slot_settings.setdefault(key, {})
+        delay = max(self.base_delay, min(robots.crawl_delay, 600.0),
+                    float(settings.get("delay", 0.0)))
+        settings["delay"] = delay
+        slot = downloader.slots.get(key)
         if slot is not None:
             slot.delay = delay

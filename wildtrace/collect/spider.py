@@ -30,7 +30,7 @@ from twisted.python.failure import Failure
 
 from wildtrace.collect.canonical import acceptable, domain_of, same_site
 from wildtrace.collect.frontier import DONE, FAILED, SKIPPED, Entry, Frontier
-from wildtrace.collect.politeness import describe_exception, site_of
+from wildtrace.collect.politeness import describe_exception, site_of, slot_of
 from wildtrace.collect.recorder import Sink
 from wildtrace.collect.robots import RobotsDenied, RobotsFile
 from wildtrace.errors import PageWorkerLost, WildtraceError
@@ -186,9 +186,9 @@ class FocusedSpider(scrapy.Spider):
         request = scrapy.Request(entry.url, callback=callback, errback=self.on_error,
                                  priority=int(entry.priority * 1000), dont_filter=True,
                                  meta={"wt_entry": entry})
-        # The politeness slot (host:port), known before scheduling so the scheduler can
+        # The politeness slot (the server), known before scheduling so the scheduler can
         # hand out requests for idle sites first (DownloaderAwarePriorityQueue).
-        request.meta["download_slot"] = site_of(request)
+        request.meta["download_slot"] = slot_of(request)
         self._outstanding += 1
         self._site_out[domain_of(entry.url)] += 1
         return request
