@@ -2,55 +2,33 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from tiny_site import TinySite, tiny_site
 
 from wildtrace.collect.netguard import SafeFetcher, is_public, parse_ip
 from wildtrace.errors import FetchError
 
-
-class Handler(BaseHTTPRequestHandler):
-    """Pages and redirects of the local test server."""
-
-    seen_hosts: list[str] = []
-
-    def do_GET(self) -> None:  # noqa: N802 (http.server's name)
-        Handler.seen_hosts.append(self.headers.get("Host", ""))
-        routes = {
-            "/to-loopback": f"http://127.0.0.1:{self.server.server_port}/page",
-            "/to-metadata": "http://169.254.169.254/latest/meta-data/",
-            "/to-decimal": "http://2130706433/page",
-            "/to-private-name": "http://intranet-wiki.example/",
-            "/to-ipv6-mapped": "http://[::ffff:10.0.0.1]/",
-            "/to-public": "http://public-shop.example/item",
-        }
-        if self.path in routes:
-            self.send_response(302)
-            self.send_header("Location", routes[self.path])
-            self.end_headers()
-            return
-        body = b"x" * 5000 if self.path == "/big" else b"<html>ivory for sale</html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
+ROUTES = {
+    "/to-loopback": "http://127.0.0.1:{port}/page",
+    "/to-metadata": "http://169.254.169.254/latest/meta-data/",
+    "/to-decimal": "http://2130706433/page",
+    "/to-private-name": "http://intranet-wiki.example/",
+    "/to-ipv6-mapped": "http://[::ffff:10.0.0.1]/",
+    "/to-public": "http://public-shop.example/item",
+}
 
 
 @pytest.fixture(scope="module")
-def server() -> Iterator[int]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield httpd.server_port
-    httpd.shutdown()
-    httpd.server_close()
+def site() -> Iterator[TinySite]:
+    with tiny_site(ROUTES, {"/big": b"x" * 5000}, b"<html>ivory for sale</html>") as s:
+        yield s
+
+
+@pytest.fixture(scope="module")
+def server(site: TinySite) -> int:
+    return site.port
 
 
 def fake_resolver(table: dict[str, list[str]]):  # type: ignore[no-untyped-def]
@@ -121,25 +99,27 @@ def test_loopback_server_is_refused_without_the_test_override(server: int) -> No
         SafeFetcher().fetch(f"http://127.0.0.1:{server}/page")
 
 
-def test_first_hop_override_connects_to_the_pinned_address(server: int) -> None:
+def test_first_hop_override_connects_to_the_pinned_address(site: TinySite,
+                                                           server: int) -> None:
     guard = SafeFetcher(resolver=fake_resolver({"tips.example": ["127.0.0.1"]}),
                         first_hop_exempt=frozenset({"127.0.0.1"}))
-    Handler.seen_hosts.clear()
+    site.hosts.clear()
     got = guard.fetch(f"http://tips.example:{server}/page")
     assert got.status == 200 and got.body == b"<html>ivory for sale</html>"
     assert got.address == "127.0.0.1" and got.media_type == "text/html"
-    assert Handler.seen_hosts == [f"tips.example:{server}"]  # name in Host, IP connected
+    assert site.hosts == [f"tips.example:{server}"]  # name in Host, IP connected
 
 
 @pytest.mark.parametrize("path", ["/to-loopback", "/to-metadata", "/to-decimal",
                                   "/to-private-name", "/to-ipv6-mapped"])
-def test_redirect_to_an_internal_address_is_refused(server: int, path: str) -> None:
+def test_redirect_to_an_internal_address_is_refused(site: TinySite, server: int,
+                                                    path: str) -> None:
     guard = SafeFetcher(resolver=fake_resolver({"intranet-wiki.example": ["10.1.2.3"]}),
                         first_hop_exempt=frozenset({"127.0.0.1"}))
-    Handler.seen_hosts.clear()
+    site.hosts.clear()
     with pytest.raises(FetchError, match="not a public internet address"):
         guard.fetch(f"http://127.0.0.1:{server}{path}")
-    assert len(Handler.seen_hosts) == 1  # the internal target was never contacted
+    assert len(site.hosts) == 1  # the internal target was never contacted
 
 
 def test_redirect_is_resolved_again(server: int) -> None:

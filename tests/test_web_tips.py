@@ -4,12 +4,11 @@ limits, screenshot checks, and guarded capture of the reported page."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from tiny_site import tiny_site
 from web_seed import WebEnv, make_env, tiny_png
 
 from wildtrace.collect.netguard import SafeFetcher
@@ -26,31 +25,11 @@ def env(tmp_path: Path) -> Iterator[WebEnv]:
     e.ws.close()
 
 
-class Page(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
-        if self.path == "/redirect-internal":
-            self.send_response(302)
-            self.send_header("Location", "http://10.0.0.8/admin")
-            self.end_headers()
-            return
-        body = b"<html><title>tiger skin</title></html>"
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html")
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
-
-    def log_message(self, *args: object) -> None:
-        pass
-
-
 @pytest.fixture(scope="module")
 def server() -> Iterator[int]:
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Page)
-    threading.Thread(target=httpd.serve_forever, daemon=True).start()
-    yield httpd.server_port
-    httpd.shutdown()
-    httpd.server_close()
+    with tiny_site({"/redirect-internal": "http://10.0.0.8/admin"}, {},
+                   b"<html><title>tiger skin</title></html>") as site:
+        yield site.port
 
 
 def test_api_tip_is_public_and_lands_in_triage(env: WebEnv) -> None:
