@@ -146,6 +146,18 @@ def test_process_and_thread_workers_store_the_same_crawl(tmp_path: Path) -> None
         market.close()
 
 
+def _count(ws: Path) -> int:
+    """Captures so far, read-only (0 before the crawl has made its database)."""
+    try:
+        con = sqlite3.connect(f"file:{ws / 'wildtrace.db'}?mode=ro", uri=True, timeout=5)
+        try:
+            return int(con.execute("SELECT count(*) FROM captures").fetchone()[0])
+        finally:
+            con.close()
+    except sqlite3.Error:
+        return 0
+
+
 def _children(pid: int) -> list[int]:
     try:
         return [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
@@ -176,14 +188,7 @@ def test_crawl_stops_when_its_worker_dies_and_resumes(tmp_path: Path) -> None:
         while time.monotonic() < deadline:
             assert proc.poll() is None, "the crawl ended before its worker could be killed"
             workers = _children(proc.pid)
-            con = sqlite3.connect(ws / "wildtrace.db", timeout=5)
-            try:
-                n = con.execute("SELECT count(*) FROM captures").fetchone()[0]
-            except sqlite3.Error:
-                n = 0
-            finally:
-                con.close()
-            if workers and n >= 5:
+            if workers and _count(ws) >= 5:
                 break
             time.sleep(0.05)
         assert workers, "no page-worker process found"
@@ -255,6 +260,38 @@ def test_crawl_into_a_postgres_workspace(tmp_path: Path, pg_url: str) -> None:
         # Every page done; the site's missing /sitemap.xml is the one URL skipped.
         assert states == {"done": 30, "skipped": 1}, states
         report = wildtrace_json(ws, "evidence", "verify", WILDTRACE_DATABASE_URL=pg_url)
+        assert report["ok"], report["problems"]
+    finally:
+        market.close()
+
+
+@pytest.mark.skipif(not hasattr(os, "killpg"), reason="needs process groups")
+def test_ctrl_c_stops_the_crawl_cleanly(tmp_path: Path) -> None:
+    # Ctrl-C goes to the whole process group: the crawl stops gracefully, its worker
+    # seals the WARC file, and the next run has nothing to repair.
+    market = serve(n_generated=40)
+    try:
+        seed = market.urls["gen"] + "/"
+        ws = new_workspace(tmp_path / "ws")
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "wildtrace", "--workspace", str(ws), "crawl", seed,
+             "--delay", "0.1", "--json"], env=env(), stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE, text=True, start_new_session=True)
+        deadline = time.monotonic() + 60
+        while _count(ws) < 5:
+            assert time.monotonic() < deadline and proc.poll() is None
+            time.sleep(0.1)
+        os.killpg(proc.pid, signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 0, err
+        assert "Traceback" not in err, err
+        summary = json.loads(out.strip().splitlines()[-1])
+        assert summary["stopped"] == "shutdown" and summary["pages"] < 40
+        again = wildtrace_json(ws, "crawl", seed, "--delay", "0")
+        assert again["warc_recovered"] == []
+        assert again["stopped"] == "finished"
+        assert len({u for u, _, _ in _captures(ws)}) == 40
+        report = wildtrace_json(ws, "evidence", "verify")
         assert report["ok"], report["problems"]
     finally:
         market.close()

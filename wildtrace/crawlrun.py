@@ -146,6 +146,9 @@ def _die_with_parent() -> None:
 def serve(conn: Connection, root: str, values: dict[str, Any], plan: CrawlPlan,
           parent: int) -> None:
     """Worker process main: store the groups of pages the crawler sends."""
+    # Ctrl-C reaches the whole process group: the crawler stops gracefully and then
+    # tells the worker to close, so the worker itself ignores it.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     _die_with_parent()
     if os.getppid() != parent:  # the crawler died before the signal was armed
         return
