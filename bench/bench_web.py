@@ -150,6 +150,10 @@ def main() -> None:
             "/api/queue?platform=market3&taxon=Manis", headers=h),
         "GET /api/queue?language=sw (no such listings)": lambda: client.get(
             "/api/queue?language=sw", headers=h),
+        "GET /api/queue?taxon=Nothingus (no such taxon)": lambda: client.get(
+            "/api/queue?taxon=Nothingus", headers=h),
+        "GET /api/queue?taxon=kuda&language=th (few listings)": lambda: client.get(
+            "/api/queue?taxon=kuda&language=th", headers=h),
         "GET /queue (HTML page)": lambda: client.get("/queue"),
         "GET /api/listings/{random id}": lambda: client.get(
             f"/api/listings/{rng.randint(1, args.n)}", headers=h),

@@ -7,7 +7,8 @@ from collections.abc import Iterator
 import pytest
 from web_seed import WebEnv, login, make_env
 
-from wildtrace.act.review import QueueFilter, queue_page
+from wildtrace.act import review
+from wildtrace.act.review import VOCABULARY, QueueFilter, queue_page
 from wildtrace.records import Assessment
 
 
@@ -122,3 +123,32 @@ def test_active_learning_order_offers_unlabelled_listings(env: WebEnv) -> None:
 def test_queue_query_direct(env: WebEnv) -> None:
     page = queue_page(env.ws.store.engine, QueueFilter(taxon="Loxodonta"), limit=1)
     assert len(page.items) == 1 and page.next_cursor
+
+
+def test_taxon_filter_sees_new_taxa_and_answers_no_match_at_once(
+        tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    e = make_env(tmp_path_factory.mktemp("vocab") / "ws")
+    try:
+        engine = e.ws.store.engine
+        first = e.info["ids"][0]  # type: ignore[index]
+        assert VOCABULARY.matching(engine, "nothingus") == []
+        assert queue_page(engine, QueueFilter(taxon="Nothingus")).items == []
+        assert VOCABULARY.matching(engine, "RHINOCEROT") == ["Rhinocerotidae"]
+        # A taxon assessed after the vocabulary was read is found (read incrementally).
+        run = e.ws.store.start_run("assess", "test-3")
+        e.ws.store.save_assessments(run, [(first, Assessment(
+            relevant=True, score=0.99, taxa=("Pangolinidae",), cites="I", flags=(),
+            reasons=(), model="rules", model_version="test-3"))])
+        page = queue_page(engine, QueueFilter(taxon="pangolin"))
+        assert [r["id"] for r in page.items] == [first]
+        # The same answers as the plain substring walk (vocabulary switched off).
+        for text in ("a", "idae", "Pango", "zz"):
+            fast = queue_page(engine, QueueFilter(taxon=text), limit=200).items
+            with monkeypatch.context() as m:
+                m.setattr(review, "MAX_VOCABULARY", -1)
+                VOCABULARY._known.clear()
+                plain = queue_page(engine, QueueFilter(taxon=text), limit=200).items
+            VOCABULARY._known.clear()
+            assert fast == plain, text
+    finally:
+        e.ws.close()
