@@ -166,3 +166,25 @@ def test_case_pages_build_a_case_from_a_listing(env: WebEnv) -> None:
     assert resp.status_code == 200 and "Case " in resp.text
     assert "takedown.csv?platform=shopmart.example" in resp.text
     assert "Rhino horn" in c.get("/cases").text
+
+
+def test_seller_behind_a_listing_through_the_api_and_the_listing_page(env: WebEnv) -> None:
+    first = env.info["ids"][0]  # type: ignore[index]
+    c = env.client()
+    h = env.token("ana")
+    cid = c.post("/api/cases", json={"title": "seller of the first listing"},
+                 headers=h).json()["id"]
+    ok = c.post(f"/api/cases/{cid}/items", json={"kind": "seller_of", "ref": str(first)},
+                headers=h)
+    assert ok.json() == {"ok": True}
+    for bad in ("99999", "x1"):
+        missing = c.post(f"/api/cases/{cid}/items", json={"kind": "seller_of", "ref": bad},
+                         headers=h)
+        assert missing.status_code == 404
+    case = c.get(f"/api/cases/{cid}", headers=h).json()
+    assert ("seller_of", str(first)) in [(i["kind"], i["ref"]) for i in case["items"]]
+    assert c.delete(f"/api/cases/{cid}/items?kind=seller_of&ref={first}",
+                    headers=h).json() == {"ok": True}
+    login(c, "ana")
+    page = c.get(f"/listings/{first}").text
+    assert 'name="kind" value="seller_of"' in page and f'name="ref" value="{first}"' in page

@@ -10,10 +10,14 @@ from sqlalchemy.engine import Engine
 from wildtrace import tables as t
 from wildtrace.act.tables import case_items, cases
 from wildtrace.errors import InputError
+from wildtrace.link.tables import same_seller
 from wildtrace.records import Case, CaseItem
 from wildtrace.store import utcnow
 
-ITEM_KINDS = ("listing", "seller")
+# A "seller_of" item is the seller behind a listing (ref: the listing id) as the link
+# stage resolved it; a "seller" item is a seller name, matched exactly on every platform.
+ITEM_KINDS = ("listing", "seller", "seller_of")
+MAX_LISTINGS = 5000
 MAX_TITLE = 300
 
 
@@ -37,17 +41,18 @@ class CaseBook:
             return int(pk[0])
 
     def add(self, case_id: int, kind: str, ref: str, user: str, note: str = "") -> bool:
-        """Add a listing (by id) or seller (by name); False if it was already there."""
+        """Add a listing (by id), the seller behind a listing (``seller_of``, by the
+        listing's id) or a seller name; False if it was already there."""
         if kind not in ITEM_KINDS:
             raise InputError(f"unknown case item kind {kind[:20]!r}",
-                             hint="use listing or seller")
+                             hint="use listing, seller_of or seller")
         ref = ref.strip()[:500]
         if not ref:
             raise InputError("a case item needs a reference (listing id or seller name)")
         with self.engine.begin() as conn:
             if conn.execute(sa.select(cases.c.id).where(cases.c.id == case_id)).first() is None:
                 raise InputError(f"no case {case_id}")
-            if kind == "listing":
+            if kind in ("listing", "seller_of"):
                 numeric = ref.isascii() and ref.isdigit() and len(ref) <= 10
                 if not numeric or conn.execute(sa.select(t.listings.c.id).where(
                         t.listings.c.id == int(ref))).first() is None:
@@ -94,11 +99,39 @@ class CaseBook:
     def listing_ids(self, case: Case) -> list[int]:
         """The case's listings: those added directly plus every listing of its sellers."""
         ids = [int(i.ref) for i in case.items if i.kind == "listing"]
+        for item in case.items:
+            if item.kind == "seller_of":
+                ids += seller_listing_ids(self.engine, int(item.ref))
         sellers = [i.ref for i in case.items if i.kind == "seller"]
         if sellers:
             with self.engine.connect() as conn:
                 ids += [int(x) for x in conn.execute(
                     sa.select(t.listings.c.id).where(t.listings.c.seller.in_(sellers))
-                    .order_by(t.listings.c.id).limit(5000)).scalars()]
+                    .order_by(t.listings.c.id).limit(MAX_LISTINGS)).scalars()]
         seen: set[int] = set()
         return [i for i in ids if not (i in seen or seen.add(i))]  # type: ignore[func-returns-value]
+
+
+def seller_listing_ids(engine: Engine, listing_id: int, limit: int = MAX_LISTINGS
+                       ) -> list[int]:
+    """Every listing of the seller behind ``listing_id``, itself included.
+
+    The seller is the one the link stage resolved (the newest link run: shared phone,
+    messenger, e-mail or wallet, same account, near-identical text or photos), across
+    platforms and names. Before a link run covers the listing, it is the listings with
+    the same seller name on the same platform (a name alone is not a person: two
+    "Minh"s on two sites stay apart).
+    """
+    resolved = same_seller(engine, listing_id, limit=limit)
+    if resolved is not None:
+        return resolved
+    lst = t.listings.c
+    with engine.connect() as conn:
+        row = conn.execute(sa.select(lst.seller, lst.source).where(lst.id == listing_id)).first()
+        if row is None:
+            return []
+        if not row.seller:
+            return [listing_id]
+        return [int(x) for x in conn.execute(
+            sa.select(lst.id).where(lst.seller == row.seller, lst.source == row.source)
+            .order_by(lst.id).limit(limit)).scalars()]

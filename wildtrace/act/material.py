@@ -168,4 +168,6 @@ def gather(engine: Engine, blobs: BlobStore, case: Case) -> CaseMaterial:
                                evidence=evidence_for(engine, blobs, row)))
     sellers = sorted({i.ref for i in case.items if i.kind == "seller"}
                      | {str(c.row["seller"]) for c in out if c.row.get("seller")})
+    sellers += [f"the seller behind listing {i.ref} (as linked)" for i in case.items
+                if i.kind == "seller_of"]
     return CaseMaterial(case=case, listings=out, sellers=sellers)

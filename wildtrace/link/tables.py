@@ -69,6 +69,25 @@ def members(engine: Engine, run_id: int) -> dict[int, int]:
         return {int(a): int(b) for a, b in conn.execute(q)}
 
 
+def same_seller(engine: Engine, listing_id: int, run_id: int | None = None,
+                limit: int = 5000) -> list[int] | None:
+    """Listings resolved to the same seller as ``listing_id`` in a link run (the newest
+    by default), itself included, oldest first; None when that run did not resolve it
+    (no run yet, or the listing came after it)."""
+    run = latest_run(engine) if run_id is None else run_id
+    if run is None:
+        return None
+    m = seller_members.c
+    with engine.connect() as conn:
+        seller = conn.execute(sa.select(m.seller_id).where(
+            m.run_id == run, m.listing_id == listing_id)).scalar()
+        if seller is None:
+            return None
+        return [int(x) for x in conn.execute(
+            sa.select(m.listing_id).where(m.run_id == run, m.seller_id == seller)
+            .order_by(m.listing_id).limit(limit)).scalars()]
+
+
 def links(engine: Engine, run_id: int) -> Iterator[tuple[int, int, str, str, float]]:
     """The links of a run."""
     q = sa.select(seller_links.c.listing_a, seller_links.c.listing_b, seller_links.c.kind,

@@ -104,8 +104,9 @@ def api_add_item(request: Request, case_id: IdPath, body: CaseItemIn,
     st = state(request)
     _case(st, case_id)
     ref = body.ref.strip()
-    if body.kind == "listing" and (not (ref.isascii() and ref.isdigit()) or len(ref) > 10
-                                   or st.ws.store.listing(int(ref)) is None):
+    if body.kind in ("listing", "seller_of") and (
+            not (ref.isascii() and ref.isdigit()) or len(ref) > 10
+            or st.ws.store.listing(int(ref)) is None):
         raise ApiError(404, "not_found", f"no listing {body.ref[:40]!r}")
     added = st.cases.add(case_id, body.kind, body.ref, user.name, body.note)
     st.audit.record(user.name, "add", "case", case_id, {"kind": body.kind, "ref": body.ref})
@@ -116,7 +117,7 @@ def api_add_item(request: Request, case_id: IdPath, body: CaseItemIn,
                tags=["cases"])
 def api_remove_item(request: Request, case_id: IdPath,
                     user: Annotated[User, Depends(api_user("analyst"))],
-                    kind: Annotated[str, Query(pattern="^(listing|seller)$")],
+                    kind: Annotated[str, Query(pattern="^(listing|seller_of|seller)$")],
                     ref: Annotated[str, Query(min_length=1, max_length=500)]) -> Ok:
     """Take a listing or seller out of a case (ok=false when it was not there)."""
     st = state(request)

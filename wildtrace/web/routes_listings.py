@@ -16,6 +16,7 @@ from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
 from wildtrace import tables as t
+from wildtrace.act.cases import seller_listing_ids
 from wildtrace.act.material import evidence_for, media_type_of, platform_of
 from wildtrace.act.review import LABEL_NAMES, assessments_of, labels_of, matches_of
 from wildtrace.web.accounts import User
@@ -56,13 +57,15 @@ def detail(st: WebState, listing_id: int) -> dict[str, Any]:
         idents = json.loads(row.get("identifiers") or "[]")
     except ValueError:
         idents = []
+    # The seller's other listings as the link stage resolved them (any platform, any
+    # name), else the same seller name on the same platform.
+    others = [i for i in seller_listing_ids(engine, listing_id) if i != listing_id][-20:]
     seller_rows: list[dict[str, Any]] = []
-    if row.get("seller"):
+    if others:
         with engine.connect() as conn:
             seller_rows = [dict(r._mapping) for r in conn.execute(
-                sa.select(t.listings).where(t.listings.c.seller == row["seller"],
-                                            t.listings.c.id != listing_id)
-                .order_by(t.listings.c.id.desc()).limit(20))]
+                sa.select(t.listings).where(t.listings.c.id.in_(others))
+                .order_by(t.listings.c.id.desc()))]
     listing = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()
                if k not in ("identifiers",)}
     try:

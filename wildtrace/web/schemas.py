@@ -166,11 +166,13 @@ class CaseIn(BaseModel):
 
 
 class CaseItemIn(BaseModel):
-    """A listing (by id) or seller (by name) to add to a case."""
+    """What to add to a case: a listing (ref: its id), the seller behind a listing as
+    the link stage resolved it (``seller_of``, ref: the listing's id), or a seller name
+    (``seller``, matched exactly on every platform)."""
 
     model_config = ConfigDict(extra="forbid")
 
-    kind: Literal["listing", "seller"]
+    kind: Literal["listing", "seller_of", "seller"]
     ref: str = Field(min_length=1, max_length=500)
     note: str = Field(default="", max_length=5000)
 
