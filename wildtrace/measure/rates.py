@@ -1,7 +1,8 @@
 """Prices in one currency, with the bundled table of dated exchange rates.
 
 ``data/exchange_rates.csv`` holds annual averages of the ECB's euro reference rates
-(units of each currency per euro). A price posted in year *y* is converted at year *y*'s
+(units of each currency per euro), computed from the ECB's daily file by
+:mod:`wildtrace.measure.ecb`. A price posted in year *y* is converted at year *y*'s
 rate — the price a buyer saw, not today's value. Years outside the table use the nearest
 year in it, and the conversion says so.
 """
