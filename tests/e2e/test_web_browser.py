@@ -152,7 +152,7 @@ def test_analyst_day_in_the_browser(server: dict[str, object], browser: object,
     page.wait_for_url("**/cases/*")
     case_url = page.url
     page.goto(f"{base}/listings/{ids[2]}")
-    seller_form = page.locator("form.inline", has=page.locator("input[value=seller]"))
+    seller_form = page.locator("form.inline", has=page.locator("input[value=seller_of]"))
     seller_form.locator("select[name=case_id]").select_option(label="#1 Hanoi ivory ring")
     seller_form.locator("button").click()
     page.wait_for_url(case_url)
