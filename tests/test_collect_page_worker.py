@@ -131,8 +131,10 @@ def test_process_and_thread_workers_store_the_same_crawl(tmp_path: Path) -> None
         results = {}
         for mode in ("process", "thread"):
             ws = new_workspace(tmp_path / mode)
-            summary = wildtrace_json(ws, "crawl", seed, "--delay", "0",
-                                     WILDTRACE_PAGE_WORKER=mode)
+            proc = wildtrace(ws, "crawl", seed, "--delay", "0", "--json",
+                             WILDTRACE_PAGE_WORKER=mode)
+            assert proc.stderr == ""  # no warnings, no progress line in --json mode
+            summary = json.loads(proc.stdout.strip().splitlines()[-1])
             assert summary["page_worker"] == mode
             assert summary["stopped"] == "finished" and summary["pages"] == 30
             caps = _captures(ws)

@@ -58,6 +58,7 @@ def scrapy_settings(settings: Settings, *, verbose: bool = False) -> dict[str, A
         "COOKIES_ENABLED": False,  # no sessions: we read public pages as a visitor would
         "HTTPERROR_ALLOW_ALL": True,
         "TELNETCONSOLE_ENABLED": False,
+        "REMOTE_CONTROL_ENABLED": False,  # (needs the asyncio reactor; not used)
         "LOG_ENABLED": verbose,
         "LOG_INSTALL_ROOT_HANDLER": verbose,
         "LOG_LEVEL": "INFO" if verbose else "ERROR",
