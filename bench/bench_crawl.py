@@ -84,9 +84,12 @@ class Sites:
             srv.server_close()
 
 
+EMBEDDINGS = ["off"]  # --embeddings turns them on for wildtrace's relevance scoring
+
+
 def env() -> dict[str, str]:
     e = {k: v for k, v in os.environ.items() if not k.startswith("WILDTRACE_")}
-    e.update({"WILDTRACE_EMBEDDINGS": "off", "WILDTRACE_DELAY": "0",
+    e.update({"WILDTRACE_EMBEDDINGS": EMBEDDINGS[0], "WILDTRACE_DELAY": "0",
               "WILDTRACE_CONTACT": "bench@wildtrace.invalid"})
     return e
 
@@ -179,7 +182,11 @@ def main() -> None:
                     help="pages for the memory run (0: skip)")
     ap.add_argument("--extract-reps", type=int, default=50)
     ap.add_argument("--focus", default="keywords", choices=["keywords", "assess"])
+    ap.add_argument("--embeddings", action="store_true",
+                    help="with --focus assess: score pages with sentence embeddings too")
     args = ap.parse_args()
+    if args.embeddings:
+        EMBEDDINGS[0] = "on"
     result: dict[str, object] = {"cpus": os.cpu_count(),
                                  "load_avg_at_start": round(os.getloadavg()[0], 1)}
     tmp = Path(tempfile.mkdtemp(prefix="wt-bench-"))

@@ -23,6 +23,7 @@ from marketplace import serve  # noqa: E402
 from wildtrace.collect.canonical import domain_of  # noqa: E402
 from wildtrace.collect.frontier import Entry, Frontier  # noqa: E402
 from wildtrace.collect.links import LinkPolicy, link_priority  # noqa: E402
+from wildtrace.crawlrun import BatchScore, CrawlPlan, crawl_processor  # noqa: E402
 from wildtrace.extract.html import parse_html  # noqa: E402
 from wildtrace.records import Page  # noqa: E402
 from wildtrace.store import Store  # noqa: E402
@@ -297,3 +298,25 @@ def test_ctrl_c_stops_the_crawl_cleanly(tmp_path: Path) -> None:
         assert report["ok"], report["problems"]
     finally:
         market.close()
+
+
+def test_a_group_is_scored_in_one_batch(ws: Workspace) -> None:
+    processor, _ = crawl_processor(ws, CrawlPlan(domains=("shop.test",)))
+    batches: list[list[str]] = []
+
+    def many(texts: list[str]) -> list[float]:
+        batches.append(list(texts))
+        return [0.9 if "ivory" in t else 0.1 for t in texts]
+
+    processor.score = BatchScore(many)
+    pages = [Page(requested_url=f"http://shop.test/p/{i}", url=f"http://shop.test/p/{i}",
+                  redirects=(), status=200, headers=(("Content-Type", "text/html"),),
+                  body=(f"<h1>{'ivory' if i % 2 else 'teapot'} item {i}</h1>"
+                        f"<p>price $ {i + 10}</p>").encode(),
+                  media_type="text/html", server_ip="127.0.0.1", started="", ended="",
+                  user_agent="t") for i in range(6)]
+    outcomes = processor.many(pages)
+    processor.session.close()
+    assert len(batches) == 1 and len(batches[0]) == 6
+    assert [o.score for o in outcomes] == [0.1, 0.9] * 3
+    assert [o.relevant for o in outcomes] == [False, True] * 3

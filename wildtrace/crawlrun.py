@@ -48,18 +48,26 @@ EXCHANGE_BATCH = 200  # exchanges with no page yet (robots, errors) sent on at t
 STARTUP_TIMEOUT = 300.0  # seconds the worker may take to open the workspace and models
 
 
+class BatchScore:
+    """A relevance function that also scores a batch at once (``many``)."""
+
+    def __init__(self, many: Callable[[list[str]], list[float]]) -> None:
+        self.many = many
+
+    def __call__(self, text: str) -> float:
+        return self.many([text])[0]
+
+
 def page_scorer(settings: Settings, fallback: Score) -> tuple[Score, str]:
-    """The assess stage's relevance score as a plain function, or ``fallback``."""
+    """The assess stage's relevance score as a function (with a batch form), or
+    ``fallback``."""
     if str(settings.focus).strip().lower() == "keywords":
         return fallback, "keywords"
     try:
         from wildtrace.assess import load_scorer
 
         scorer = load_scorer(settings)
-
-        def score(text: str) -> float:
-            return float(scorer.assess([text])[0].score)
-
+        score = BatchScore(lambda texts: [float(a.score) for a in scorer.assess(texts)])
         score("test")  # fail here, not mid-crawl, if the model is unusable
         return score, "assess"
     except (ImportError, AttributeError, WildtraceError, TypeError, ValueError) as exc:
