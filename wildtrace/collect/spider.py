@@ -39,6 +39,7 @@ from wildtrace.records import Page, PageOutcome
 MAX_SITEMAP_URLS = 50_000
 FLUSH_EVERY = 50
 GROUP = 64  # most pages stored in one transaction (group commit)
+GROUP_BYTES = 8_000_000  # and most bytes of page bodies in one group (past its first page)
 TAKE_INTERVAL = 0.05  # seconds between frontier reads for a site about to idle
 
 
@@ -348,7 +349,15 @@ class FocusedSpider(scrapy.Spider):
         """Start the worker on every waiting page (up to GROUP) unless it is busy."""
         if self._busy or not self._pending:
             return
-        group, self._pending = self._pending[:GROUP], self._pending[GROUP:]
+        # At most GROUP pages and, past the first, GROUP_BYTES of bodies: a group
+        # crosses to the worker process in one message.
+        n, size = 0, 0
+        for page, _ in self._pending[:GROUP]:
+            size += len(page.body)
+            if n and size > GROUP_BYTES:
+                break
+            n += 1
+        group, self._pending = self._pending[:n], self._pending[n:]
         self._busy = True
         job = self._worker.submit(self.ctx.handle_pages, [p for p, _ in group])
         from twisted.internet import reactor
