@@ -19,6 +19,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).parent / "sites"))
 from harness import env, new_workspace, wildtrace, wildtrace_json  # noqa: E402
 from marketplace import serve  # noqa: E402
+from tiny_site import tiny_site  # noqa: E402
 
 from wildtrace.collect.canonical import domain_of  # noqa: E402
 from wildtrace.collect.frontier import Entry, Frontier  # noqa: E402
@@ -320,3 +321,39 @@ def test_a_group_is_scored_in_one_batch(ws: Workspace) -> None:
     assert len(batches) == 1 and len(batches[0]) == 6
     assert [o.score for o in outcomes] == [0.1, 0.9] * 3
     assert [o.relevant for o in outcomes] == [False, True] * 3
+
+
+def _shop_index(items: list[int]) -> bytes:
+    links = "".join(f"<li><a href='/item/{i}'>carved ivory bangle {i}</a></li>"
+                    for i in items)
+    return (f"<html><body><h1>Antiques shop</h1><ul>{links}</ul>"
+            "<a href='/cat/bone'>bone carvings</a></body></html>").encode()
+
+
+def _shop_item(i: int) -> bytes:
+    return (f"<html><body><h1>Carved ivory bangle no. {i}</h1><p>Old carved bangle, "
+            f"price US$ {100 + i}. Ships from Hanoi.</p></body></html>").encode()
+
+
+def test_recrawl_fetches_index_pages_again_and_finds_new_adverts(tmp_path: Path) -> None:
+    # A scheduled monitoring run: the home and category pages (no listing) are fetched
+    # again and lead to the new advert; adverts captured last time are not refetched.
+    pages = {"/robots.txt": b"User-agent: *\nAllow: /\n", "/": _shop_index([1, 2]),
+             "/cat/bone": _shop_index([3]), **{f"/item/{i}": _shop_item(i) for i in (1, 2, 3)}}
+    with tiny_site({}, pages, b"<html><body>nothing here</body></html>") as site:
+        seed = f"http://127.0.0.1:{site.port}/"
+        ws = new_workspace(tmp_path / "ws")
+        first = wildtrace_json(ws, "crawl", seed, "--delay", "0")
+        assert first["pages"] == 5 and first["listings"] == 3
+        pages["/cat/bone"] = _shop_index([3, 4])
+        pages["/item/4"] = _shop_item(4)
+        site.paths.clear()
+        assert "nothing to crawl" in wildtrace(ws, "crawl", seed, "--delay", "0").stdout
+        again = wildtrace_json(ws, "crawl", seed, "--delay", "0", "--recrawl")
+        assert again["stopped"] == "finished"
+        fetched = [p for p in site.paths if p != "/robots.txt"]
+        assert sorted(fetched) == ["/", "/cat/bone", "/item/4"], fetched
+        assert again["listings"] == 1
+        shallow = wildtrace_json(ws, "crawl", seed, "--delay", "0", "--recrawl",
+                                 "--recrawl-depth", "0")
+        assert shallow["pages"] == 1  # only the seed: the category page is one link away

@@ -12,22 +12,25 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 @dataclass
 class TinySite:
-    """A running server: its port and the Host header of every GET it answered."""
+    """A running server: its port, and the Host header and path of every GET."""
 
     port: int
     hosts: list[str] = field(default_factory=list)
+    paths: list[str] = field(default_factory=list)
 
 
 @contextmanager
 def tiny_site(redirects: dict[str, str], pages: dict[str, bytes],
               default: bytes) -> Iterator[TinySite]:
     """Serve on 127.0.0.1: ``redirects`` path -> Location (``{port}`` is filled in),
-    ``pages`` path -> HTML body, anything else ``default``."""
+    ``pages`` path -> HTML body (read at each request, so a test may change it), anything
+    else ``default``."""
     site = TinySite(0)
 
     class Handler(BaseHTTPRequestHandler):
         def do_GET(self) -> None:  # noqa: N802 (http.server's name)
             site.hosts.append(self.headers.get("Host", ""))
+            site.paths.append(self.path)
             if self.path in redirects:
                 self.send_response(302)
                 self.send_header("Location", redirects[self.path].format(port=site.port))

@@ -47,12 +47,19 @@ from wildtrace.workspace import Workspace
               help="Watch file: seeds, search-URL templates, species, keywords, languages.")
 @click.option("--max-depth", type=click.IntRange(min=0), default=10, show_default=True,
               help="Links followed away from a seed.")
-@click.option("--recrawl", is_flag=True, help="Fetch the seeds again even if captured.")
+@click.option("--recrawl", is_flag=True,
+              help="Fetch the seeds again, and the captured pages without a listing "
+                   "(index, category, search pages) up to --recrawl-depth links from them, "
+                   "to find new adverts; captured listings are not fetched again. For "
+                   "scheduled monitoring runs.")
+@click.option("--recrawl-depth", type=click.IntRange(min=0), default=2, show_default=True,
+              help="With --recrawl: how far from the seeds index pages are fetched again.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--verbose", is_flag=True, help="Show Scrapy's log.")
 @pass_context
 def crawl(app: AppContext, seeds: tuple[str, ...], max_pages: int | None, delay: float | None,
           allow: tuple[str, ...], watch_file: Path | None, max_depth: int, recrawl: bool,
+          recrawl_depth: int,
           as_json: bool, verbose: bool) -> None:
     """Crawl from SEED_URLs politely, capturing every page as evidence and extracting
     listings; links are followed on the same sites, most relevant first. Interrupted
@@ -75,6 +82,9 @@ def crawl(app: AppContext, seeds: tuple[str, ...], max_pages: int | None, delay:
     frontier.mark_done(captured_keys(ws.store.engine))
     domains = {domain_of(u) for u in urls} | {a.lower().strip() for a in allow if a.strip()}
     if recrawl:
+        hubs = [u for u in frontier.hubs(sorted(domains) or None, recrawl_depth)
+                if u not in set(urls)]
+        frontier.requeue(hubs, priority=0.95)
         frontier.requeue(urls, priority=1.0)
     else:
         frontier.add(Entry(u, priority=1.0) for u in urls)

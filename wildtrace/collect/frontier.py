@@ -25,6 +25,9 @@ from wildtrace.collect.tables import frontier as ft
 from wildtrace.store import utcnow
 
 QUEUED, ACTIVE, DONE, FAILED, SKIPPED = "queued", "active", "done", "failed", "skipped"
+# What a captured page was, in its "done" reason: a listing, or a page without one (a
+# home, category, search or forum index page: where new adverts appear).
+LISTING, HUB = "listing", "no listing"
 _CHUNK = 400
 DOMAIN_SCAN_EVERY = 2.0  # seconds a list of the domains with queued URLs is reused
 
@@ -108,6 +111,19 @@ class Frontier:
             for i in range(0, len(keys), _CHUNK):
                 conn.execute(ft.update().where(ft.c.url_key.in_(keys[i:i + _CHUNK])).values(
                     state=QUEUED, reason="", priority=priority, updated_at=utcnow()))
+
+    def hubs(self, domains: Sequence[str] | None, max_depth: int, limit: int = 5000
+             ) -> list[str]:
+        """Captured pages that held no listing (index, category, search pages) within
+        ``max_depth`` links of the seeds, shallowest first: what a monitoring re-crawl
+        fetches again to find new adverts."""
+        q = sa.select(ft.c.url).where(ft.c.state == DONE, ft.c.depth <= max_depth,
+                                      ft.c.kind == "page",
+                                      ft.c.reason.like(f"captured % ({HUB})%"))
+        if domains:
+            q = q.where(ft.c.domain.in_(list(domains)))
+        with self.engine.connect() as conn:
+            return list(conn.execute(q.order_by(ft.c.depth, ft.c.id).limit(limit)).scalars())
 
     def recover(self) -> int:
         """Put rows left ``active`` by an interrupted run back in the queue."""

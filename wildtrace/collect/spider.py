@@ -29,7 +29,7 @@ from twisted.internet.task import LoopingCall
 from twisted.python.failure import Failure
 
 from wildtrace.collect.canonical import acceptable, domain_of, same_site
-from wildtrace.collect.frontier import DONE, FAILED, SKIPPED, Entry, Frontier
+from wildtrace.collect.frontier import DONE, FAILED, HUB, LISTING, SKIPPED, Entry, Frontier
 from wildtrace.collect.politeness import describe_exception, site_of, slot_of
 from wildtrace.collect.recorder import Sink
 from wildtrace.collect.robots import RobotsDenied, RobotsFile
@@ -331,7 +331,7 @@ class FocusedSpider(scrapy.Spider):
         stats.relevant += int(outcome.relevant)
         if outcome.duplicate_of:
             stats.duplicates += 1
-        reason = f"captured {outcome.capture_sha256[:12]}"
+        reason = f"captured {outcome.capture_sha256[:12]} ({LISTING if outcome.listing else HUB})"
         if outcome.duplicate_of:
             reason += f"; same content as {outcome.duplicate_of}"
         self._settled(entry.url, DONE, reason)
