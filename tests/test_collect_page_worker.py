@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 sys.path.insert(0, str(Path(__file__).parent / "sites"))
-from harness import env, new_workspace, wildtrace, wildtrace_json  # noqa: E402
+from harness import new_workspace, spawn, wildtrace, wildtrace_json  # noqa: E402
 from marketplace import serve  # noqa: E402
 from tiny_site import tiny_site  # noqa: E402
 
@@ -183,10 +183,7 @@ def test_crawl_stops_when_its_worker_dies_and_resumes(tmp_path: Path) -> None:
     try:
         seed = market.urls["gen"] + "/"
         ws = new_workspace(tmp_path / "ws")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "wildtrace", "--workspace", str(ws), "crawl", seed,
-             "--delay", "0.05", "--json"], env=env(), stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True)
+        proc = spawn(ws, "crawl", seed, "--delay", "0.05", "--json")
         deadline = time.monotonic() + 60
         workers: list[int] = []
         while time.monotonic() < deadline:
@@ -220,10 +217,8 @@ def test_worker_dies_with_a_killed_crawl(tmp_path: Path) -> None:
     market = serve(n_generated=40)
     try:
         ws = new_workspace(tmp_path / "ws")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "wildtrace", "--workspace", str(ws), "crawl",
-             market.urls["gen"] + "/", "--delay", "0.2"], env=env(),
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = spawn(ws, "crawl", market.urls["gen"] + "/", "--delay", "0.2",
+                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         deadline = time.monotonic() + 60
         workers: list[int] = []
         while not workers and time.monotonic() < deadline:
@@ -277,10 +272,7 @@ def test_ctrl_c_stops_the_crawl_cleanly(tmp_path: Path) -> None:
     try:
         seed = market.urls["gen"] + "/"
         ws = new_workspace(tmp_path / "ws")
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "wildtrace", "--workspace", str(ws), "crawl", seed,
-             "--delay", "0.1", "--json"], env=env(), stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE, text=True, start_new_session=True)
+        proc = spawn(ws, "crawl", seed, "--delay", "0.1", "--json", start_new_session=True)
         deadline = time.monotonic() + 60
         while _count(ws) < 5:
             assert time.monotonic() < deadline and proc.poll() is None

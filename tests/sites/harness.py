@@ -51,3 +51,11 @@ def wildtrace_json(ws: Path, *args: str, **kw: Any) -> Any:
     """Run a ``--json`` command and parse its output."""
     proc = wildtrace(ws, *args, "--json", **kw)
     return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def spawn(ws: Path, *args: str, **popen: Any) -> subprocess.Popen[str]:
+    """Start the wildtrace CLI on ``ws`` in the background (output piped, as text)."""
+    popen.setdefault("stdout", subprocess.PIPE)
+    popen.setdefault("stderr", subprocess.PIPE)
+    return subprocess.Popen([sys.executable, "-m", "wildtrace", "--workspace", str(ws), *args],
+                            env=env(), text=True, **popen)
