@@ -215,15 +215,6 @@ class Frontier:
             conn.execute(stmt, [{"k": url_key(u), "s": s, "r": r[:1000]}
                                 for u, s, r in results])
 
-    def reprioritise(self, pairs: Sequence[tuple[str, float]]) -> None:
-        """Set the priority of URLs still queued: ``(url, priority)`` pairs."""
-        if not pairs:
-            return
-        stmt = ft.update().where(ft.c.url_key == sa.bindparam("k"),
-                                 ft.c.state == QUEUED).values(priority=sa.bindparam("p"))
-        with self.engine.begin() as conn:
-            conn.execute(stmt, [{"k": url_key(u), "p": float(p)} for u, p in pairs])
-
     def counts(self, domains: Sequence[str] | None = None) -> dict[str, int]:
         """How many URLs are in each state."""
         q = sa.select(ft.c.state, sa.func.count()).group_by(ft.c.state)

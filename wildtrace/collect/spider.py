@@ -131,9 +131,9 @@ class FocusedSpider(scrapy.Spider):
         """Refill before Scrapy runs dry, and whenever a site is about to idle.
 
         One request at a time goes to each site, so the crawl is only as fast as the
-        number of sites with work: a site down to its last request asks for more (at
-        most every TAKE_INTERVAL seconds), as does the whole crawl when half a batch
-        is left.
+        number of sites with work: a site down to its last request asks for more (if
+        the last look found nothing for it, not again for TAKE_INTERVAL seconds), as
+        does the whole crawl when half a batch is left (at most every TAKE_INTERVAL).
         """
         if self._stopping or self.crawler.engine is None:
             return
