@@ -15,6 +15,7 @@ from collections import Counter
 from pathlib import Path
 
 import pytest
+from sqlalchemy.exc import OperationalError
 
 sys.path.insert(0, str(Path(__file__).parent / "sites"))
 from harness import new_workspace, spawn, wildtrace, wildtrace_json  # noqa: E402
@@ -24,7 +25,8 @@ from tiny_site import tiny_site  # noqa: E402
 from wildtrace.collect.canonical import domain_of  # noqa: E402
 from wildtrace.collect.frontier import Entry, Frontier  # noqa: E402
 from wildtrace.collect.links import LinkPolicy, link_priority  # noqa: E402
-from wildtrace.crawlrun import BatchScore, CrawlPlan, crawl_processor  # noqa: E402
+from wildtrace.crawlrun import BatchScore, CrawlPlan, crawl_processor, store_group  # noqa: E402
+from wildtrace.errors import PageWorkerLost, WildtraceError  # noqa: E402
 from wildtrace.extract.html import parse_html  # noqa: E402
 from wildtrace.records import Page  # noqa: E402
 from wildtrace.store import Store  # noqa: E402
@@ -43,14 +45,16 @@ def _policy(**kw: object) -> LinkPolicy:
 
 
 def test_links_follow_same_site_in_order_with_base_and_priority() -> None:
-    root = parse_html("""<html><head><base href="http://shop.test/cat/"></head><body>
+    root = parse_html(f"""<html><head><base href="http://shop.test/cat/"></head><body>
       <a href="item-1">Carved   <b>ivory</b> bangle</a>
       <a href="/item-2#reviews">plain pot</a>
       <a href="/item-2">again</a>
       <a href="http://other.test/x">elsewhere</a>
       <a href="javascript:void(0)">js</a> <a href="mailto:a@b.test">mail</a>
       <a href="#top">top</a> <a href="http://[::1">broken</a> <a>no href</a>
-      <a href="HTTP://Shop.Test/item-3">shouting</a></body></html>""")
+      <a href="HTTP://Shop.Test/item-3">shouting</a> <a href="http://shop.test:abc/x">port</a>
+      <a href="http://shop.test:99999/y">big port</a>
+      <a href="http://{'a' * 300}.shop.test/z">long host</a></body></html>""")
     entries = _policy().entries(root, _page("http://shop.test/list?p=1", depth=2), 0.4)
     # (The frontier canonicalises spellings such as the shouted host when it queues them.)
     assert [e.url for e in entries] == ["http://shop.test/cat/item-1", "http://shop.test/item-2",
@@ -349,3 +353,86 @@ def test_recrawl_fetches_index_pages_again_and_finds_new_adverts(tmp_path: Path)
         shallow = wildtrace_json(ws, "crawl", seed, "--delay", "0", "--recrawl",
                                  "--recrawl-depth", "0")
         assert shallow["pages"] == 1  # only the seed: the category page is one link away
+
+
+def test_frontier_refuses_unfetchable_urls_and_settles_what_it_keyed(ws: Workspace) -> None:
+    f = Frontier(ws.store.engine)
+    assert f.add([Entry("http://shop.test:abc/x"), Entry("http://shop.test:99999/"),
+                  Entry("http://" + "a" * 300 + ".test/")]) == 0
+    # Canonicalising twice changes this one again ("%2541" -> "%41" -> "A"): the row
+    # must still be found by settle.
+    url = "http://shop.test/a%2541"
+    assert f.add([Entry(url)]) == 1
+    taken = f.take(5)
+    assert len(taken) == 1
+    f.settle([(taken[0].url, "done", "captured x (listing)")])
+    assert f.counts() == {"done": 1}
+    assert f.add([Entry(url)]) == 0
+
+
+class _Flaky:
+    """A page processor that fails on pages whose URL says so."""
+
+    def __init__(self, error: type[BaseException]) -> None:
+        self.error = error
+        self.calls: list[int] = []
+
+    def many(self, pages: list[Page]) -> list[object]:
+        self.calls.append(len(pages))
+        if any("bad" in p.url for p in pages):
+            raise self.error("boom")
+        return [f"stored {p.url}" for p in pages]
+
+
+def _pages(*names: str) -> list[Page]:
+    return [_page(f"http://shop.test/{n}") for n in names]
+
+
+def test_one_bad_page_fails_alone_and_a_broken_store_stops_the_crawl() -> None:
+    flaky = _Flaky(ValueError)
+    out = store_group(flaky, _pages("a", "bad", "c"))  # type: ignore[arg-type]
+    assert out[0] == "stored http://shop.test/a" and out[2] == "stored http://shop.test/c"
+    assert isinstance(out[1], WildtraceError) and "ValueError: boom" in str(out[1])
+    assert flaky.calls == [3, 1, 1, 1]
+    broken = _Flaky(lambda msg: OperationalError("INSERT", {}, Exception(msg)))  # type: ignore[arg-type]
+    with pytest.raises(PageWorkerLost, match="cannot store pages"):
+        store_group(broken, _pages("bad"))  # type: ignore[arg-type]
+
+
+def test_links_of_repeated_or_unreadable_pages(ws: Workspace) -> None:
+    processor, _ = crawl_processor(ws, CrawlPlan(domains=("shop.test",)))
+    body = b"<h1>Shop</h1><a href='/new-1'>one</a>"
+
+    def page(url: str, content: bytes, ctype: str = "text/html") -> Page:
+        return Page(requested_url=url, url=url, redirects=(), status=200,
+                    headers=(("Content-Type", ctype),), body=content, media_type="text/html",
+                    server_ip="127.0.0.1", started="", ended="", user_agent="t")
+
+    outcomes = processor.many([page("http://shop.test/a", body),
+                               page("http://shop.test/b", body)])  # same content
+    processor.session.close()
+    assert outcomes[1].duplicate_of
+    with ws.store.engine.connect() as conn:
+        parents = [r[0] for r in conn.exec_driver_sql("SELECT parent FROM frontier")]
+    assert parents == ["http://shop.test/a"]  # the repeat's links are not followed
+
+
+def test_a_page_extraction_fails_on_keeps_its_evidence_and_links(ws: Workspace,
+                                                                   monkeypatch: pytest.MonkeyPatch
+                                                                   ) -> None:
+    processor, _ = crawl_processor(ws, CrawlPlan(domains=("shop.test",)))
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("hostile markup")
+
+    monkeypatch.setattr(processor.extractor, "extract", broken)
+    url = "http://shop.test/odd"
+    outcome = processor.many([Page(
+        requested_url=url, url=url, redirects=(), status=200,
+        headers=(("Content-Type", "text/html"),), body=b"<a href='/next'>next</a>",
+        media_type="text/html", server_ip="127.0.0.1", started="", ended="",
+        user_agent="t")])[0]
+    processor.session.close()
+    assert not outcome.read and outcome.capture_sha256
+    assert any("extraction failed: RuntimeError" in e.reason for e in processor.errors)
+    assert Frontier(ws.store.engine).state_of("http://shop.test/next") == ("queued", "")

@@ -26,10 +26,13 @@ import threading
 import time
 import uuid
 from collections.abc import Callable, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
+
+from sqlalchemy.exc import InterfaceError, OperationalError
 
 from wildtrace.collect.frontier import Entry, Frontier
 from wildtrace.collect.links import LinkPolicy
@@ -122,9 +125,9 @@ class LocalPages:
         """The exchange sink (the WARC writer's ``record``)."""
         return self.session.recorder.record
 
-    def many(self, pages: list[Page]) -> list[PageOutcome]:
-        """Store a group of pages."""
-        return self.processor.many(pages)
+    def many(self, pages: list[Page]) -> list[PageOutcome | WildtraceError]:
+        """Store a group of pages (see :func:`store_group`)."""
+        return store_group(self.processor, pages)
 
     def close(self) -> dict[str, Any]:
         """Seal the WARC file, flush counts; returns what the run summary needs."""
@@ -132,6 +135,39 @@ class LocalPages:
         if self.processor.venues is not None:
             self.processor.venues.flush()
         return {"listings": self.processor.listings, "errors": list(self.processor.errors)}
+
+
+# The store or the disk failing: the crawl stops (and resumes when run again) rather
+# than marking pages failed that nothing is wrong with.
+STORE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, OSError,
+                                                MemoryError)
+
+
+def store_group(processor: PageProcessor, pages: list[Page]
+                ) -> list[PageOutcome | WildtraceError]:
+    """Store a group of pages; a page that cannot be stored gets an error of its own.
+
+    The processor already keeps a hostile page's extraction, scoring or links from
+    harming the others. Anything else that fails a group before it commits is retried
+    page by page, so one page fails with its reason and the rest are stored. A failing
+    store or disk raises :class:`PageWorkerLost`: the crawl stops and can be resumed.
+    """
+    try:
+        return list(processor.many(pages))
+    except STORE_ERRORS as exc:
+        raise PageWorkerLost(f"cannot store pages: {type(exc).__name__}: {exc}"[:500]
+                             ) from exc
+    except WildtraceError as exc:
+        if len(pages) == 1:
+            return [exc]
+    except Exception as exc:  # noqa: BLE001 - isolate the page at fault below
+        if len(pages) == 1:
+            return [WildtraceError(f"page could not be stored: {type(exc).__name__}: "
+                                   f"{exc}"[:300])]
+    out: list[PageOutcome | WildtraceError] = []
+    for page in pages:
+        out += store_group(processor, [page])
+    return out
 
 
 def crawl_processor(ws: Workspace, plan: CrawlPlan) -> tuple[PageProcessor, str]:
@@ -157,6 +193,8 @@ def serve(conn: Connection, root: str, values: dict[str, Any], plan: CrawlPlan,
     # Ctrl-C reaches the whole process group: the crawler stops gracefully and then
     # tells the worker to close, so the worker itself ignores it.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})  # born blocked
     _die_with_parent()
     if os.getppid() != parent:  # the crawler died before the signal was armed
         return
@@ -192,15 +230,16 @@ def serve(conn: Connection, root: str, values: dict[str, Any], plan: CrawlPlan,
                      replace(p, warc_file=file_of.pop(p.exchanges[-1], recorder.name))
                      for p in msg[2]]
             try:
-                outcomes = local.many(pages)
-            except WildtraceError as exc:
-                conn.send(("error", str(exc)))
+                results = local.many(pages)
+            except PageWorkerLost as exc:
+                conn.send(("fatal", str(exc)))
                 continue
-            except Exception as exc:  # noqa: BLE001 - a broken store: the crawl stops
-                conn.send(("fatal", f"{type(exc).__name__}: {exc}"))
+            except Exception as exc:  # noqa: BLE001 - anything else: the crawl stops too
+                conn.send(("fatal", f"{type(exc).__name__}: {exc}"[:500]))
                 continue
             # The crawler steers by the outcome; the page text stays here.
-            conn.send(("stored", [replace(o, text="") for o in outcomes]))
+            conn.send(("stored", [replace(r, text="") if isinstance(r, PageOutcome)
+                                  else str(r) for r in results]))
         elif kind == "close":
             write(msg[1])
             summary = local.close()
@@ -212,11 +251,13 @@ def serve(conn: Connection, root: str, values: dict[str, Any], plan: CrawlPlan,
 class RemotePages:
     """The page worker in a process of its own (see the module doc).
 
-    ``record`` (the reactor thread) names each exchange's WARC record and passes it on
-    with the next group; ``many`` (the crawler's worker thread) sends a group and waits
-    for its outcomes, holding no interpreter lock while it waits. Exchanges no page
-    claims soon (robots.txt, error answers) go on by themselves once
-    :data:`EXCHANGE_BATCH` have gathered.
+    ``record`` (the reactor thread) names each exchange's WARC record and keeps it for
+    the next group; ``many`` (the crawler's worker thread) sends a group and waits for
+    what became of each page. Every message to the worker leaves from one sender thread,
+    in order, so the reactor never waits on the pipe (a worker busy with a group, or
+    still loading a model, cannot freeze downloads) and a page's exchanges always reach
+    the worker before the page. Exchanges no page claims soon (robots.txt, error
+    answers) go on by themselves once :data:`EXCHANGE_BATCH` have gathered.
     """
 
     name = ""  # WARC file names are the worker's business; it fills them in
@@ -227,10 +268,18 @@ class RemotePages:
         self._proc = ctx.Process(
             target=serve, name="wildtrace-page-worker", daemon=True,
             args=(child, str(ws.root), dict(ws.settings.values), plan, os.getpid()))
-        self._proc.start()
+        # Born with Ctrl-C blocked (serve() then ignores it): a Ctrl-C while the worker
+        # is still starting must not kill it; the crawler closes it gracefully.
+        blocked = _block_sigint()
+        try:
+            self._proc.start()
+        finally:
+            _restore_sigmask(blocked)
         child.close()
-        self._send_lock = threading.Lock()
+        self._lock = threading.Lock()  # guards the exchange list
         self._exchanges: list[tuple[str, Exchange]] = []
+        self._flushing = False
+        self._sender = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wildtrace-pipe")
         self._lost = ""
         self.info: dict[str, Any] = {}
 
@@ -250,28 +299,38 @@ class RemotePages:
         self.info = dict(payload)
         return self.info
 
-    def _send(self, msg: tuple[Any, ...]) -> None:
-        with self._send_lock:
-            self._conn.send(msg)
+    def _take_exchanges(self) -> list[tuple[str, Exchange]]:
+        with self._lock:
+            batch, self._exchanges = self._exchanges, []
+            self._flushing = False
+        return batch
+
+    def _send(self, kind: str, *rest: Any) -> Future[None]:
+        """Queue a message (with every exchange gathered so far) for the sender."""
+        def send() -> None:
+            batch = self._take_exchanges()
+            if kind != "exchanges" or batch:
+                self._conn.send((kind, batch, *rest))
+        return self._sender.submit(send)
 
     def record(self, ex: Exchange) -> str:
         """Name the exchange's response record; it is written with the next group."""
         rid = f"<urn:uuid:{uuid.uuid4()}>"
-        with self._send_lock:
+        with self._lock:
             self._exchanges.append((rid, ex))
-            if len(self._exchanges) >= EXCHANGE_BATCH and not self._lost:
-                batch, self._exchanges = self._exchanges, []
-                try:
-                    self._conn.send(("exchanges", batch))
-                except OSError as exc:
-                    self._lost = f"cannot reach the page worker ({exc})"
+            flush = len(self._exchanges) >= EXCHANGE_BATCH and not self._flushing
+            if flush:
+                self._flushing = True
+        if flush and not self._lost:
+            self._send("exchanges").add_done_callback(self._note_send_failure)
         return rid
 
-    def _take_exchanges(self) -> list[tuple[str, Exchange]]:
-        batch, self._exchanges = self._exchanges, []
-        return batch
+    def _note_send_failure(self, job: Future[None]) -> None:
+        exc = job.exception()
+        if exc is not None and not self._lost:
+            self._lost = f"cannot reach the page worker ({exc})"
 
-    def many(self, pages: list[Page]) -> list[PageOutcome]:
+    def many(self, pages: list[Page]) -> list[PageOutcome | WildtraceError]:
         """Store a group of pages in the worker; their exchanges go first."""
         if self._lost:
             raise PageWorkerLost(self._lost)
@@ -284,19 +343,17 @@ class RemotePages:
                 self._lost = str(exc)
                 raise PageWorkerLost(self._lost) from exc
         try:
-            with self._send_lock:
-                self._conn.send(("group", self._take_exchanges(), pages))
+            self._send("group", pages).result()
             kind, payload = self._conn.recv()
         except (EOFError, OSError) as exc:
             self._lost = (f"the page worker exited (exit code {self._proc.exitcode}); "
                           "run the crawl again to resume")
             raise PageWorkerLost(self._lost) from exc
         if kind == "stored":
-            return list(payload)
-        if kind == "fatal":
-            self._lost = payload
-            raise PageWorkerLost(payload)
-        raise WildtraceError(str(payload))
+            return [r if isinstance(r, PageOutcome) else WildtraceError(str(r))
+                    for r in payload]
+        self._lost = str(payload)  # "fatal": the store failed; the crawl stops
+        raise PageWorkerLost(self._lost)
 
     def close(self) -> dict[str, Any]:
         """Send what is left, let the worker seal its WARC file, and wait for it."""
@@ -308,8 +365,7 @@ class RemotePages:
                 self._lost = str(exc)
         if not self._lost:
             try:
-                with self._send_lock:
-                    self._conn.send(("close", self._take_exchanges()))
+                self._send("close").result()
                 kind, payload = self._conn.recv()
                 if kind == "closed":
                     summary = payload
@@ -319,12 +375,24 @@ class RemotePages:
             # A worker that reported a broken store may still be waiting for work:
             # closing the pipe ends it (its WARC file is sealed by the next run).
             self._conn.close()
+        self._sender.shutdown(wait=False)
         self._proc.join(timeout=60)
         if self._proc.is_alive():
             self._proc.kill()
         if self._lost:
             summary.setdefault("errors", []).append(RowError("page worker", None, self._lost))
         return summary
+
+
+def _block_sigint() -> Any:
+    if not hasattr(signal, "pthread_sigmask"):
+        return None
+    return signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+
+
+def _restore_sigmask(previous: Any) -> None:
+    if previous is not None:
+        signal.pthread_sigmask(signal.SIG_SETMASK, previous)
 
 
 PageWork = LocalPages | RemotePages

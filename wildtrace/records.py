@@ -260,6 +260,7 @@ class PageOutcome:
     score: float = 0.0
     language: str = ""
     duplicate_of: str = ""  # URL of an earlier capture with the same content
+    read: bool = True  # False when extraction failed (the page is still preserved)
 
 
 @dataclass(frozen=True, slots=True)

@@ -112,8 +112,8 @@ class CaseBook:
         return [i for i in ids if not (i in seen or seen.add(i))]  # type: ignore[func-returns-value]
 
 
-def seller_listing_ids(engine: Engine, listing_id: int, limit: int = MAX_LISTINGS
-                       ) -> list[int]:
+def seller_listing_ids(engine: Engine, listing_id: int, limit: int = MAX_LISTINGS,
+                       newest_first: bool = False) -> list[int]:
     """Every listing of the seller behind ``listing_id``, itself included.
 
     The seller is the one the link stage resolved (the newest link run: shared phone,
@@ -122,7 +122,7 @@ def seller_listing_ids(engine: Engine, listing_id: int, limit: int = MAX_LISTING
     the same seller name on the same platform (a name alone is not a person: two
     "Minh"s on two sites stay apart).
     """
-    resolved = same_seller(engine, listing_id, limit=limit)
+    resolved = same_seller(engine, listing_id, limit=limit, newest_first=newest_first)
     if resolved is not None:
         return resolved
     lst = t.listings.c
@@ -132,6 +132,7 @@ def seller_listing_ids(engine: Engine, listing_id: int, limit: int = MAX_LISTING
             return []
         if not row.seller:
             return [listing_id]
+        order = lst.id.desc() if newest_first else lst.id
         return [int(x) for x in conn.execute(
             sa.select(lst.id).where(lst.seller == row.seller, lst.source == row.source)
-            .order_by(lst.id).limit(limit)).scalars()]
+            .order_by(order).limit(limit)).scalars()]

@@ -25,6 +25,7 @@ LABEL_NAMES = {v: k for k, v in LABELS.items()}
 MAX_PAGE = 200
 SELECTIVE = 20_000  # fewer listings than this behind a filter: start from them
 MAX_VOCABULARY = 200_000  # distinct taxa values kept per workspace for the taxon filter
+REREAD = 10_000  # assessments below the last one read, read again with new ones
 
 
 @dataclass(frozen=True, slots=True)
@@ -94,8 +95,11 @@ class TaxaVocabulary:
                 newest, stamp = conn.execute(sa.select(a.c.id, a.c.created_at).order_by(
                     a.c.id.desc()).limit(1)).first() or (0, None)
                 if newest > last:
+                    # A window below the last id read: on PostgreSQL, ids of concurrent
+                    # writers can commit out of order.
                     values = values | {str(v) for v in conn.execute(
-                        sa.select(a.c.taxa).where(a.c.id > last).distinct()).scalars() if v}
+                        sa.select(a.c.taxa).where(a.c.id > last - REREAD).distinct()
+                    ).scalars() if v}
             if len(values) > MAX_VOCABULARY:
                 values = {"\0too many"}  # remembered as "give up"
             self._known[where] = (newest, stamp, values)

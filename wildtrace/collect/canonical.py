@@ -17,6 +17,7 @@ _TRACKING = re.compile(
     re.IGNORECASE)
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 MAX_URL_CHARS = 2083  # what browsers and Scrapy accept; longer URLs are traps
+MAX_HOST_CHARS = 253  # the longest DNS name
 
 
 def canonical_url(url: str) -> str:
@@ -59,12 +60,7 @@ def _remove_dots(path: str) -> str:
 
 def url_key(url: str) -> str:
     """Hex SHA-256 of the canonical URL: the frontier's and capture index's key."""
-    return canonical_key(canonical_url(url))
-
-
-def canonical_key(canonical: str) -> str:
-    """:func:`url_key` of a URL already in canonical form."""
-    return hashlib.sha256(canonical.encode("utf-8", "surrogatepass")).hexdigest()
+    return hashlib.sha256(canonical_url(url).encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def domain_of(url: str) -> str:
@@ -80,8 +76,15 @@ def same_site(url: str, domains: set[str]) -> bool:
 
 
 def acceptable(url: str) -> bool:
-    """True for http(s) URLs of sane length: the only ones the crawler follows."""
+    """True for http(s) URLs of sane length with a valid host and port: the only ones
+    the crawler follows (a hostile page's ``http://shop:abc/`` or 300-letter host is
+    not)."""
     if len(url) > MAX_URL_CHARS:
         return False
-    parts = urlsplit(url)
-    return parts.scheme in _DEFAULT_PORTS and bool(parts.hostname)
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises ValueError for a port that is not 0-65535
+    except ValueError:
+        return False
+    host = parts.hostname or ""
+    return parts.scheme in _DEFAULT_PORTS and 0 < len(host) <= MAX_HOST_CHARS

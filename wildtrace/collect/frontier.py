@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
-from wildtrace.collect.canonical import canonical_key, canonical_url, domain_of, url_key
+from wildtrace.collect.canonical import acceptable, canonical_url, domain_of, url_key
 from wildtrace.collect.tables import frontier as ft
 from wildtrace.store import utcnow
 
@@ -79,8 +79,12 @@ class Frontier:
         now = utcnow()
         rows: dict[str, dict[str, object]] = {}
         for e in entries:
+            if not acceptable(e.url):
+                continue  # nothing the crawler could fetch (bad port, host, length)
             canon = canonical_url(e.url)
-            key = canonical_key(canon)
+            # Keyed as settle/requeue key it (url_key of the stored form), so the two
+            # always agree even where canonicalising twice changes a URL again.
+            key = url_key(canon)
             rows.setdefault(key, {
                 "url_key": key, "url": canon, "domain": domain_of(canon),
                 "kind": e.kind, "priority": float(e.priority), "depth": e.depth,

@@ -76,7 +76,8 @@ class CrawlContext:
     """
 
     frontier: Frontier
-    handle_pages: Callable[[list[Page]], list[PageOutcome]]
+    # What became of each page: its outcome, or the error it alone failed with.
+    handle_pages: Callable[[list[Page]], list[PageOutcome | WildtraceError]]
     record_error: Callable[[str, str], None]
     sink: Sink | None
     domains: set[str]
@@ -325,13 +326,20 @@ class FocusedSpider(scrapy.Spider):
             self._reserved -= 1
             self._fail(entry.url, str(exc))
             return
+        except Exception as exc:  # noqa: BLE001 - a bug must not leave the page counted
+            self._reserved -= 1
+            self._fail(entry.url, f"not stored: {type(exc).__name__}: {exc}"[:300])
+            return
         stats = self.ctx.stats
         stats.pages += 1
         stats.listings += int(outcome.listing)
         stats.relevant += int(outcome.relevant)
         if outcome.duplicate_of:
             stats.duplicates += 1
-        reason = f"captured {outcome.capture_sha256[:12]} ({LISTING if outcome.listing else HUB})"
+        # What the page was, for --recrawl (which fetches index pages again).
+        what = (LISTING if outcome.listing else "duplicate" if outcome.duplicate_of
+                else HUB if outcome.read else "not read")
+        reason = f"captured {outcome.capture_sha256[:12]} ({what})"
         if outcome.duplicate_of:
             reason += f"; same content as {outcome.duplicate_of}"
         self._settled(entry.url, DONE, reason)
@@ -367,16 +375,17 @@ class FocusedSpider(scrapy.Spider):
             self._stored, group, job))
 
     def _stored(self, group: list[tuple[Page, Deferred[PageOutcome]]],
-                job: Future[list[PageOutcome]]) -> None:
+                job: Future[list[PageOutcome | WildtraceError]]) -> None:
         self._busy = False
         exc = job.exception()
         for i, (_, stored) in enumerate(group):
             if stored.called:
                 continue
-            if exc is not None:
-                stored.errback(Failure(exc))  # type: ignore[no-untyped-call]
+            result = exc if exc is not None else job.result()[i]
+            if isinstance(result, BaseException):
+                stored.errback(Failure(result))  # type: ignore[no-untyped-call]
             else:
-                stored.callback(job.result()[i])
+                stored.callback(result)
         self._kick()
 
     def _page(self, entry: Entry, response: Response) -> Page:

@@ -12,10 +12,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from wildtrace.collect.canonical import domain_of, url_key
-from wildtrace.collect.frontier import Frontier
+from wildtrace.collect.frontier import Entry, Frontier
 from wildtrace.collect.links import LinkPolicy
 from wildtrace.collect.venues import VenueBook, classify_kind, country_of
 from wildtrace.extract.extractor import Extraction, Extractor
+from wildtrace.extract.html import decode_html, parse_html
 from wildtrace.preserve.capture import Preserved
 from wildtrace.preserve.session import EvidenceSession
 from wildtrace.records import ListingDraft, Page, PageOutcome, RowError
@@ -56,14 +57,20 @@ class PageProcessor:
         first; then the links it leads to are queued (one frontier transaction, ranked
         with the page's score), so a capture never commits without its links; then the
         WARC records behind the pages reach their file; then the captures commit in one
-        transaction and the listings in the next.
+        transaction and the listings in the next. Whatever a hostile page makes go
+        wrong before the commit (extraction, scoring, its links) is recorded for that
+        page and the others go on.
         """
         extracted = [self._extract(page) for page in pages]
-        examined = list(zip(extracted, self._scores(extracted), strict=True))
+        scores = self._scores(pages, extracted)
         if self.links is not None and self.frontier is not None:
-            found = [e for page, (ex, score) in zip(pages, examined, strict=True)
-                     if ex is not None
-                     for e in self.links.entries(ex.root, page, score)]
+            # A page with the same content as one captured under another URL is
+            # recorded but not followed again.
+            repeats = self.session.preserver.repeats(
+                [(page.body, url_key(page.requested_url)) for page in pages])
+            found = [e for i, (page, ex, score) in enumerate(
+                zip(pages, extracted, scores, strict=True)) if i not in repeats
+                for e in self._links_of(page, ex, score)]
             if found:
                 self.frontier.add(found)
         self.session.recorder.flush()
@@ -72,7 +79,7 @@ class PageProcessor:
              page.warc_file or self.session.recorder.name) for page in pages])
         outcomes: list[PageOutcome] = []
         drafts = []
-        for page, kept, (ex, score) in zip(pages, preserved, examined, strict=True):
+        for page, kept, ex, score in zip(pages, preserved, extracted, scores, strict=True):
             outcome, draft = self._finish(page, kept, ex, score)
             outcomes.append(outcome)
             if draft is not None:
@@ -83,32 +90,54 @@ class PageProcessor:
             self.duplicates += len(drafts) - inserted
         return outcomes
 
-    def _scores(self, extracted: Sequence[Extraction | None]) -> list[float]:
+    def _scores(self, pages: Sequence[Page], extracted: Sequence[Extraction | None]
+                ) -> list[float]:
         """Relevance of each page's text, in one call when the scorer takes a batch (a
         model embedding texts is far faster on a batch than one text at a time)."""
         texts = [ex.text if ex is not None else "" for ex in extracted]
         todo = [i for i, text in enumerate(texts) if text]
         out = [0.0] * len(texts)
         many = getattr(self.score, "many", None)
-        if many is not None and todo:
-            for i, value in zip(todo, many([texts[i] for i in todo]), strict=True):
-                out[i] = float(value)
-        else:
-            for i in todo:
+        if many is not None and len(todo) > 1:
+            try:
+                for i, value in zip(todo, many([texts[i] for i in todo]), strict=True):
+                    out[i] = float(value)
+                return out
+            except Exception:  # noqa: BLE001 - find the page at fault one by one below
+                pass
+        for i in todo:
+            try:
                 out[i] = float(self.score(texts[i]))
+            except Exception as exc:  # noqa: BLE001 - a hostile text must not stop the crawl
+                self.error(pages[i].url, f"relevance not scored: {type(exc).__name__}: "
+                                         f"{exc}"[:300])
         return out
+
+    def _links_of(self, page: Page, ex: Extraction | None, score: float) -> list[Entry]:
+        """The followable links of a page (parsed again for them when extraction
+        failed); a page whose links cannot be read is recorded, not fatal."""
+        assert self.links is not None
+        try:
+            root = ex.root if ex is not None else None
+            if root is None and self.links.wanted(page):
+                content_type = next((v for k, v in page.headers
+                                     if k.lower() == "content-type"), page.media_type)
+                root = parse_html(decode_html(page.body, content_type).text)
+            return self.links.entries(root, page, score)
+        except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the crawl
+            self.error(page.url, f"links not read: {type(exc).__name__}: {exc}"[:300])
+            return []
 
     def _extract(self, page: Page) -> Extraction | None:
         content_type = next((v for k, v in page.headers if k.lower() == "content-type"),
                             page.media_type)
         try:
-            ex = self.extractor.extract(page.body, page.url, content_type)
+            return self.extractor.extract(page.body, page.url, content_type)
         except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the crawl
             # The evidence is still stored; only the listing is missing, and the
             # reason is kept so the page can be looked at.
             self.error(page.url, f"extraction failed: {type(exc).__name__}: {exc}"[:300])
             return None
-        return ex
 
     def _finish(self, page: Page, preserved: Preserved, ex: Extraction | None,
                 score: float) -> tuple[PageOutcome, ListingDraft | None]:
@@ -117,12 +146,16 @@ class PageProcessor:
             self.captures[page.requested_url] = cap.id
         if ex is None:
             return PageOutcome(capture_sha256=cap.body_sha256,
-                               duplicate_of=preserved.duplicate_of), None
+                               duplicate_of=preserved.duplicate_of, read=False), None
         listing = ex.is_listing and not preserved.duplicate_of
         draft = None
         if listing:
-            draft = ex.draft(source=self.source or domain_of(page.url), url=page.url,
-                             capture_sha256=cap.body_sha256, capture_id=cap.id)
+            try:
+                draft = ex.draft(source=self.source or domain_of(page.url), url=page.url,
+                                 capture_sha256=cap.body_sha256, capture_id=cap.id)
+            except Exception as exc:  # noqa: BLE001 - the capture is kept; no listing
+                self.error(page.url, f"listing not made: {type(exc).__name__}: {exc}"[:300])
+                listing = False
         relevant = listing and score >= self.threshold
         if self.venues is not None and page.method != "import":
             votes, country = {}, ""
@@ -132,8 +165,12 @@ class PageProcessor:
                     if any(r.startswith(f"profile:{profile.name}/")
                            for r in ex.provenance.values()):
                         hint = profile.kind
-                votes = classify_kind(page.url, page.body, hint)
-                country = country_of(page.url, page.body, ex.language)
+                try:
+                    votes = classify_kind(page.url, page.body, hint)
+                    country = country_of(page.url, page.body, ex.language)
+                except Exception as exc:  # noqa: BLE001 - the vote is lost, nothing else
+                    self.error(page.url, f"venue not classified: {type(exc).__name__}: "
+                                         f"{exc}"[:300])
             self.venues.observe(page.url, kind_votes=votes, language=ex.language,
                                 country=country, listing=listing, relevant=relevant)
             self._observed += 1

@@ -70,10 +70,10 @@ def members(engine: Engine, run_id: int) -> dict[int, int]:
 
 
 def same_seller(engine: Engine, listing_id: int, run_id: int | None = None,
-                limit: int = 5000) -> list[int] | None:
+                limit: int = 5000, newest_first: bool = False) -> list[int] | None:
     """Listings resolved to the same seller as ``listing_id`` in a link run (the newest
-    by default), itself included, oldest first; None when that run did not resolve it
-    (no run yet, or the listing came after it)."""
+    by default), itself included, oldest first (or newest first); None when that run
+    did not resolve it (no run yet, or the listing came after it)."""
     run = latest_run(engine) if run_id is None else run_id
     if run is None:
         return None
@@ -83,9 +83,10 @@ def same_seller(engine: Engine, listing_id: int, run_id: int | None = None,
             m.run_id == run, m.listing_id == listing_id)).scalar()
         if seller is None:
             return None
+        order = m.listing_id.desc() if newest_first else m.listing_id
         return [int(x) for x in conn.execute(
             sa.select(m.listing_id).where(m.run_id == run, m.seller_id == seller)
-            .order_by(m.listing_id).limit(limit)).scalars()]
+            .order_by(order).limit(limit)).scalars()]
 
 
 def links(engine: Engine, run_id: int) -> Iterator[tuple[int, int, str, str, float]]:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from wildtrace import __version__
-from wildtrace.preserve.blobstore import BlobStore
+from wildtrace.preserve.blobstore import BlobStore, sha256_bytes
 from wildtrace.preserve.custody import CustodyLog
 from wildtrace.preserve.tables import artefacts, captures
 from wildtrace.records import Capture, Page
@@ -142,6 +142,25 @@ class Preserver:
                               fields["ended_at"], body_sha, page.media_type,
                               fields["warc_file"], page.method, digest)
             out.append(Preserved(capture, dup or ""))
+        return out
+
+    def repeats(self, items: Sequence[tuple[bytes, str]]) -> set[int]:
+        """Indices of ``(body, url_key)`` items whose body was already captured under
+        another URL, or comes earlier in ``items`` under another URL: pages that will be
+        stored as duplicates (see :meth:`preserve_many`)."""
+        shas = [sha256_bytes(body) for body, _ in items]
+        known: dict[str, set[str]] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(shas), 500):
+                for sha, key in conn.execute(
+                        sa.select(captures.c.body_sha256, captures.c.url_key).where(
+                            captures.c.body_sha256.in_(set(shas[i:i + 500])))):
+                    known.setdefault(sha, set()).add(key)
+        out: set[int] = set()
+        for i, (sha, (_, key)) in enumerate(zip(shas, items, strict=True)):
+            if known.get(sha, {key}) - {key}:
+                out.add(i)
+            known.setdefault(sha, set()).add(key)
         return out
 
     def _robots_blob(self, url: str, body: bytes) -> str:

@@ -59,7 +59,8 @@ def detail(st: WebState, listing_id: int) -> dict[str, Any]:
         idents = []
     # The seller's other listings as the link stage resolved them (any platform, any
     # name), else the same seller name on the same platform.
-    others = [i for i in seller_listing_ids(engine, listing_id) if i != listing_id][-20:]
+    others = [i for i in seller_listing_ids(engine, listing_id, limit=21, newest_first=True)
+              if i != listing_id][:20]
     seller_rows: list[dict[str, Any]] = []
     if others:
         with engine.connect() as conn:
