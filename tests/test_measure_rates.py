@@ -45,11 +45,12 @@ def test_bundled_table_equals_the_ecb_annual_averages() -> None:
 def test_table_from_a_small_ecb_file(tmp_path: Path) -> None:
     src = tmp_path / "eurofxref-hist.csv"
     days = [f"2024-01-{d:02d},1.{d:02d},N/A," for d in range(1, 29)] * 8
-    src.write_text("Date,USD,XXX,\n" + "\n".join(days) + "\n2023-12-29,9.0,1.0,\n",
-                   encoding="utf-8")
-    averages = annual_averages(read_daily(src), 2024, 2024)
+    src.write_text("Date,USD,XXX,\n" + "\n".join(days) + "\n2023-12-29,9.0,1.0,\n"
+                   "2025-01-02,5.0,5.0,\n", encoding="utf-8")
+    averages = annual_averages(read_daily(src), 2024, 2025)
     assert averages[("USD", 2024)] == (pytest.approx(1.145), 224)
     assert ("XXX", 2024) not in averages and ("USD", 2023) not in averages
+    assert ("USD", 2025) not in averages  # the year is not over in the file
     out = tmp_path / "rates.csv"
     assert write_table(averages, out) == 2
     lines = [ln for ln in out.read_text().splitlines() if not ln.startswith("#")]

@@ -109,7 +109,8 @@ class CaseBook:
                     sa.select(t.listings.c.id).where(t.listings.c.seller.in_(sellers))
                     .order_by(t.listings.c.id).limit(MAX_LISTINGS)).scalars()]
         seen: set[int] = set()
-        return [i for i in ids if not (i in seen or seen.add(i))]  # type: ignore[func-returns-value]
+        unique = [i for i in ids if not (i in seen or seen.add(i))]  # type: ignore[func-returns-value]
+        return unique[:MAX_LISTINGS]  # a case file of more would not be read anyway
 
 
 def seller_listing_ids(engine: Engine, listing_id: int, limit: int = MAX_LISTINGS,

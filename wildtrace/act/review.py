@@ -26,6 +26,7 @@ MAX_PAGE = 200
 SELECTIVE = 20_000  # fewer listings than this behind a filter: start from them
 MAX_VOCABULARY = 200_000  # distinct taxa values kept per workspace for the taxon filter
 REREAD = 10_000  # assessments below the last one read, read again with new ones
+GAVE_UP = "\0too many"  # marks a vocabulary too large to keep
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,20 +74,23 @@ class TaxaVocabulary:
 
     The queue's taxon filter is a case-insensitive substring test, which no index can
     serve; one that matches nothing would otherwise walk the whole score index (6.6 s
-    for a million listings).
+    for a million listings). The answer "nothing matches" must never be wrong, so the
+    test here is looser than the database's: only ASCII filters are answered (every
+    database lower-cases ASCII the same way, near enough), and values holding other
+    characters always count as possible matches (PostgreSQL may fold them differently).
     """
 
     def __init__(self) -> None:
-        self._lock = threading.Lock()
+        self._guard = threading.Lock()
+        self._locks: dict[str, threading.Lock] = {}  # one per database
         # database -> (last id read, that row's created_at, values)
         self._known: dict[str, tuple[int, Any, set[str]]] = {}
 
-    def matching(self, engine: Engine, text: str) -> list[str] | None:
-        """Values containing ``text`` (case-folded); None when the vocabulary grew too
-        large to keep (the filter then runs as a plain substring walk)."""
+    def _read(self, engine: Engine, where: str, fresh: bool) -> set[str] | None:
         a = t.assessments
-        where = engine.url.render_as_string(hide_password=True)
-        with self._lock:
+        with self._guard:
+            lock = self._locks.setdefault(where, threading.Lock())
+        with lock:
             last, stamp, values = self._known.get(where, (0, None, set()))
             with engine.connect() as conn:
                 if last and conn.execute(sa.select(a.c.created_at).where(
@@ -94,19 +98,35 @@ class TaxaVocabulary:
                     last, values = 0, set()  # another database at the same address
                 newest, stamp = conn.execute(sa.select(a.c.id, a.c.created_at).order_by(
                     a.c.id.desc()).limit(1)).first() or (0, None)
-                if newest > last:
-                    # A window below the last id read: on PostgreSQL, ids of concurrent
-                    # writers can commit out of order.
+                if newest > last or fresh:
+                    # Read again a window below the last id read: on PostgreSQL the
+                    # ids of concurrent writers can commit out of order.
                     values = values | {str(v) for v in conn.execute(
                         sa.select(a.c.taxa).where(a.c.id > last - REREAD).distinct()
                     ).scalars() if v}
             if len(values) > MAX_VOCABULARY:
-                values = {"\0too many"}  # remembered as "give up"
+                values = {GAVE_UP}
             self._known[where] = (newest, stamp, values)
-        if "\0too many" in values:
+        return None if GAVE_UP in values else values
+
+    def matching(self, engine: Engine, text: str) -> list[str] | None:
+        """Values that may contain ``text``; None when this cannot tell (a filter with
+        characters other than ASCII, or a vocabulary too large to keep): the filter
+        then runs as a plain substring walk."""
+        if not text.isascii():
             return None
-        needle = text.casefold()
-        return [v for v in values if needle in v.casefold()]
+        where = engine.url.render_as_string(hide_password=True)
+        needle = text.lower()
+        for fresh in (False, True):
+            values = self._read(engine, where, fresh)
+            if values is None:
+                return None
+            found = [v for v in values if not v.isascii() or needle in v.lower()]
+            if found:
+                return found
+            # About to answer "nothing": read the recent window again first, in case
+            # an earlier transaction committed since.
+        return []
 
 
 VOCABULARY = TaxaVocabulary()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 
 import sqlalchemy as sa
-from sqlalchemy import Column, Float, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.engine import Engine
 
 from wildtrace.tables import listings, metadata, runs
@@ -31,6 +31,7 @@ seller_members = Table(
     Column("run_id", Integer, ForeignKey("runs.id"), primary_key=True),
     Column("listing_id", Integer, primary_key=True),
     Column("seller_id", Integer, nullable=False, index=True),
+    Index("ix_seller_members_run_seller", "run_id", "seller_id"),  # migration 0008
 )
 
 CHUNK = 5000

@@ -26,7 +26,8 @@ HEADER = """\
 # European Central Bank published on each working day of the year (ECB, eurofxref-hist,
 # CSV of daily rates since 1999; www.ecb.europa.eu, "Euro foreign exchange reference
 # rates"). Computed by wildtrace.measure.ecb from that file, rounded to 6 significant
-# digits; a year is included only when the ECB published rates on at least 200 days.
+# digits; a year is included once it is over and only for currencies the ECB published
+# on at least 200 of its days.
 """
 MIN_DAYS = 200
 
@@ -52,13 +53,17 @@ def read_daily(path: Path) -> list[dict[str, str]]:
 
 def annual_averages(rows: list[dict[str, str]], first: int, last: int
                     ) -> dict[tuple[str, int], tuple[float, int]]:
-    """``(currency, year) → (mean units per EUR, days)`` over the published days."""
+    """``(currency, year) → (mean units per EUR, days)`` over the published days, for
+    the years between ``first`` and ``last`` that are over (the file goes on past them):
+    a year still running would give a partial average."""
     sums: dict[tuple[str, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
+    latest = 0
     for n, row in enumerate(rows, start=2):
         date = row.get("Date", "")
         if len(date) < 4 or not date[:4].isdigit():
             raise InputError(f"row {n}: bad date {date[:20]!r}")
         year = int(date[:4])
+        latest = max(latest, year)
         if not first <= year <= last:
             continue
         for cur, value in row.items():
@@ -72,7 +77,7 @@ def annual_averages(rows: list[dict[str, str]], first: int, last: int
             s = sums[(cur, year)]
             s[0] += rate
             s[1] += 1
-    return {k: (s[0] / s[1], int(s[1])) for k, s in sums.items()}
+    return {k: (s[0] / s[1], int(s[1])) for k, s in sums.items() if k[1] < latest}
 
 
 def write_table(averages: dict[tuple[str, int], tuple[float, int]], out: Path) -> int:
