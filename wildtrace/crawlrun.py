@@ -25,7 +25,7 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection
@@ -35,7 +35,7 @@ from typing import Any
 from sqlalchemy.exc import InterfaceError, OperationalError
 
 from wildtrace.collect.frontier import Entry, Frontier
-from wildtrace.collect.links import LinkPolicy
+from wildtrace.collect.links import LinkPolicy, Score
 from wildtrace.collect.venues import VenueBook
 from wildtrace.collect.watch import DEFAULT_TERMS, keyword_scorer
 from wildtrace.config import Settings
@@ -46,7 +46,6 @@ from wildtrace.preserve.session import EvidenceSession
 from wildtrace.records import Exchange, Page, PageOutcome, RowError
 from wildtrace.workspace import Workspace, reopen_workspace
 
-Score = Callable[[str], float]
 EXCHANGE_BATCH = 200  # exchanges with no page yet (robots, errors) sent on at this many
 STARTUP_TIMEOUT = 300.0  # seconds the worker may take to open the workspace and models
 
@@ -231,11 +230,9 @@ def serve(conn: Connection, root: str, values: dict[str, Any], plan: CrawlPlan,
                      for p in msg[2]]
             try:
                 results = local.many(pages)
-            except PageWorkerLost as exc:
-                conn.send(("fatal", str(exc)))
-                continue
-            except Exception as exc:  # noqa: BLE001 - anything else: the crawl stops too
-                conn.send(("fatal", f"{type(exc).__name__}: {exc}"[:500]))
+            except Exception as exc:  # noqa: BLE001 - a broken store, or a bug: the crawl stops
+                conn.send(("fatal", str(exc) if isinstance(exc, PageWorkerLost)
+                           else f"{type(exc).__name__}: {exc}"[:500]))
                 continue
             # The crawler steers by the outcome; the page text stays here.
             conn.send(("stored", [replace(r, text="") if isinstance(r, PageOutcome)
@@ -330,18 +327,21 @@ class RemotePages:
         if exc is not None and not self._lost:
             self._lost = f"cannot reach the page worker ({exc})"
 
-    def many(self, pages: list[Page]) -> list[PageOutcome | WildtraceError]:
-        """Store a group of pages in the worker; their exchanges go first."""
-        if self._lost:
-            raise PageWorkerLost(self._lost)
-        if not self.info:
-            # The worker opens the workspace while the crawler starts and fetches the
-            # first pages; the first group waits for it here.
+    def _started(self) -> bool:
+        """Whether the worker is up, waiting for it the first time; False (and the
+        reason in ``_lost``) when it is not. It opens the workspace while the crawler
+        starts and fetches the first pages."""
+        if not self.info and not self._lost:
             try:
                 self.wait_ready()
             except WildtraceError as exc:
                 self._lost = str(exc)
-                raise PageWorkerLost(self._lost) from exc
+        return not self._lost
+
+    def many(self, pages: list[Page]) -> list[PageOutcome | WildtraceError]:
+        """Store a group of pages in the worker; their exchanges go first."""
+        if not self._started():
+            raise PageWorkerLost(self._lost)
         try:
             self._send("group", pages).result()
             kind, payload = self._conn.recv()
@@ -358,12 +358,8 @@ class RemotePages:
     def close(self) -> dict[str, Any]:
         """Send what is left, let the worker seal its WARC file, and wait for it."""
         summary: dict[str, Any] = {"listings": 0, "errors": []}
-        if not self.info and not self._lost:
-            try:  # no page reached it, but exchanges (robots, errors) may wait
-                self.wait_ready()
-            except WildtraceError as exc:
-                self._lost = str(exc)
-        if not self._lost:
+        # Even when no page reached it, exchanges (robots, errors) may wait.
+        if self._started():
             try:
                 self._send("close").result()
                 kind, payload = self._conn.recv()
@@ -436,15 +432,13 @@ def run(ws: Workspace, work: PageWork, frontier: Frontier, opts: RunOptions) -> 
                        sink=work.record, domains=opts.domains,
                        user_agent=user_agent(ws.settings), max_pages=opts.max_pages,
                        progress=line, entries=opts.entries)
-    closed: dict[str, Any] = {}
     try:
         stats = run_crawl(ctx, ws.settings, verbose=opts.verbose)
     finally:
         closed = work.close()
         elapsed = time.monotonic() - opts.started
         line.done()
-        errors: Sequence[RowError] = [*opts.errors, *closed.get("errors", [])]
-        ws.store.record_errors(run_id, list(errors))
+        ws.store.record_errors(run_id, [*opts.errors, *closed.get("errors", [])])
     summary = {**stats.as_dict(), "listings_stored": closed.get("listings", 0),
                "warc_recovered": work.info.get("warc_recovered", []),
                "page_worker": work.info.get("worker", ""), "seconds": round(elapsed, 3)}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Collection
 from urllib.parse import parse_qsl, quote, unquote, urlencode, urlsplit, urlunsplit
 
 _TRACKING = re.compile(
@@ -69,7 +70,7 @@ def domain_of(url: str) -> str:
     return host[4:] if host.startswith("www.") else host
 
 
-def same_site(url: str, domains: set[str]) -> bool:
+def same_site(url: str, domains: Collection[str]) -> bool:
     """True when ``url``'s host is one of ``domains`` or a subdomain of one."""
     host = domain_of(url)
     return any(host == d or host.endswith("." + d) for d in domains)

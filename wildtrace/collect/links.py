@@ -49,7 +49,7 @@ class LinkPolicy:
 
     def allowed(self, url: str) -> bool:
         """True for URLs on the crawl's sites (any site when none were named)."""
-        return not self.domains or same_site(url, set(self.domains))
+        return not self.domains or same_site(url, self.domains)
 
     def wanted(self, page: Page) -> bool:
         """True when ``page``'s links should be followed at all."""

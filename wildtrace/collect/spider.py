@@ -104,8 +104,8 @@ class FocusedSpider(scrapy.Spider):
         self._last_flush = time.monotonic()
         self._ticker: LoopingCall | None = None
         self._reserved = 0  # pages handed to the worker (for --max-pages)
-        self._outstanding = 0  # requests scheduled and not yet answered
-        self._site_out: Counter[str] = Counter()  # the same, per frontier domain
+        # Requests scheduled and not yet answered, per frontier domain.
+        self._site_out: Counter[str] = Counter()
         self._last_take = 0.0
         self._dry: dict[str, float] = {}  # site -> when to look for its URLs again
         self._worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="wildtrace-page")
@@ -141,7 +141,8 @@ class FocusedSpider(scrapy.Spider):
         now = time.monotonic()
         starving = bool(domain) and self._site_out[domain] <= 1 \
             and now >= self._dry.get(domain, 0.0)
-        low = self._outstanding <= self.ctx.batch // 2 and now - self._last_take >= TAKE_INTERVAL
+        low = sum(self._site_out.values()) <= self.ctx.batch // 2 \
+            and now - self._last_take >= TAKE_INTERVAL
         if not (low or starving):
             return
         requests = self._next_batch()
@@ -158,7 +159,6 @@ class FocusedSpider(scrapy.Spider):
         if entry is None:
             return ""
         domain = domain_of(entry.url)
-        self._outstanding -= 1
         self._site_out[domain] -= 1
         if self._site_out[domain] <= 0:
             del self._site_out[domain]
@@ -191,14 +191,12 @@ class FocusedSpider(scrapy.Spider):
         # The politeness slot (the server), known before scheduling so the scheduler can
         # hand out requests for idle sites first (DownloaderAwarePriorityQueue).
         request.meta["download_slot"] = slot_of(request)
-        self._outstanding += 1
         self._site_out[domain_of(entry.url)] += 1
         return request
 
     def _on_idle(self) -> None:
         assert self.crawler.engine is not None
-        self._outstanding = 0  # idle: nothing is in flight
-        self._site_out.clear()
+        self._site_out.clear()  # idle: nothing is in flight
         requests = self._next_batch()
         for request in requests:
             self.crawler.engine.crawl(request)
@@ -322,13 +320,10 @@ class FocusedSpider(scrapy.Spider):
             self._reserved -= 1
             self._stop(f"page worker stopped: {exc}")
             return
-        except WildtraceError as exc:
+        except Exception as exc:  # noqa: BLE001 - the page fails; the crawl goes on
             self._reserved -= 1
-            self._fail(entry.url, str(exc))
-            return
-        except Exception as exc:  # noqa: BLE001 - a bug must not leave the page counted
-            self._reserved -= 1
-            self._fail(entry.url, f"not stored: {type(exc).__name__}: {exc}"[:300])
+            self._fail(entry.url, str(exc) if isinstance(exc, WildtraceError) else
+                       f"not stored: {type(exc).__name__}: {exc}"[:300])
             return
         stats = self.ctx.stats
         stats.pages += 1

@@ -8,12 +8,12 @@ from above as a plain function, so nothing here imports a later stage.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from wildtrace.collect.canonical import domain_of, url_key
 from wildtrace.collect.frontier import Entry, Frontier
-from wildtrace.collect.links import LinkPolicy
+from wildtrace.collect.links import LinkPolicy, Score
 from wildtrace.collect.venues import VenueBook, classify_kind, country_of
 from wildtrace.extract.extractor import Extraction, Extractor
 from wildtrace.extract.html import decode_html, parse_html
@@ -22,7 +22,6 @@ from wildtrace.preserve.session import EvidenceSession
 from wildtrace.records import ListingDraft, Page, PageOutcome, RowError
 from wildtrace.store import Store, content_key
 
-Score = Callable[[str], float]
 VENUE_FLUSH = 200  # pages between venue-book writes (a crash loses at most these counts)
 
 
@@ -63,11 +62,12 @@ class PageProcessor:
         """
         extracted = [self._extract(page) for page in pages]
         scores = self._scores(pages, extracted)
+        keys = [url_key(page.requested_url) for page in pages]
         if self.links is not None and self.frontier is not None:
             # A page with the same content as one captured under another URL is
             # recorded but not followed again.
             repeats = self.session.preserver.repeats(
-                [(page.body, url_key(page.requested_url)) for page in pages])
+                [(page.body, key) for page, key in zip(pages, keys, strict=True)])
             found = [e for i, (page, ex, score) in enumerate(
                 zip(pages, extracted, scores, strict=True)) if i not in repeats
                 for e in self._links_of(page, ex, score)]
@@ -75,8 +75,8 @@ class PageProcessor:
                 self.frontier.add(found)
         self.session.recorder.flush()
         preserved = self.session.preserver.preserve_many([
-            (page, url_key(page.requested_url),
-             page.warc_file or self.session.recorder.name) for page in pages])
+            (page, key, page.warc_file or self.session.recorder.name)
+            for page, key in zip(pages, keys, strict=True)])
         outcomes: list[PageOutcome] = []
         drafts = []
         for page, kept, ex, score in zip(pages, preserved, extracted, scores, strict=True):
@@ -120,19 +120,15 @@ class PageProcessor:
         try:
             root = ex.root if ex is not None else None
             if root is None and self.links.wanted(page):
-                content_type = next((v for k, v in page.headers
-                                     if k.lower() == "content-type"), page.media_type)
-                root = parse_html(decode_html(page.body, content_type).text)
+                root = parse_html(decode_html(page.body, _content_type(page)).text)
             return self.links.entries(root, page, score)
         except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the crawl
             self.error(page.url, f"links not read: {type(exc).__name__}: {exc}"[:300])
             return []
 
     def _extract(self, page: Page) -> Extraction | None:
-        content_type = next((v for k, v in page.headers if k.lower() == "content-type"),
-                            page.media_type)
         try:
-            return self.extractor.extract(page.body, page.url, content_type)
+            return self.extractor.extract(page.body, page.url, _content_type(page))
         except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the crawl
             # The evidence is still stored; only the listing is missing, and the
             # reason is kept so the page can be looked at.
@@ -183,3 +179,9 @@ class PageProcessor:
     def error(self, where: str, reason: str) -> None:
         """Keep a page that could not be used, with its reason."""
         self.errors.append(RowError(where, None, reason))
+
+
+def _content_type(page: Page) -> str:
+    """The page's Content-Type header as sent (charset included), else its media type."""
+    return next((v for k, v in page.headers if k.lower() == "content-type"),
+                page.media_type)
