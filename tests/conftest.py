@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from wildtrace.store import Store
 from wildtrace.workspace import Workspace, open_workspace
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -70,3 +71,11 @@ def pg_url() -> Iterator[str]:
     yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture
+def pg_store(pg_url: str) -> Iterator[Store]:
+    """A :class:`Store` on a new, empty PostgreSQL database (migrated), closed after."""
+    store = Store.open(pg_url)
+    yield store
+    store.close()

@@ -133,15 +133,11 @@ def test_frontier_sqlite(ws: Workspace) -> None:
 
 
 @pytest.mark.postgres
-def test_frontier_and_evidence_tables_postgres(pg_url: str) -> None:
-    store = Store.open(pg_url)
-    try:
-        _frontier_roundtrip(store)
-        book = VenueBook(store.engine)
-        book.observe("http://a.test/x", kind_votes={"forum": 2}, language="vi", listing=True)
-        assert book.all()[0]["kind"] == "forum"
-    finally:
-        store.close()
+def test_frontier_and_evidence_tables_postgres(pg_store: Store) -> None:
+    _frontier_roundtrip(pg_store)
+    book = VenueBook(pg_store.engine)
+    book.observe("http://a.test/x", kind_votes={"forum": 2}, language="vi", listing=True)
+    assert book.all()[0]["kind"] == "forum"
 
 
 def test_venue_kinds_and_countries(ws: Workspace) -> None:

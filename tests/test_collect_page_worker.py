@@ -114,12 +114,8 @@ def test_take_spreads_a_batch_over_sites_sqlite(ws: Workspace) -> None:
 
 
 @pytest.mark.postgres
-def test_take_spreads_a_batch_over_sites_postgres(pg_url: str) -> None:
-    store = Store.open(pg_url)
-    try:
-        _fair_take(store)
-    finally:
-        store.close()
+def test_take_spreads_a_batch_over_sites_postgres(pg_store: Store) -> None:
+    _fair_take(pg_store)
 
 
 def _captures(ws: Path) -> list[tuple[str, str, str]]:

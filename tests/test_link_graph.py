@@ -57,15 +57,11 @@ def test_resolve_sellers_stores_a_versioned_run(ws: Workspace) -> None:
     assert "unchanged" not in grown and grown["listings"] == 5 and grown["sellers"] == 2
 
 
-def test_resolve_sellers_on_postgres(pg_url: str) -> None:
-    store = Store.open(pg_url)
-    try:
-        _fill(store)
-        summary = resolve_sellers(store)
-        assert summary["sellers"] == 2
-        assert len(list(lt.links(store.engine, summary["run_id"]))) >= 2
-    finally:
-        store.close()
+def test_resolve_sellers_on_postgres(pg_store: Store) -> None:
+    _fill(pg_store)
+    summary = resolve_sellers(pg_store)
+    assert summary["sellers"] == 2
+    assert len(list(lt.links(pg_store.engine, summary["run_id"]))) >= 2
 
 
 def test_analysis_finds_broker_and_cross_platform() -> None:

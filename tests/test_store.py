@@ -62,12 +62,8 @@ def test_migrations_are_idempotent(ws: Workspace) -> None:
     again.close()
 
 
-def test_postgres_runs_the_same_migrations(pg_url: str) -> None:
-    store = Store.open(pg_url)
-    try:
-        _exercise(store)
-    finally:
-        store.close()
+def test_postgres_runs_the_same_migrations(pg_store: Store) -> None:
+    _exercise(pg_store)
 
 
 def test_failed_batch_changes_nothing(ws: Workspace) -> None:
