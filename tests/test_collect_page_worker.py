@@ -237,7 +237,8 @@ def test_worker_dies_with_a_killed_crawl(tmp_path: Path) -> None:
 
 
 @pytest.mark.postgres
-def test_crawl_into_a_postgres_workspace(tmp_path: Path, pg_url: str) -> None:
+def test_crawl_into_a_postgres_workspace(tmp_path: Path, pg_url: str,
+                                         pg_store: Store) -> None:
     # Team setup: the crawler and its page worker both write to one PostgreSQL database.
     market = serve(n_generated=30)
     try:
@@ -246,15 +247,11 @@ def test_crawl_into_a_postgres_workspace(tmp_path: Path, pg_url: str) -> None:
                                  WILDTRACE_DATABASE_URL=pg_url)
         assert summary["page_worker"] == "process"
         assert summary["stopped"] == "finished" and summary["pages"] == 30
-        store = Store.open(pg_url)
-        try:
-            with store.engine.connect() as conn:
-                n = conn.exec_driver_sql("SELECT count(DISTINCT requested_url) FROM captures"
-                                         ).scalar()
-                states = dict(conn.exec_driver_sql(
-                    "SELECT state, count(*) FROM frontier GROUP BY state").all())
-        finally:
-            store.close()
+        with pg_store.engine.connect() as conn:
+            n = conn.exec_driver_sql("SELECT count(DISTINCT requested_url) FROM captures"
+                                     ).scalar()
+            states = dict(conn.exec_driver_sql(
+                "SELECT state, count(*) FROM frontier GROUP BY state").all())
         assert n == 30
         # Every page done; the site's missing /sitemap.xml is the one URL skipped.
         assert states == {"done": 30, "skipped": 1}, states
