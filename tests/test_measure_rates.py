@@ -65,8 +65,9 @@ def test_table_from_a_small_ecb_file(tmp_path: Path) -> None:
 def test_bad_ecb_files_say_where(tmp_path: Path, body: str, where: str) -> None:
     src = tmp_path / "bad.csv"
     src.write_text(body, encoding="utf-8")
-    with pytest.raises(InputError, match=where):
-        annual_averages(read_daily(src), 2000, 2030)
+    with pytest.raises(InputError, match=where) as err:
+        annual_averages(read_daily(src), 2000, 2030, str(src))
+    assert str(src) in str(err.value)  # the file is named
 
 
 def test_conversion_uses_the_posting_year() -> None:

@@ -51,17 +51,19 @@ def read_daily(path: Path) -> list[dict[str, str]]:
     return [{k.strip(): (v or "").strip() for k, v in row.items() if k} for row in reader]
 
 
-def annual_averages(rows: list[dict[str, str]], first: int, last: int
+def annual_averages(rows: list[dict[str, str]], first: int, last: int, source: str = ""
                     ) -> dict[tuple[str, int], tuple[float, int]]:
     """``(currency, year) → (mean units per EUR, days)`` over the published days, for
     the years between ``first`` and ``last`` that are over (the file goes on past them):
-    a year still running would give a partial average."""
+    a year still running would give a partial average. Errors name ``source`` (the
+    file) and the row."""
+    where = f"{source}: " if source else ""
     sums: dict[tuple[str, int], list[float]] = defaultdict(lambda: [0.0, 0.0])
     latest = 0
     for n, row in enumerate(rows, start=2):
         date = row.get("Date", "")
         if len(date) < 4 or not date[:4].isdigit():
-            raise InputError(f"row {n}: bad date {date[:20]!r}")
+            raise InputError(f"{where}row {n}: bad date {date[:20]!r}")
         year = int(date[:4])
         latest = max(latest, year)
         if not first <= year <= last:
@@ -72,8 +74,8 @@ def annual_averages(rows: list[dict[str, str]], first: int, last: int
             try:
                 rate = float(value)
             except ValueError:
-                raise InputError(f"row {n}: {cur} rate {value[:20]!r} is not a number"
-                                 ) from None
+                raise InputError(f"{where}row {n}: {cur} rate {value[:20]!r} is not a "
+                                 "number") from None
             s = sums[(cur, year)]
             s[0] += rate
             s[1] += 1
@@ -87,7 +89,7 @@ def write_table(averages: dict[tuple[str, int], tuple[float, int]], out: Path) -
     lines = [HEADER.rstrip("\n"), "currency,year,per_eur"]
     lines += [f"EUR,{y},1" for y in years]
     for cur, year in sorted(kept):
-        lines.append(f"{cur},{year},{float(f'{kept[(cur, year)][0]:.6g}'):g}")
+        lines.append(f"{cur},{year},{kept[(cur, year)][0]:.6g}")
     out.write_text("\n".join(lines) + "\n", encoding="utf-8")
     return len(lines) - 2
 
@@ -101,8 +103,8 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("-o", "--output", type=Path,
                     default=Path(__file__).parent / "data" / "exchange_rates.csv")
     args = ap.parse_args(argv)
-    n = write_table(annual_averages(read_daily(args.ecb_file), args.first, args.last),
-                    args.output)
+    n = write_table(annual_averages(read_daily(args.ecb_file), args.first, args.last,
+                                    str(args.ecb_file)), args.output)
     print(f"wrote {n} rates to {args.output}")
 
 
