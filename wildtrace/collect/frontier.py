@@ -67,7 +67,8 @@ class Frontier:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
-        self._domain_scan: dict[tuple[str, ...], tuple[float, list[str]]] = {}
+        # The last list of domains with queued URLs: (for which domains, when, list).
+        self._domain_scan: tuple[tuple[str, ...], float, list[str]] | None = None
 
     def _insert(self) -> sa.Insert:
         if self.engine.dialect.name == "postgresql":
@@ -197,15 +198,16 @@ class Frontier:
         found empty since costs one indexed lookup; a new one waits that long)."""
         key = tuple(domains or ())
         now = time.monotonic()
-        cached = self._domain_scan.get(key)
-        if cached is not None and now - cached[0] < DOMAIN_SCAN_EVERY:
-            return cached[1]
+        if self._domain_scan is not None:
+            for_domains, at, found = self._domain_scan
+            if for_domains == key and now - at < DOMAIN_SCAN_EVERY:
+                return found
         dq = sa.select(ft.c.domain).where(ft.c.state == QUEUED).group_by(
             ft.c.domain).order_by(sa.func.max(ft.c.priority).desc(), ft.c.domain)
         if domains:
             dq = dq.where(ft.c.domain.in_(list(domains)))
         found = list(conn.execute(dq).scalars())
-        self._domain_scan = {key: (now, found)}
+        self._domain_scan = (key, now, found)
         return found
 
     def settle(self, results: Sequence[tuple[str, str, str]]) -> None:
