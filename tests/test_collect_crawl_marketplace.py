@@ -20,7 +20,7 @@ from harness import new_workspace, wildtrace, wildtrace_json  # noqa: E402
 from marketplace import Marketplace, serve  # noqa: E402
 
 from wildtrace.collect.frontier import Frontier  # noqa: E402
-from wildtrace.preserve.tables import artefacts, captures  # noqa: E402
+from wildtrace.store.tables.preserve import artefacts, captures  # noqa: E402
 from wildtrace.workspace import open_workspace  # noqa: E402
 
 

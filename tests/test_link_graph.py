@@ -13,12 +13,12 @@ from click.testing import CliRunner
 
 from wildtrace.cli import main
 from wildtrace.link import resolve_sellers
-from wildtrace.link import tables as lt
 from wildtrace.link.graph import analyse, build_graph, write_graph
 from wildtrace.link.resolver import LinkInput
 from wildtrace.records import Identifier as I
 from wildtrace.records import ListingDraft
 from wildtrace.store import Store, content_key
+from wildtrace.store.tables import link as lt
 from wildtrace.workspace import Workspace
 
 DRAFTS = [

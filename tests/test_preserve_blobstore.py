@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
+from wildtrace.blobstore import BlobStore
 from wildtrace.errors import EvidenceError
-from wildtrace.preserve.blobstore import BlobStore
 
 
 def test_put_is_content_addressed_and_read_only(tmp_path: Path) -> None:

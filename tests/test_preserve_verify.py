@@ -79,7 +79,7 @@ def test_clean_store_verifies(filled: Workspace) -> None:
 
 @pytest.mark.parametrize("which", ["body", "robots", "screenshot"])
 def test_flipped_byte_in_an_artefact(filled: Workspace, which: str) -> None:
-    from wildtrace.preserve.tables import artefacts
+    from wildtrace.store.tables.preserve import artefacts
 
     with filled.store.engine.connect() as conn:
         sha = conn.execute(sa.select(artefacts.c.sha256).where(

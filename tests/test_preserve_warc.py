@@ -12,9 +12,9 @@ import sqlalchemy as sa
 from warcio.archiveiterator import ArchiveIterator
 
 from wildtrace.preserve.custody import CustodyLog, check_chain
-from wildtrace.preserve.tables import warc_files
 from wildtrace.preserve.warc import WarcRecorder, complete_length, recover, warcinfo
 from wildtrace.records import Exchange
+from wildtrace.store.tables.preserve import warc_files
 from wildtrace.workspace import open_workspace
 
 

@@ -11,7 +11,7 @@ from web_seed import PASSWORD, WebEnv, login, make_env
 
 from wildtrace.act.audit import AuditLog
 from wildtrace.cli import main
-from wildtrace.web.tables import api_tokens, sessions, users
+from wildtrace.store.tables.web import api_tokens, sessions, users
 
 
 @pytest.fixture(scope="module")

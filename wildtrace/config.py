@@ -127,15 +127,13 @@ def _coerce(setting: Setting, value: Any, where: str) -> Any:
 
 @dataclass(frozen=True)
 class Settings:
-    """Resolved settings; read values as attributes, e.g. ``settings.delay``."""
+    """Resolved settings, each a typed attribute (``settings.delay`` is a float).
+
+    ``values`` holds them by name (already parsed); the properties below give each its
+    type, so a misspelt or mistyped setting is a type error, not a surprise at run time.
+    """
 
     values: Mapping[str, Any]
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self.values[name]
-        except KeyError:
-            raise AttributeError(name) from None
 
     def replace(self, **changes: Any) -> Settings:
         """A copy with some values replaced (already parsed)."""
@@ -143,6 +141,113 @@ class Settings:
             if name not in BY_NAME:
                 raise ConfigError(f"unknown setting {name!r}")
         return Settings({**self.values, **changes})
+
+    def get(self, name: str) -> Any:
+        """A setting by name (for code that lists them all)."""
+        try:
+            return self.values[name]
+        except KeyError:
+            raise ConfigError(f"unknown setting {name!r}") from None
+
+    @property
+    def database_url(self) -> str:
+        """SQLAlchemy URL of the database."""
+        return str(self.values["database_url"])
+
+    @property
+    def embeddings(self) -> bool:
+        """Whether score, train and process use sentence embeddings (when installed)."""
+        return bool(self.values["embeddings"])
+
+    @property
+    def relevance_threshold(self) -> float:
+        """Score at or above which a listing counts as relevant."""
+        return float(self.values["relevance_threshold"])
+
+    @property
+    def operator(self) -> str:
+        """Name of the person operating wildtrace."""
+        return str(self.values["operator"])
+
+    @property
+    def contact(self) -> str:
+        """Contact address sent in the crawler's User-Agent."""
+        return str(self.values["contact"])
+
+    @property
+    def user_agent(self) -> str:
+        """User-Agent template for crawling and capture."""
+        return str(self.values["user_agent"])
+
+    @property
+    def delay(self) -> float:
+        """Seconds between requests to the same domain."""
+        return float(self.values["delay"])
+
+    @property
+    def timeout(self) -> float:
+        """Seconds before a request is abandoned."""
+        return float(self.values["timeout"])
+
+    @property
+    def max_body_bytes(self) -> int:
+        """Largest response body fetched, in bytes."""
+        return int(self.values["max_body_bytes"])
+
+    @property
+    def obey_robots(self) -> bool:
+        """Whether robots.txt (and its Crawl-delay) is obeyed."""
+        return bool(self.values["obey_robots"])
+
+    @property
+    def jurisdiction(self) -> str:
+        """Default jurisdiction for legality verdicts; empty means inferred."""
+        return str(self.values["jurisdiction"])
+
+    @property
+    def reference_pack(self) -> str:
+        """Reference pack (file or folder); empty means the shipped one."""
+        return str(self.values["reference_pack"])
+
+    @property
+    def max_text_chars(self) -> int:
+        """Listing texts are cut to this many characters before matching and scoring."""
+        return int(self.values["max_text_chars"])
+
+    @property
+    def chromium_path(self) -> str:
+        """Chromium executable for screenshots."""
+        return str(self.values["chromium_path"])
+
+    @property
+    def retries(self) -> int:
+        """Times a failed request (timeout, 429, 5xx) is tried again."""
+        return int(self.values["retries"])
+
+    @property
+    def retry_backoff(self) -> float:
+        """Seconds before the first retry (doubling each time)."""
+        return float(self.values["retry_backoff"])
+
+    @property
+    def max_retry_after(self) -> float:
+        """Longest Retry-After (seconds) the crawler waits for."""
+        return float(self.values["max_retry_after"])
+
+    @property
+    def max_redirects(self) -> int:
+        """Redirects followed before a page fails."""
+        return int(self.values["max_redirects"])
+
+    @property
+    def focus(self) -> str:
+        """How the crawler judges page relevance: 'assess' or 'keywords'."""
+        return str(self.values["focus"])
+
+    @property
+    def page_worker(self) -> str:
+        """Where a crawl stores pages: 'process' (a worker process) or 'thread'."""
+        return str(self.values["page_worker"])
 
 
 def load(toml_path: Path | None = None, env: Mapping[str, str] | None = None,
@@ -170,6 +275,17 @@ def load(toml_path: Path | None = None, env: Mapping[str, str] | None = None,
         if value is not None:
             values[name] = _coerce(BY_NAME[name], value, "command line")
     return Settings(values)
+
+
+def user_agent(settings: Settings) -> str:
+    """The User-Agent of crawls and captures, with the version and contact filled in."""
+    from wildtrace import __version__
+
+    template = settings.user_agent
+    try:
+        return template.format(version=__version__, contact=settings.contact)
+    except (KeyError, IndexError, ValueError):
+        return template
 
 
 def default_toml() -> str:

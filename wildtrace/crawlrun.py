@@ -78,7 +78,7 @@ def page_scorer(settings: Settings, fallback: Score) -> tuple[Score, str]:
 
 def evidence_session(ws: Workspace, *, durable: bool, purpose: str) -> EvidenceSession:
     """The evidence session of one run (custody, WARC writer, preserver)."""
-    from wildtrace.collect.crawler import user_agent
+    from wildtrace.config import user_agent
 
     s = ws.settings
     return EvidenceSession(
@@ -419,8 +419,9 @@ class RunOptions:
 
 def run(ws: Workspace, work: PageWork, frontier: Frontier, opts: RunOptions) -> dict[str, Any]:
     """Crawl with ``work`` storing the pages; returns the run summary (and records it)."""
-    from wildtrace.collect.crawler import ProgressLine, run_crawl, user_agent
+    from wildtrace.collect.crawler import ProgressLine, run_crawl
     from wildtrace.collect.spider import CrawlContext
+    from wildtrace.config import user_agent
 
     run_id = ws.store.start_run(opts.stage, "1", {"domains": sorted(opts.domains)})
     line = ProgressLine(opts.progress)

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from wildtrace import config
+from wildtrace.blobstore import BlobStore
 from wildtrace.errors import WorkspaceError
-from wildtrace.preserve.blobstore import BlobStore
 from wildtrace.store import Store
 
 DEFAULT_DIR = "wildtrace-data"

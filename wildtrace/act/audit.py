@@ -14,8 +14,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wildtrace.act.tables import audit_log
 from wildtrace.store import utcnow
+from wildtrace.store.tables.act import audit_log
 
 
 @dataclass(frozen=True, slots=True)

@@ -15,9 +15,9 @@ from pathlib import Path
 from typing import Any
 
 from wildtrace.act.material import CaseMaterial
+from wildtrace.blobstore import BlobStore
 from wildtrace.errors import EvidenceError
 from wildtrace.extras import require
-from wildtrace.preserve.blobstore import BlobStore
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_INLINE_IMAGE = 4_000_000

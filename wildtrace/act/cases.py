@@ -7,12 +7,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wildtrace import tables as t
-from wildtrace.act.tables import case_items, cases
 from wildtrace.errors import InputError
-from wildtrace.link.tables import same_seller
 from wildtrace.records import Case, CaseItem
+from wildtrace.store import tables as t
 from wildtrace.store import utcnow
+from wildtrace.store.tables.act import case_items, cases
+from wildtrace.store.tables.link import same_seller
 
 # A "seller_of" item is the seller behind a listing (ref: the listing id) as the link
 # stage resolved it; a "seller" item is a seller name, matched exactly on every platform.

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import IO, Any
 
 from wildtrace.act.material import CaseMaterial
-from wildtrace.preserve.blobstore import BlobStore
+from wildtrace.blobstore import BlobStore
 
 MANIFEST = "MANIFEST-SHA256.txt"
 

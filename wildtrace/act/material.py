@@ -15,11 +15,11 @@ from urllib.parse import urlsplit
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wildtrace import tables as t
 from wildtrace.act.cases import CaseBook
-from wildtrace.preserve.blobstore import BlobStore
-from wildtrace.preserve.tables import artefacts, captures
+from wildtrace.blobstore import BlobStore
 from wildtrace.records import Case
+from wildtrace.store import tables as t
+from wildtrace.store.tables.preserve import artefacts, captures
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,9 +16,9 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wildtrace import tables as t
 from wildtrace.assess.review import order
 from wildtrace.errors import InputError
+from wildtrace.store import tables as t
 
 LABELS = {"confirm": 1, "reject": 0, "unsure": -1}
 LABEL_NAMES = {v: k for k, v in LABELS.items()}

@@ -12,12 +12,12 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from wildtrace import tables as t
-from wildtrace.act.tables import tips
+from wildtrace.blobstore import BlobStore
 from wildtrace.errors import InputError
-from wildtrace.preserve.blobstore import BlobStore
 from wildtrace.records import TipDraft
+from wildtrace.store import tables as t
 from wildtrace.store import utcnow
+from wildtrace.store.tables.act import tips
 
 STATUSES = ("new", "triaged", "dismissed")
 

@@ -12,20 +12,10 @@ import sys
 import time
 from typing import Any
 
-from wildtrace import __version__
 from wildtrace.collect.spider import CrawlContext, CrawlStats, FocusedSpider
-from wildtrace.config import Settings
+from wildtrace.config import Settings, user_agent
 
 SWITCH_INTERVAL = 0.001  # seconds; see run_crawl
-
-
-def user_agent(settings: Settings) -> str:
-    """The User-Agent, with the version and operator contact filled in."""
-    template = str(settings.user_agent)
-    try:
-        return template.format(version=__version__, contact=settings.contact)
-    except (KeyError, IndexError, ValueError):
-        return template
 
 
 def scrapy_settings(settings: Settings, *, verbose: bool = False) -> dict[str, Any]:

@@ -21,8 +21,8 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine
 
 from wildtrace.collect.canonical import acceptable, canonical_url, domain_of, url_key
-from wildtrace.collect.tables import frontier as ft
 from wildtrace.store import utcnow
+from wildtrace.store.tables.collect import frontier as ft
 
 QUEUED, ACTIVE, DONE, FAILED, SKIPPED = "queued", "active", "done", "failed", "skipped"
 # What a captured page was, in its "done" reason: a listing, or a page without one (a

@@ -21,8 +21,8 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from wildtrace.collect.canonical import domain_of
-from wildtrace.collect.tables import venues as vt
 from wildtrace.store import utcnow
+from wildtrace.store.tables.collect import venues as vt
 
 KINDS = ("marketplace", "classifieds", "forum", "social", "shop")
 _SIGNALS: dict[str, list[re.Pattern[str]]] = {

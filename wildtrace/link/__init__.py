@@ -15,8 +15,8 @@ def resolve_sellers(store: Store, blobs: Any = None, *, force: bool = False) -> 
     unless ``force``. Returns a JSON-ready summary (run id, listings, sellers, links by
     kind, cross-platform sellers). Called by ``wildtrace process`` after assessment.
     """
-    from wildtrace.link import tables as lt
     from wildtrace.link.sellers import run_link
+    from wildtrace.store.tables import link as lt
 
     latest = lt.latest_run(store.engine)
     if not force and latest is not None and lt.covers_all_listings(store.engine, latest):

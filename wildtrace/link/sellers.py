@@ -13,13 +13,13 @@ from collections import Counter, defaultdict
 from collections.abc import Iterator
 from typing import Any
 
+from wildtrace.blobstore import BlobStore
 from wildtrace.extract.identifiers import find_identifiers, normalise_url
-from wildtrace.link import tables as lt
 from wildtrace.link.imagehash import dhash
 from wildtrace.link.resolver import LinkInput, Resolution, resolve
-from wildtrace.preserve.blobstore import BlobStore
 from wildtrace.records import Identifier
 from wildtrace.store import Store
+from wildtrace.store.tables import link as lt
 
 VERSION = "link-1"
 MAX_TEXT = 20_000

@@ -20,10 +20,10 @@ from dataclasses import asdict, dataclass
 from datetime import date, timedelta
 from typing import Any
 
-from wildtrace.measure import tables as mt
 from wildtrace.measure.changepoint import pelt, segments
 from wildtrace.measure.rates import convert
 from wildtrace.measure.seller_histories import parse_day
+from wildtrace.store.tables import measure as mt
 from wildtrace.workspace import Workspace
 
 DIMENSIONS = ("all", "platform", "taxon", "language")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from alembic import context
 
-from wildtrace.tables import metadata
+from wildtrace.store.tables import metadata
 
 connection = context.config.attributes.get("connection")
 if connection is None:  # pragma: no cover - wildtrace always passes a connection

@@ -39,7 +39,7 @@ def browser_unavailable(chromium: str) -> str:
 def render_all(ws: Workspace, preserver: Preserver,
                captures: dict[str, int]) -> list[dict[str, Any]]:
     """Screenshot and DOM for each ``url -> capture id``; failures are reported per URL."""
-    from wildtrace.collect.crawler import user_agent
+    from wildtrace.config import user_agent
 
     chromium = str(ws.settings.chromium_path)
     why = browser_unavailable(chromium)

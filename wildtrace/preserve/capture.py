@@ -22,11 +22,11 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from wildtrace import __version__
-from wildtrace.preserve.blobstore import BlobStore, sha256_bytes
+from wildtrace.blobstore import BlobStore, sha256_bytes
 from wildtrace.preserve.custody import CustodyLog
-from wildtrace.preserve.tables import artefacts, captures
 from wildtrace.records import Capture, Page
 from wildtrace.store import utcnow
+from wildtrace.store.tables.preserve import artefacts, captures
 
 SYNC_EVERY = 5.0  # seconds between batched fsyncs in crawl mode
 

@@ -24,8 +24,8 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
-from wildtrace.preserve.tables import custody as ct
 from wildtrace.store import utcnow
+from wildtrace.store.tables.preserve import custody as ct
 
 GENESIS = "0" * 64
 

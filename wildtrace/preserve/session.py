@@ -9,8 +9,8 @@ from pathlib import Path
 from sqlalchemy.engine import Engine
 
 from wildtrace import __version__
+from wildtrace.blobstore import BlobStore
 from wildtrace.preserve import warc
-from wildtrace.preserve.blobstore import BlobStore
 from wildtrace.preserve.capture import Preserver, tool_versions
 from wildtrace.preserve.custody import CustodyLog, operator_name
 

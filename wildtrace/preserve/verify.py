@@ -16,11 +16,11 @@ from typing import Any
 import sqlalchemy as sa
 from warcio.archiveiterator import ArchiveIterator
 
-from wildtrace.preserve.blobstore import sha256_file
+from wildtrace.blobstore import sha256_file
 from wildtrace.preserve.capture import capture_fields, record_hash
 from wildtrace.preserve.custody import check_chain, read_mirror
 from wildtrace.preserve.session import CUSTODY_FILE, custody_log
-from wildtrace.preserve.tables import artefacts, captures, warc_files
+from wildtrace.store.tables.preserve import artefacts, captures, warc_files
 from wildtrace.workspace import Workspace
 
 

@@ -19,8 +19,8 @@ import sqlalchemy as sa
 from wildtrace import __version__
 from wildtrace.errors import EvidenceError
 from wildtrace.preserve.session import CUSTODY_FILE
-from wildtrace.preserve.tables import captures, warc_files
 from wildtrace.preserve.warc import iter_responses
+from wildtrace.store.tables.preserve import captures, warc_files
 from wildtrace.workspace import Workspace
 
 WACZ_VERSION = "1.1.1"

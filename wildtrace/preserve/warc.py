@@ -27,11 +27,11 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
-from wildtrace.preserve.blobstore import sha256_file
+from wildtrace.blobstore import sha256_file
 from wildtrace.preserve.custody import CustodyLog
-from wildtrace.preserve.tables import warc_files as wt
 from wildtrace.records import Exchange
 from wildtrace.store import utcnow
+from wildtrace.store.tables.preserve import warc_files as wt
 
 ROLL_BYTES = 1_000_000_000  # start a new file after ~1 GB, as crawlers customarily do
 _HOP_HEADERS = {"transfer-encoding", "connection", "keep-alive"}

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from wildtrace.errors import AccessError, InputError
 from wildtrace.extras import require
 from wildtrace.store import utcnow
-from wildtrace.web.tables import api_tokens, sessions, users
+from wildtrace.store.tables.web import api_tokens, sessions, users
 
 ROLES = ("viewer", "analyst", "admin")
 SESSION_HOURS = 12

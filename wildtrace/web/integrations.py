@@ -12,11 +12,11 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wildtrace import tables as t
 from wildtrace.assess.legality import verdict
 from wildtrace.identify import identifier_for
-from wildtrace.link import tables as lt
-from wildtrace.preserve import tables as pt
+from wildtrace.store import tables as t
+from wildtrace.store.tables import link as lt
+from wildtrace.store.tables import preserve as pt
 
 
 def reasons_of(assessment: dict[str, Any] | None) -> list[str]:

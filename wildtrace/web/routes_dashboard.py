@@ -12,7 +12,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 from sqlalchemy.engine import Engine
 
-from wildtrace import tables as t
+from wildtrace.store import tables as t
 from wildtrace.web import charts, stats
 from wildtrace.web.accounts import User
 from wildtrace.web.deps import api_user, page_user, render, state

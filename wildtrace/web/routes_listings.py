@@ -15,10 +15,10 @@ import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from wildtrace import tables as t
 from wildtrace.act.cases import seller_listing_ids
 from wildtrace.act.material import evidence_for, media_type_of, platform_of
 from wildtrace.act.review import LABEL_NAMES, assessments_of, labels_of, matches_of
+from wildtrace.store import tables as t
 from wildtrace.web.accounts import User
 from wildtrace.web.deps import ApiError, WebState, api_user, page_user, render, state
 from wildtrace.web.integrations import (

@@ -16,7 +16,7 @@ import numpy as np
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wildtrace import tables as t
+from wildtrace.store import tables as t
 from wildtrace.web.countries import country_of
 
 GROUPINGS = ("platform", "taxon", "language")

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, Float, Index, Integer, String, Table, Text
 
-from wildtrace.tables import metadata
+from wildtrace.store.tables import metadata
 
 # One row per canonical URL ever seen. ``state`` moves queued → active → done|failed|
 # skipped; a crash leaves rows ``active`` and the next run puts them back in the queue.

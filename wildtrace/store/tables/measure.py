@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wildtrace.tables import taxon_matches
+from wildtrace.store.tables import taxon_matches
 
 
 def products(engine: Engine) -> dict[int, str]:

@@ -20,7 +20,6 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from sqlalchemy.engine import Connection, Engine
 
-from wildtrace import tables as t
 from wildtrace.errors import WorkspaceError
 from wildtrace.records import (
     Assessment,
@@ -30,8 +29,14 @@ from wildtrace.records import (
     RowError,
     TaxonMatch,
 )
+from wildtrace.store import tables as t
 
-MIGRATIONS = Path(__file__).parent / "migrations"
+# The database or its connection failing (not a bad row): callers that must tell the two
+# apart (the crawler stops and resumes rather than failing pages) catch these.
+STORE_ERRORS: tuple[type[BaseException], ...] = (sa.exc.OperationalError,
+                                                sa.exc.InterfaceError)
+
+MIGRATIONS = Path(__file__).parent.parent / "migrations"
 
 
 def utcnow() -> datetime:
@@ -124,6 +129,21 @@ class Store:
     def close(self) -> None:
         """Release the connection pool."""
         self.engine.dispose()
+
+    @property
+    def dialect(self) -> str:
+        """The database's dialect name (``sqlite``, ``postgresql``)."""
+        return str(self.engine.dialect.name)
+
+    # -- area stores ----------------------------------------------------------------
+    # Each area of the schema has a store module of its own (``wildtrace/store/<area>.py``)
+    # whose class takes the engine; it is reached as ``store.<area>``.
+    # area: collect (frontier, venues)
+    # area: preserve (captures, artefacts, custody, WARC files)
+    # area: link
+    # area: measure
+    # area: act (audit, cases, review, tips)
+    # area: web (accounts, sessions, tokens)
 
     # -- runs -------------------------------------------------------------------------
     def start_run(self, stage: str, version: str, detail: dict[str, Any] | None = None) -> int:

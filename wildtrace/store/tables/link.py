@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy import Column, Float, ForeignKey, Index, Integer, String, Table, Text
 from sqlalchemy.engine import Engine
 
-from wildtrace.tables import listings, metadata, runs
+from wildtrace.store.tables import listings, metadata, runs
 
 seller_links = Table(
     "seller_links", metadata,

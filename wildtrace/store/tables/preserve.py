@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text
 
-from wildtrace.tables import metadata
+from wildtrace.store.tables import metadata
 
 captures = Table(
     "captures", metadata,

@@ -18,7 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from wildtrace.tables import metadata
+from wildtrace.store.tables import metadata
 
 audit_log = Table(
     "audit_log", metadata,

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from sqlalchemy import Column, DateTime, ForeignKey, Integer, String, Table
 
-from wildtrace.tables import metadata
+from wildtrace.store.tables import metadata
 
 users = Table(
     "users", metadata,
