@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 WS := demo-workspace
 
-.PHONY: run test venv dev-install system-deps clean
+.PHONY: run test lint venv dev-install system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -27,6 +27,11 @@ dev-install: venv
 
 test: system-deps dev-install
 	$(BIN)/python -m pytest -q
+
+# What CI runs before the tests: ruff (lint and import order) and mypy (strict).
+lint: dev-install
+	$(BIN)/ruff check wildtrace tests bench
+	$(BIN)/mypy
 
 clean:
 	rm -rf $(VENV) $(WS)

@@ -24,8 +24,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests" / "sites"))
 from marketplace import generated  # noqa: E402
 
+from wildtrace.app.plan import CrawlPlan, crawl_processor  # noqa: E402
 from wildtrace.collect.watch import DEFAULT_TERMS  # noqa: E402
-from wildtrace.crawlrun import CrawlPlan, crawl_processor  # noqa: E402
 from wildtrace.records import Page  # noqa: E402
 from wildtrace.workspace import open_workspace  # noqa: E402
 

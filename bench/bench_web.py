@@ -32,11 +32,11 @@ PLACES = ["Hà Nội", "Lagos, NG", "广州 Guangdong", "Bangkok", "Paris, Franc
 
 def build(root: Path, n: int, seed: int = 1) -> None:
     """Create the workspace schema through wildtrace, then bulk-insert rows."""
-    from wildtrace.web.accounts import Accounts
+    from wildtrace.app.accounts import Accounts
     from wildtrace.workspace import open_workspace
 
     ws = open_workspace(root)
-    Accounts(ws.store.engine).add_user("bench", "admin", "bench-password")
+    Accounts(ws.store).add_user("bench", "admin", "bench-password")
     ws.close()
     rng = random.Random(seed)
     con = sqlite3.connect(root / "wildtrace.db")
@@ -104,8 +104,8 @@ def main() -> None:
     args = parser.parse_args()
     from fastapi.testclient import TestClient
 
+    from wildtrace.app.accounts import Accounts
     from wildtrace.web import create_app
-    from wildtrace.web.accounts import Accounts
     from wildtrace.workspace import open_workspace
 
     db = args.dir / "wildtrace.db"
@@ -125,7 +125,7 @@ def main() -> None:
         build(args.dir, args.n)
         print(f"built in {time.perf_counter() - t0:.0f} s", file=sys.stderr)
     ws = open_workspace(args.dir)
-    token = Accounts(ws.store.engine).create_token("bench")
+    token = Accounts(ws.store).create_token("bench")
     client = TestClient(create_app(ws, capture_tips=False))
     h = {"Authorization": f"Bearer {token}"}
     # A session for the HTML pages.

@@ -30,15 +30,15 @@ def test_seller_of_a_listing_follows_links_not_names(tmp_path: Path) -> None:
         ws.store.add_listings([(d, content_key(d)) for d in drafts])
         a, b, c, d = range(1, 5)
         # Before any linking: the same name on the same platform, not elsewhere.
-        assert seller_listing_ids(ws.store.engine, a) == [a, b]
-        assert seller_listing_ids(ws.store.engine, c) == [c]
-        assert seller_listing_ids(ws.store.engine, 999) == []
+        assert seller_listing_ids(ws.store, a) == [a, b]
+        assert seller_listing_ids(ws.store, c) == [c]
+        assert seller_listing_ids(ws.store, 999) == []
         # After linking: the shared phone joins the forum account, whatever its name,
         # and the namesake on the shop stays apart.
         resolve_sellers(ws.store)
-        linked = seller_listing_ids(ws.store.engine, a)
+        linked = seller_listing_ids(ws.store, a)
         assert d in linked and c not in linked
-        book = CaseBook(ws.store.engine)
+        book = CaseBook(ws.store)
         case_id = book.create("Minh network", "ana")
         assert book.add(case_id, "seller_of", str(a), "ana")
         assert not book.add(case_id, "seller_of", str(a), "ana")  # already there
@@ -56,7 +56,7 @@ def test_seller_of_a_listing_follows_links_not_names(tmp_path: Path) -> None:
 def test_seller_of_needs_an_existing_listing(tmp_path: Path) -> None:
     ws = open_workspace(tmp_path / "ws")
     try:
-        book = CaseBook(ws.store.engine)
+        book = CaseBook(ws.store)
         case_id = book.create("x", "ana")
         for ref in ("12", "abc", "1e3"):
             with pytest.raises(InputError):

@@ -126,7 +126,7 @@ def test_capture_records_and_duplicate_content(crawled: tuple[Path, dict[str, An
         assert b"Crawl-delay" in ws.blobs.get(moved.robots_sha256)
         assert rows["ad/2"].body_sha256 == moved.body_sha256
         assert kinds == {"body", "robots"}
-        state = Frontier(ws.store.engine).state_of(moved.requested_url)
+        state = Frontier(ws.store.frontier).state_of(moved.requested_url)
         assert state is not None and "same content as" in state[1]
     finally:
         ws.close()

@@ -10,10 +10,11 @@ import pytest
 from scrapy.settings import Settings
 
 from wildtrace.collect.canonical import canonical_url, domain_of, same_site, url_key
+from wildtrace.collect.countries import country_of
 from wildtrace.collect.frontier import DONE, FAILED, Entry, Frontier
 from wildtrace.collect.politeness import politeness_key, retry_after_seconds
 from wildtrace.collect.robots import RobotsMiddleware, parse_robots
-from wildtrace.collect.venues import VenueBook, classify_kind, country_of
+from wildtrace.collect.venues import VenueBook, classify_kind
 from wildtrace.collect.watch import keyword_scorer, load_watch
 from wildtrace.errors import InputError
 from wildtrace.store import Store
@@ -109,7 +110,7 @@ def test_retry_after() -> None:
 
 
 def _frontier_roundtrip(store: Store) -> None:
-    f = Frontier(store.engine)
+    f = Frontier(store.frontier)
     assert f.add([Entry("http://a.test/1", 0.2), Entry("http://a.test/2", 0.9),
                   Entry("http://a.test/1?utm_source=z", 0.5), Entry("http://b.test/", 0.1)]) == 3
     assert f.add([Entry("http://a.test/2")]) == 0
@@ -135,9 +136,9 @@ def test_frontier_sqlite(ws: Workspace) -> None:
 @pytest.mark.postgres
 def test_frontier_and_evidence_tables_postgres(pg_store: Store) -> None:
     _frontier_roundtrip(pg_store)
-    book = VenueBook(pg_store.engine)
+    book = VenueBook(pg_store.venues)
     book.observe("http://a.test/x", kind_votes={"forum": 2}, language="vi", listing=True)
-    assert book.all()[0]["kind"] == "forum"
+    assert book.all()[0].kind == "forum"
 
 
 def test_venue_kinds_and_countries(ws: Workspace) -> None:
@@ -151,7 +152,7 @@ def test_venue_kinds_and_countries(ws: Workspace) -> None:
     assert country_of("https://shop.co.uk/x") == "GB"
     assert country_of("http://1.2.3.4/", b"<html lang='zh-TW'>") == "TW"
     assert country_of("http://1.2.3.4/", b"", "vi") == "VN"
-    book = VenueBook(ws.store.engine)
+    book = VenueBook(ws.store.venues)
     for _ in range(3):
         book.observe("http://www.f.test/a", kind_votes={"forum": 2, "shop": 1},
                      language="en", country="GB", listing=True, relevant=True)
@@ -160,8 +161,8 @@ def test_venue_kinds_and_countries(ws: Workspace) -> None:
     rows = book.all()
     assert len(rows) == 1
     row = rows[0]
-    assert (row["domain"], row["kind"], row["pages"], row["listings"], row["relevant"],
-            row["country"]) == ("f.test", "forum", 4, 3, 3, "GB")
+    assert (row.domain, row.kind, row.pages, row.listings, row.relevant,
+            row.country) == ("f.test", "forum", 4, 3, 3, "GB")
 
 
 @pytest.mark.parametrize(("site", "key"), [

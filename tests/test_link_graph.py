@@ -11,14 +11,14 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 
+from wildtrace.act.exports.graph import write_graph
 from wildtrace.cli import main
 from wildtrace.link import resolve_sellers
-from wildtrace.link.graph import analyse, build_graph, write_graph
+from wildtrace.link.graph import analyse, build_graph
 from wildtrace.link.resolver import LinkInput
 from wildtrace.records import Identifier as I
 from wildtrace.records import ListingDraft
 from wildtrace.store import Store, content_key
-from wildtrace.store.tables import link as lt
 from wildtrace.workspace import Workspace
 
 DRAFTS = [
@@ -44,13 +44,13 @@ def test_resolve_sellers_stores_a_versioned_run(ws: Workspace) -> None:
     assert summary["cross_platform_sellers"] == 1
     assert summary["links"]["identifier"] >= 2
     run = summary["run_id"]
-    assert lt.latest_run(ws.store.engine) == run
-    members = lt.members(ws.store.engine, run)
+    assert ws.store.link.latest_run() == run
+    members = ws.store.link.members(run)
     assert len(set(members.values())) == 2
     same = resolve_sellers(ws.store)
     assert same["run_id"] == run and same["unchanged"] and same["sellers"] == 2
     again = resolve_sellers(ws.store, force=True)
-    assert again["run_id"] != run and lt.members(ws.store.engine, run) == members
+    assert again["run_id"] != run and ws.store.link.members(run) == members
     extra = ListingDraft(source="ebay", seller="alice", title="new", description="x")
     ws.store.add_listings([(extra, content_key(extra))])
     grown = resolve_sellers(ws.store)
@@ -61,7 +61,7 @@ def test_resolve_sellers_on_postgres(pg_store: Store) -> None:
     _fill(pg_store)
     summary = resolve_sellers(pg_store)
     assert summary["sellers"] == 2
-    assert len(list(lt.links(pg_store.engine, summary["run_id"]))) >= 2
+    assert len(list(pg_store.link.links(summary["run_id"]))) >= 2
 
 
 def test_analysis_finds_broker_and_cross_platform() -> None:

@@ -12,10 +12,13 @@ import pytest
 from click.testing import CliRunner
 
 from wildtrace.act.report_market import market_section
+from wildtrace.app.market import market_summary
+from wildtrace.app.report import report_figures
+from wildtrace.app.sellers import resolve
 from wildtrace.cli import main
 from wildtrace.measure.changepoint import binary_segmentation, pelt, segments
-from wildtrace.measure.market import interpret, summary
 from wildtrace.measure.rates import convert, rate_table
+from wildtrace.measure.volume import interpret
 from wildtrace.records import ListingDraft
 from wildtrace.store import content_key
 from wildtrace.workspace import Workspace
@@ -62,7 +65,7 @@ def _displacement_workspace(ws: Workspace) -> None:
 
 def test_summary_shows_displacement(ws: Workspace) -> None:
     _displacement_workspace(ws)
-    s = summary(ws)
+    s = market_summary(ws.store).as_dict()
     assert s["listings"] == s["priced"] == 396
     plat = {(c["key"], c["direction"]) for c in s["changes"] if c["dimension"] == "platform"}
     assert ("forum", "fall") in plat and ("telegram<b>", "rise") in plat
@@ -73,7 +76,7 @@ def test_summary_shows_displacement(ws: Workspace) -> None:
 
 
 def test_rebound_is_named() -> None:
-    from wildtrace.measure.market import Change
+    from wildtrace.measure.volume import Change
 
     found = [Change("platform", "x", "2020-03", 20, 2), Change("platform", "x", "2020-09", 2, 18)]
     notes = interpret(found, [f"2020-{m:02d}" for m in range(1, 13)])
@@ -82,7 +85,10 @@ def test_rebound_is_named() -> None:
 
 def test_report_fragment_is_escaped_svg(ws: Workspace) -> None:
     _displacement_workspace(ws)
-    html = market_section(ws)
+    resolve(ws)  # the report reads the sellers of the newest link run
+    figures = report_figures(ws)
+    assert figures is not None
+    html = market_section(figures)
     assert "<svg" in html and "telegram&lt;b&gt;" in html and "telegram<b>" not in html
     assert "<script" not in html and "sellers in all" in html
 

@@ -89,8 +89,8 @@ def _warc_of_pages(tmp_path: Path) -> Path:
     from wildtrace.records import Exchange
 
     other = open_workspace(tmp_path / "other")
-    rec = WarcRecorder(other.evidence_dir / "warc", other.store.engine,
-                       CustodyLog(other.store.engine, other.evidence_dir / "c.jsonl", "x"),
+    rec = WarcRecorder(other.evidence_dir / "warc", other.store,
+                       CustodyLog(other.store, other.evidence_dir / "c.jsonl", "x"),
                        warcinfo("someone else's crawler", "x", "obey", "ua"))
     pages = Path(__file__).parent / "pages"
     for name, url in (("zh/xiangya.html", "http://zh.test/xiangya"),

@@ -29,7 +29,7 @@ def _exchange(url: str, body: bytes) -> Exchange:
 
 def fill(ws: Workspace, n: int = 3) -> EvidenceSession:
     """Record ``n`` pages as a crawl would, plus a screenshot artefact."""
-    session = EvidenceSession(ws.evidence_dir, ws.store.engine, ws.blobs, operator="tester",
+    session = EvidenceSession(ws.evidence_dir, ws.store, ws.blobs, operator="tester",
                               user_agent="wildtrace/test", robots_policy="obey")
     for i in range(n):
         url = f"http://shop.test/item/{i}"

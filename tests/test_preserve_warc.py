@@ -30,8 +30,8 @@ def _ex(i: int) -> Exchange:
 
 def test_records_read_back_with_sha256(tmp_path: Path) -> None:
     ws = open_workspace(tmp_path / "ws")
-    custody = CustodyLog(ws.store.engine, ws.evidence_dir / "custody.jsonl", "t")
-    rec = WarcRecorder(ws.evidence_dir / "warc", ws.store.engine, custody,
+    custody = CustodyLog(ws.store, ws.evidence_dir / "custody.jsonl", "t")
+    rec = WarcRecorder(ws.evidence_dir / "warc", ws.store, custody,
                        warcinfo("wildtrace/test", "op", "obey", "wt"))
     ids = [rec.record(_ex(i)) for i in range(3)]
     name = rec.seal()
@@ -69,8 +69,8 @@ def test_records_read_back_with_sha256(tmp_path: Path) -> None:
 
 def test_torn_tail_is_trimmed_and_sealed(tmp_path: Path) -> None:
     ws = open_workspace(tmp_path / "ws")
-    custody = CustodyLog(ws.store.engine, ws.evidence_dir / "custody.jsonl", "t")
-    rec = WarcRecorder(ws.evidence_dir / "warc", ws.store.engine, custody,
+    custody = CustodyLog(ws.store, ws.evidence_dir / "custody.jsonl", "t")
+    rec = WarcRecorder(ws.evidence_dir / "warc", ws.store, custody,
                        warcinfo("wildtrace/test", "op", "obey", "wt"))
     for i in range(2):
         rec.record(_ex(i))
@@ -86,7 +86,7 @@ def test_torn_tail_is_trimmed_and_sealed(tmp_path: Path) -> None:
         fh.write(buf.getvalue()[:120])
     rec._fh.close()
     assert complete_length(path) == good
-    fixed = recover(ws.evidence_dir / "warc", ws.store.engine, custody)
+    fixed = recover(ws.evidence_dir / "warc", ws.store, custody)
     assert fixed == [path.name] and path.stat().st_size == good
     with ws.store.engine.connect() as conn:
         note = conn.execute(sa.select(warc_files.c.note)).scalar_one()
@@ -104,8 +104,8 @@ def test_middleware_names_the_file_each_record_went_into(tmp_path: Path) -> None
     from wildtrace.collect.recorder import ExchangeMiddleware
 
     ws = open_workspace(tmp_path / "ws")
-    custody = CustodyLog(ws.store.engine, ws.evidence_dir / "custody.jsonl", "t")
-    rec = WarcRecorder(ws.evidence_dir / "warc", ws.store.engine, custody,
+    custody = CustodyLog(ws.store, ws.evidence_dir / "custody.jsonl", "t")
+    rec = WarcRecorder(ws.evidence_dir / "warc", ws.store, custody,
                        warcinfo("wildtrace/test", "op", "obey", "wt"), roll_bytes=1)
     spider = type("S", (), {"sink": rec.record})()
     mw = ExchangeMiddleware(type("C", (), {"spider": spider})())  # type: ignore[arg-type]

@@ -9,7 +9,6 @@ import pytest
 from click.testing import CliRunner
 from web_seed import PASSWORD, WebEnv, login, make_env
 
-from wildtrace.act.audit import AuditLog
 from wildtrace.cli import main
 from wildtrace.store.tables.web import api_tokens, sessions, users
 
@@ -155,7 +154,7 @@ def test_audit_log_records_views_labels_and_logins(env: WebEnv) -> None:
     c.get("/listings/1")
     headers = env.token("ana")
     c.post("/api/listings/2/labels", json={"label": "reject", "note": "toy"}, headers=headers)
-    entries = AuditLog(env.ws.store.engine).entries(user="ana", limit=50)
+    entries = env.ws.store.audit.entries(user="ana", limit=50)
     actions = {(e.action, e.object_id) for e in entries}
     assert ("view", "1") in actions and ("label", "2") in actions and ("login", "") in actions
     api = c.get("/api/audit?who=ana", headers=env.token("root")).json()

@@ -130,7 +130,7 @@ def test_pdf_case_file_with_cjk_font(env: WebEnv, case_id: int) -> None:
         f"no CJK font embedded ({fonts}): install Debian's fonts-noto-cjk"
     html = casefile.render_html(
         __import__("wildtrace.act.material", fromlist=["gather"]).gather(
-            env.ws.store.engine, env.ws.blobs, env.app.state.web.cases.get(case_id)),
+            env.ws.store, env.ws.blobs, env.ws.store.cases.get(case_id)),
         env.ws.blobs, "ana")
     assert "&lt;script&gt;" in html and "<script>" not in html
     assert "data:image/png;base64," in html  # the screenshot is inlined, not fetched

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 from web_seed import seed
 
+from wildtrace.app.accounts import Accounts
 from wildtrace.web import create_app
-from wildtrace.web.accounts import Accounts
 from wildtrace.workspace import open_workspace
 
 pytestmark = pytest.mark.postgres
@@ -23,7 +23,7 @@ def test_web_app_on_postgres(tmp_path: Path, pg_url: str) -> None:
         ids = info["ids"]
         app = create_app(ws, capture_tips=False)
         c = TestClient(app)
-        h = {"Authorization": "Bearer " + Accounts(ws.store.engine).create_token("ana")}
+        h = {"Authorization": "Bearer " + Accounts(ws.store).create_token("ana")}
         queue = c.get("/api/queue?taxon=loxodonta", headers=h).json()
         assert [i["id"] for i in queue["items"]] == [ids[0], ids[1]]  # type: ignore[index]
         assert c.get("/api/queue?platform=shopmart.example&date_from=2024-04-01",

@@ -7,9 +7,10 @@ from collections.abc import Iterator
 import pytest
 from web_seed import WebEnv, login, make_env
 
-from wildtrace.act import review
-from wildtrace.act.review import VOCABULARY, QueueFilter, queue_page
+from wildtrace.act.review import queue_page
 from wildtrace.records import Assessment
+from wildtrace.store import review
+from wildtrace.store.review import VOCABULARY, QueueFilter
 
 
 @pytest.fixture
@@ -121,7 +122,7 @@ def test_active_learning_order_offers_unlabelled_listings(env: WebEnv) -> None:
 
 
 def test_queue_query_direct(env: WebEnv) -> None:
-    page = queue_page(env.ws.store.engine, QueueFilter(taxon="Loxodonta"), limit=1)
+    page = queue_page(env.ws.store, QueueFilter(taxon="Loxodonta"), limit=1)
     assert len(page.items) == 1 and page.next_cursor
 
 
@@ -129,10 +130,11 @@ def test_taxon_filter_sees_new_taxa_and_answers_no_match_at_once(
         tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
     e = make_env(tmp_path_factory.mktemp("vocab") / "ws")
     try:
-        engine = e.ws.store.engine
+        store = e.ws.store
+        engine = store.engine
         first = e.info["ids"][0]  # type: ignore[index]
         assert VOCABULARY.matching(engine, "nothingus") == []
-        assert queue_page(engine, QueueFilter(taxon="Nothingus")).items == []
+        assert queue_page(store, QueueFilter(taxon="Nothingus")).items == []
         assert VOCABULARY.matching(engine, "RHINOCEROT") == ["Rhinocerotidae"]
         # Not ASCII: databases fold such letters their own way, so no shortcut.
         assert VOCABULARY.matching(engine, "RHİNO") is None
@@ -141,15 +143,15 @@ def test_taxon_filter_sees_new_taxa_and_answers_no_match_at_once(
         e.ws.store.save_assessments(run, [(first, Assessment(
             relevant=True, score=0.99, taxa=("Pangolinidae",), cites="I", flags=(),
             reasons=(), model="rules", model_version="test-3"))])
-        page = queue_page(engine, QueueFilter(taxon="pangolin"))
+        page = queue_page(store, QueueFilter(taxon="pangolin"))
         assert [r["id"] for r in page.items] == [first]
         # The same answers as the plain substring walk (vocabulary switched off).
         for text in ("a", "idae", "Pango", "zz"):
-            fast = queue_page(engine, QueueFilter(taxon=text), limit=200).items
+            fast = queue_page(store, QueueFilter(taxon=text), limit=200).items
             with monkeypatch.context() as m:
                 m.setattr(review, "MAX_VOCABULARY", -1)
                 VOCABULARY._known.clear()
-                plain = queue_page(engine, QueueFilter(taxon=text), limit=200).items
+                plain = queue_page(store, QueueFilter(taxon=text), limit=200).items
             VOCABULARY._known.clear()
             assert fast == plain, text
     finally:

@@ -7,13 +7,13 @@ from pathlib import Path
 
 from web_seed import PASSWORD, login, tiny_png
 
+from wildtrace.app.accounts import Accounts
 from wildtrace.link.sellers import run_link
 from wildtrace.preserve.capture import Preserver
 from wildtrace.preserve.custody import CustodyLog
 from wildtrace.records import Identifier, ListingDraft, Page
 from wildtrace.store import content_key
 from wildtrace.web import create_app
-from wildtrace.web.accounts import Accounts
 from wildtrace.workspace import open_workspace
 
 BODY = b"<html><body><p>Pangolin scales 1kg</p><script>alert(1)</script></body></html>"
@@ -24,8 +24,8 @@ def test_listing_view_shows_preserved_evidence_and_linked_sellers(tmp_path: Path
 
     ws = open_workspace(tmp_path / "ws")
     try:
-        custody = CustodyLog(ws.store.engine, ws.evidence_dir / "custody.jsonl", "tester")
-        preserver = Preserver(ws.store.engine, ws.blobs, custody, "tester", durable=False)
+        custody = CustodyLog(ws.store, ws.evidence_dir / "custody.jsonl", "tester")
+        preserver = Preserver(ws.store, ws.blobs, custody, "tester", durable=False)
         page = Page(requested_url="https://m.example/p/1", url="https://m.example/p/1",
                     redirects=(), status=200, headers=(("Content-Type", "text/html"),),
                     body=BODY, media_type="text/html", server_ip="93.184.216.34",
@@ -45,9 +45,9 @@ def test_listing_view_shows_preserved_evidence_and_linked_sellers(tmp_path: Path
         ws.store.add_listings([(d, content_key(d)) for d in drafts])
         first, second = [x.id for x in ws.store.iter_listings()]
         run_link(ws.store, ws.blobs)
-        Accounts(ws.store.engine).add_user("ana", "analyst", PASSWORD)
+        Accounts(ws.store).add_user("ana", "analyst", PASSWORD)
         c = TestClient(create_app(ws, capture_tips=False))
-        h = {"Authorization": "Bearer " + Accounts(ws.store.engine).create_token("ana")}
+        h = {"Authorization": "Bearer " + Accounts(ws.store).create_token("ana")}
         d = c.get(f"/api/listings/{first}", headers=h).json()
         roles = {e["role"]: e for e in d["evidence"]}
         assert roles["capture"]["sha256"] == cap.body_sha256

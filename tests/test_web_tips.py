@@ -151,7 +151,7 @@ def test_tip_capture_stores_the_page_as_evidence(tmp_path: Path, server: int) ->
     env = _capturing_env(tmp_path, {"market.example": ["127.0.0.1"]})
     c = env.client()
     tip_id = c.post("/api/tips", json={"url": f"http://market.example:{server}/p"}).json()["id"]
-    tip = env.app.state.web.tips.get(tip_id)
+    tip = env.ws.store.tips.get(tip_id)
     assert tip["capture_status"] == "captured", tip
     assert env.ws.blobs.get(tip["capture_sha256"]) == b"<html><title>tiger skin</title></html>"
     env.ws.close()
@@ -161,7 +161,7 @@ def test_tip_capture_refuses_private_dns_and_internal_redirects(tmp_path: Path,
                                                                 server: int) -> None:
     env = _capturing_env(tmp_path, {"sneaky.example": ["192.168.1.20"]})
     c = env.client()
-    book = env.app.state.web.tips
+    book = env.ws.store.tips
     dns = c.post("/api/tips", json={"url": "https://sneaky.example/x"}).json()["id"]
     meta = c.post("/api/tips", json={"url": "http://169.254.169.254/latest/"}).json()["id"]
     redirect = c.post("/api/tips", json={

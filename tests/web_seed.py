@@ -13,12 +13,11 @@ from argon2 import PasswordHasher
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
-from wildtrace.act.triage import index_blob
+from wildtrace.app import accounts as _accounts
+from wildtrace.app.accounts import Accounts
 from wildtrace.records import Assessment, Identifier, ListingDraft, TaxonMatch
 from wildtrace.store import content_key
-from wildtrace.web import accounts as _accounts
 from wildtrace.web import create_app
-from wildtrace.web.accounts import Accounts
 from wildtrace.workspace import Workspace, open_workspace
 
 # Tests hash with cheap argon2 parameters (still argon2id) so the suite stays fast.
@@ -47,8 +46,7 @@ def tiny_png(width: int = 4, height: int = 3) -> bytes:
 def put_blob(ws: Workspace, data: bytes, media_type: str) -> str:
     """Store evidence bytes and index them."""
     sha = ws.blobs.put(data)
-    with ws.store.engine.begin() as conn:
-        index_blob(conn, sha, len(data), media_type)
+    ws.store.blob_index.add(sha, len(data), media_type)
     return sha
 
 
@@ -96,7 +94,7 @@ def seed(ws: Workspace) -> dict[str, object]:
                                          matches=matches)))
     ws.store.save_assessments(run, results)
     ws.store.finish_run(run)
-    acc = Accounts(ws.store.engine)
+    acc = Accounts(ws.store)
     acc.add_user("ana", "analyst", PASSWORD)
     acc.add_user("root", "admin", PASSWORD)
     acc.add_user("vic", "viewer", PASSWORD)
@@ -136,7 +134,7 @@ class WebEnv:
 
     def token(self, name: str) -> dict[str, str]:
         """Bearer headers for a new API token of ``name``."""
-        return {"Authorization": "Bearer " + Accounts(self.ws.store.engine).create_token(name)}
+        return {"Authorization": "Bearer " + Accounts(self.ws.store).create_token(name)}
 
 
 def make_env(root: Path, **app_kwargs: object) -> WebEnv:

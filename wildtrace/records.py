@@ -8,6 +8,7 @@ better model adds a new version instead of overwriting the old one.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -264,6 +265,30 @@ class PageOutcome:
 
 
 @dataclass(frozen=True, slots=True)
+class Venue:
+    """A domain the crawler met: what kind of place it is, its language and country
+    (majority votes over its pages), and what it yielded."""
+
+    domain: str
+    kind: str  # marketplace, classifieds, forum, social, shop, or "" (undecided)
+    language: str
+    country: str  # ISO 3166 alpha-2, or ""
+    pages: int
+    listings: int
+    relevant: int  # relevant listings
+    first_seen: datetime | None
+    last_seen: datetime | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """The exported shape: public column names, times as ISO 8601 text."""
+        return {"domain": self.domain, "kind": self.kind, "language": self.language,
+                "country": self.country, "pages": self.pages, "listings": self.listings,
+                "relevant_listings": self.relevant,
+                "first_seen": self.first_seen.isoformat() if self.first_seen else "",
+                "last_seen": self.last_seen.isoformat() if self.last_seen else ""}
+
+
+@dataclass(frozen=True, slots=True)
 class Capture:
     """A stored evidence capture of one page."""
 
@@ -283,6 +308,43 @@ class Capture:
 
 
 @dataclass(frozen=True, slots=True)
+class Artefact:
+    """An evidentiary blob of a capture: its body, robots.txt copy, screenshot or DOM."""
+
+    capture_id: int
+    kind: str  # body, robots, screenshot, dom
+    sha256: str
+    media_type: str
+    created_at: datetime
+    detail: dict[str, Any] = field(default_factory=dict)
+    evidentiary: bool = True
+
+
+@dataclass(frozen=True, slots=True)
+class CustodyEntry:
+    """One entry of the chain-of-custody log: who did what to which evidence, when.
+
+    ``entry_hash`` covers every other field and ``prev_hash``, the previous entry's hash.
+    """
+
+    seq: int
+    at: str
+    who: str
+    action: str
+    subject: str
+    sha256: str
+    detail: dict[str, Any]
+    prev_hash: str
+    entry_hash: str
+
+    def as_dict(self) -> dict[str, Any]:
+        """All fields, as written to the JSONL mirror."""
+        return {"seq": self.seq, "at": self.at, "who": self.who, "action": self.action,
+                "subject": self.subject, "sha256": self.sha256, "detail": self.detail,
+                "prev_hash": self.prev_hash, "entry_hash": self.entry_hash}
+
+
+@dataclass(frozen=True, slots=True)
 class Verdict:
     """A legality verdict for one listing under one jurisdiction, with its reasons.
 
@@ -295,3 +357,25 @@ class Verdict:
     reasons: tuple[str, ...]
     rules_fired: tuple[str, ...]
     claims: tuple[str, ...] = ()
+
+
+# A link between two listings as a link run stores it: (listing_a, listing_b, kind,
+# evidence, confidence); kind is account, identifier, image, text or handle.
+StoredLink = tuple[int, int, str, str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class LinkRun:
+    """A stored resolution of sellers (one link run): the seller of every listing it saw
+    (``seller_of[listing_id]``, the seller's smallest listing id), its links, and the
+    summary it recorded when it finished."""
+
+    run_id: int
+    seller_of: dict[int, int]
+    links: tuple[StoredLink, ...]
+    detail: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def sellers(self) -> int:
+        """How many distinct sellers the run found."""
+        return len(set(self.seller_of.values()))

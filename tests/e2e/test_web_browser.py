@@ -21,7 +21,7 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from web_seed import PASSWORD, XSS_DESC, XSS_TITLE, seed, tiny_png  # noqa: E402
 
-from wildtrace.web.accounts import Accounts  # noqa: E402
+from wildtrace.app.accounts import Accounts  # noqa: E402
 from wildtrace.workspace import open_workspace  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -49,7 +49,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, objec
     wsdir = tmp_path_factory.mktemp("e2e") / "ws"
     ws = open_workspace(wsdir)
     info = seed(ws)
-    token = Accounts(ws.store.engine).create_token("root")
+    token = Accounts(ws.store).create_token("root")
     ws.close()
     port = _free_port()
     exe = shutil.which("wildtrace", path=str(Path(sys.executable).parent)) or "wildtrace"

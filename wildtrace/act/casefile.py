@@ -9,12 +9,11 @@ CJK text needs Debian's fonts-noto-cjk, which ``.ci/system-deps`` installs.
 from __future__ import annotations
 
 import base64
-import json
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wildtrace.act.material import CaseMaterial
+from wildtrace.act.material import CaseMaterial, reasons_of
 from wildtrace.blobstore import BlobStore
 from wildtrace.errors import EvidenceError
 from wildtrace.extras import require
@@ -57,19 +56,10 @@ def render_html(material: CaseMaterial, blobs: BlobStore, exported_by: str) -> s
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
                              autoescape=True)
 
-    def reasons(a: dict[str, Any] | None) -> list[str]:
-        if not a:
-            return []
-        try:
-            value = json.loads(a.get("reasons") or "[]")
-        except ValueError:
-            return []
-        return [str(v) for v in value] if isinstance(value, list) else []
-
     tpl = env.get_template("casefile.html")
     return str(tpl.render(material=material, case=material.case, exported_by=exported_by,
                       generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                      images=_images(material, blobs), reasons=reasons))
+                      images=_images(material, blobs), reasons=reasons_of))
 
 
 def render_pdf(material: CaseMaterial, blobs: BlobStore, exported_by: str) -> bytes:

@@ -2,17 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
 from wildtrace.errors import InputError
-from wildtrace.records import Case, CaseItem
-from wildtrace.store import tables as t
-from wildtrace.store import utcnow
-from wildtrace.store.tables.act import case_items, cases
-from wildtrace.store.tables.link import same_seller
+from wildtrace.records import Case
+from wildtrace.store import Store
 
 # A "seller_of" item is the seller behind a listing (ref: the listing id) as the link
 # stage resolved it; a "seller" item is a seller name, matched exactly on every platform.
@@ -21,24 +13,25 @@ MAX_LISTINGS = 5000
 MAX_TITLE = 300
 
 
+def _listing_ref(store: Store, ref: str) -> bool:
+    """True when ``ref`` is the id of a stored listing."""
+    numeric = ref.isascii() and ref.isdigit() and len(ref) <= 10
+    return numeric and store.listing(int(ref)) is not None
+
+
 class CaseBook:
     """Create cases, add and remove items, and read them back."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.rows = store.cases
 
     def create(self, title: str, user: str, notes: str = "") -> int:
         """A new open case; returns its id."""
         title = title.strip()
         if not title:
             raise InputError("a case needs a title")
-        with self.engine.begin() as conn:
-            res = conn.execute(cases.insert().values(
-                title=title[:MAX_TITLE], notes=notes[:20_000], status="open",
-                created_by=user, created_at=utcnow()))
-            pk = res.inserted_primary_key
-            assert pk is not None
-            return int(pk[0])
+        return self.rows.create(title[:MAX_TITLE], notes[:20_000], user)
 
     def add(self, case_id: int, kind: str, ref: str, user: str, note: str = "") -> bool:
         """Add a listing (by id), the seller behind a listing (``seller_of``, by the
@@ -49,71 +42,34 @@ class CaseBook:
         ref = ref.strip()[:500]
         if not ref:
             raise InputError("a case item needs a reference (listing id or seller name)")
-        with self.engine.begin() as conn:
-            if conn.execute(sa.select(cases.c.id).where(cases.c.id == case_id)).first() is None:
-                raise InputError(f"no case {case_id}")
-            if kind in ("listing", "seller_of"):
-                numeric = ref.isascii() and ref.isdigit() and len(ref) <= 10
-                if not numeric or conn.execute(sa.select(t.listings.c.id).where(
-                        t.listings.c.id == int(ref))).first() is None:
-                    raise InputError(f"no listing {ref[:40]!r}")
-            exists = conn.execute(sa.select(case_items.c.id).where(
-                case_items.c.case_id == case_id, case_items.c.kind == kind,
-                case_items.c.ref == ref)).first()
-            if exists is not None:
-                return False
-            conn.execute(case_items.insert().values(
-                case_id=case_id, kind=kind, ref=ref, note=note[:5000], added_by=user,
-                added_at=utcnow()))
-        return True
+        if not self.rows.exists(case_id):
+            raise InputError(f"no case {case_id}")
+        if kind in ("listing", "seller_of") and not _listing_ref(self.store, ref):
+            raise InputError(f"no listing {ref[:40]!r}")
+        return self.rows.add_item(case_id, kind, ref, note[:5000], user)
 
     def remove(self, case_id: int, kind: str, ref: str) -> bool:
         """Take an item out of a case; False if it was not there."""
-        with self.engine.begin() as conn:
-            res = conn.execute(case_items.delete().where(
-                case_items.c.case_id == case_id, case_items.c.kind == kind,
-                case_items.c.ref == ref))
-            return bool(res.rowcount)
+        return self.rows.remove_item(case_id, kind, ref)
 
     def get(self, case_id: int) -> Case | None:
         """One case with its items, or None."""
-        with self.engine.connect() as conn:
-            row = conn.execute(sa.select(cases).where(cases.c.id == case_id)).first()
-            if row is None:
-                return None
-            items = conn.execute(sa.select(case_items).where(case_items.c.case_id == case_id)
-                                 .order_by(case_items.c.id)).all()
-        return Case(id=row.id, title=row.title, notes=row.notes, status=row.status,
-                    created_by=row.created_by,
-                    items=tuple(CaseItem(kind=i.kind, ref=i.ref, note=i.note,
-                                         added_by=i.added_by) for i in items))
-
-    def summaries(self, limit: int = 200) -> list[dict[str, Any]]:
-        """Cases, newest first, with how many items each holds."""
-        n = (sa.select(sa.func.count()).where(case_items.c.case_id == cases.c.id)
-             .scalar_subquery())
-        q = (sa.select(cases, n.label("n_items")).order_by(cases.c.id.desc()).limit(limit))
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(q)]
+        return self.rows.get(case_id)
 
     def listing_ids(self, case: Case) -> list[int]:
         """The case's listings: those added directly plus every listing of its sellers."""
         ids = [int(i.ref) for i in case.items if i.kind == "listing"]
         for item in case.items:
             if item.kind == "seller_of":
-                ids += seller_listing_ids(self.engine, int(item.ref))
-        sellers = [i.ref for i in case.items if i.kind == "seller"]
-        if sellers:
-            with self.engine.connect() as conn:
-                ids += [int(x) for x in conn.execute(
-                    sa.select(t.listings.c.id).where(t.listings.c.seller.in_(sellers))
-                    .order_by(t.listings.c.id).limit(MAX_LISTINGS)).scalars()]
+                ids += seller_listing_ids(self.store, int(item.ref))
+        ids += self.rows.listings_named([i.ref for i in case.items if i.kind == "seller"],
+                                        limit=MAX_LISTINGS)
         seen: set[int] = set()
         unique = [i for i in ids if not (i in seen or seen.add(i))]  # type: ignore[func-returns-value]
         return unique[:MAX_LISTINGS]  # a case file of more would not be read anyway
 
 
-def seller_listing_ids(engine: Engine, listing_id: int, limit: int = MAX_LISTINGS,
+def seller_listing_ids(store: Store, listing_id: int, limit: int = MAX_LISTINGS,
                        newest_first: bool = False) -> list[int]:
     """Every listing of the seller behind ``listing_id``, itself included.
 
@@ -123,17 +79,13 @@ def seller_listing_ids(engine: Engine, listing_id: int, limit: int = MAX_LISTING
     the same seller name on the same platform (a name alone is not a person: two
     "Minh"s on two sites stay apart).
     """
-    resolved = same_seller(engine, listing_id, limit=limit, newest_first=newest_first)
+    resolved = store.link.same_seller(listing_id, limit=limit, newest_first=newest_first)
     if resolved is not None:
         return resolved
-    lst = t.listings.c
-    with engine.connect() as conn:
-        row = conn.execute(sa.select(lst.seller, lst.source).where(lst.id == listing_id)).first()
-        if row is None:
-            return []
-        if not row.seller:
-            return [listing_id]
-        order = lst.id.desc() if newest_first else lst.id
-        return [int(x) for x in conn.execute(
-            sa.select(lst.id).where(lst.seller == row.seller, lst.source == row.source)
-            .order_by(order).limit(limit)).scalars()]
+    listing = store.listing(listing_id)
+    if listing is None:
+        return []
+    if not listing.seller:
+        return [listing_id]
+    return store.cases.listings_named([listing.seller], listing.source, limit=limit,
+                                      newest_first=newest_first)

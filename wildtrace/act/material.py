@@ -2,7 +2,9 @@
 
 For every listing of a case: the stored fields, contact identifiers, the newest
 assessment, and the evidence blobs that back it (the listing's capture and anything the
-preserve stage recorded for it), each with its SHA-256.
+preserve stage recorded for it), each with its SHA-256. The listing page shows a
+listing's evidence and reasons the same way, through :func:`evidence_for` and
+:func:`reasons_of`.
 """
 
 from __future__ import annotations
@@ -12,14 +14,10 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
-
 from wildtrace.act.cases import CaseBook
 from wildtrace.blobstore import BlobStore
 from wildtrace.records import Case
-from wildtrace.store import tables as t
-from wildtrace.store.tables.preserve import artefacts, captures
+from wildtrace.store import Store
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,109 +61,90 @@ def platform_of(url: str, source: str) -> str:
     return host or source or "unknown"
 
 
-def evidence_for(engine: Engine, blobs: BlobStore, listing: dict[str, Any]) -> list[EvidenceItem]:
-    """The evidence blobs that back one listing, known to the blob index."""
-    wanted: list[tuple[str, str]] = []
-    if listing.get("capture_sha256"):
-        wanted.append((listing["capture_sha256"], "capture"))
-    extra = listing.get("extra") or {}
-    if isinstance(extra, str):
-        try:
-            extra = json.loads(extra)
-        except ValueError:
-            extra = {}
+def _json(value: object, default: Any) -> Any:
+    """A JSON column's value; ``default`` when it is empty or not JSON (imported data)."""
+    if not isinstance(value, str):  # already decoded, or absent
+        return default if value is None else value
+    if not value:
+        return default
+    try:
+        return json.loads(value)
+    except ValueError:
+        return default
+
+
+def reasons_of(assessment: dict[str, Any] | None) -> list[str]:
+    """The reasons an assessment recorded (its ``reasons`` JSON column), as text lines."""
+    if not assessment:
+        return []
+    value = _json(assessment.get("reasons"), [])
+    return [str(v) for v in value] if isinstance(value, list) else []
+
+
+def identifiers_of(listing: dict[str, Any]) -> list[dict[str, str]]:
+    """The contact identifiers stored with a listing row (``{"kind", "value"}`` each)."""
+    value = _json(listing.get("identifiers"), [])
+    return [i for i in value if isinstance(i, dict)] if isinstance(value, list) else []
+
+
+def extra_of(listing: dict[str, Any]) -> dict[str, Any]:
+    """The extra fields stored with a listing row; {} when there are none or they are
+    not a JSON object."""
+    value = _json(listing.get("extra"), {})
+    return value if isinstance(value, dict) else {}
+
+
+def evidence_for(store: Store, blobs: BlobStore, listing: dict[str, Any]) -> list[EvidenceItem]:
+    """The evidence blobs that back one listing row: the preserve stage's artefacts of
+    its capture, then the capture, screenshot and WARC named in the row itself."""
+    capture = str(listing.get("capture_sha256") or "")
+    wanted: list[tuple[str, str]] = [(capture, "capture")] if capture else []
+    extra = extra_of(listing)
     for key in ("screenshot_sha256", "warc_sha256"):
-        value = extra.get(key) if isinstance(extra, dict) else None
+        value = extra.get(key)
         if isinstance(value, str) and len(value) == 64:
             wanted.append((value, key.removesuffix("_sha256")))
     items: list[EvidenceItem] = []
     seen: set[str] = set()
-    preserved = _preserved(engine, str(listing.get("capture_sha256") or ""))
-    with engine.connect() as conn:
-        for sha, role, media in preserved:
-            if sha in seen:
-                continue
-            seen.add(sha)
+    for art in store.evidence.artefacts_for(capture):
+        if art.sha256 in seen:
+            continue
+        seen.add(art.sha256)
+        present = blobs.exists(art.sha256)
+        size = blobs.path(art.sha256).stat().st_size if present else 0
+        items.append(EvidenceItem(sha256=art.sha256,
+                                  role="capture" if art.kind == "body" else art.kind,
+                                  media_type=art.media_type or "application/octet-stream",
+                                  size=size, present=present))
+    indexed = store.blob_index.entries([sha for sha, _ in wanted if sha not in seen])
+    for sha, role in wanted:
+        if sha in seen:
+            continue
+        seen.add(sha)
+        entry = indexed.get(sha)
+        try:
             present = blobs.exists(sha)
-            size = blobs.path(sha).stat().st_size if present else 0
-            items.append(EvidenceItem(sha256=sha, role=role, media_type=media or
-                                      "application/octet-stream", size=size, present=present))
-        for sha, role in wanted:
-            if sha in seen:
-                continue
-            seen.add(sha)
-            row = conn.execute(sa.select(t.blobs).where(t.blobs.c.sha256 == sha)).first()
-            try:
-                present = blobs.exists(sha)
-            except Exception:  # a malformed digest in imported data is just "absent"
-                present = False
-            items.append(EvidenceItem(
-                sha256=sha, role=role,
-                media_type=row.media_type if row else "application/octet-stream",
-                size=int(row.size) if row else 0, present=present))
+        except Exception:  # a malformed digest in imported data is just "absent"
+            present = False
+        items.append(EvidenceItem(
+            sha256=sha, role=role,
+            media_type=entry.media_type if entry else "application/octet-stream",
+            size=entry.size if entry else 0, present=present))
     return items
 
 
-def _preserved(engine: Engine, body_sha256: str) -> list[tuple[str, str, str]]:
-    """(sha256, kind, media type) of the preserve stage's artefacts behind a capture body.
-
-    The newest capture whose body is ``body_sha256`` counts; its artefacts are the body,
-    the robots.txt copy, screenshots and rendered DOM.
-    """
-    if not body_sha256:
-        return []
-    q = (sa.select(artefacts.c.sha256, artefacts.c.kind, artefacts.c.media_type)
-         .where(artefacts.c.capture_id == sa.select(sa.func.max(captures.c.id)).where(
-             captures.c.body_sha256 == body_sha256).scalar_subquery())
-         .order_by(artefacts.c.id))
-    with engine.connect() as conn:
-        rows = conn.execute(q).all()
-    return [(str(r.sha256), "capture" if r.kind == "body" else str(r.kind),
-             str(r.media_type or "")) for r in rows]
-
-
-def media_type_of(engine: Engine, sha256: str) -> str | None:
-    """The media type recorded for a blob (blob index or preserve artefacts), or None."""
-    with engine.connect() as conn:
-        row = conn.execute(sa.select(t.blobs.c.media_type).where(
-            t.blobs.c.sha256 == sha256)).first()
-        if row is not None:
-            return str(row.media_type)
-        found = conn.execute(sa.select(artefacts.c.media_type).where(
-            artefacts.c.sha256 == sha256).limit(1)).first()
-    return str(found.media_type or "application/octet-stream") if found else None
-
-
-def latest_assessment(engine: Engine, listing_id: int) -> dict[str, Any] | None:
-    """The newest assessment of a listing, or None."""
-    q = (sa.select(t.assessments).where(t.assessments.c.listing_id == listing_id)
-         .order_by(t.assessments.c.id.desc()).limit(1))
-    with engine.connect() as conn:
-        row = conn.execute(q).first()
-    return dict(row._mapping) if row else None
-
-
-def gather(engine: Engine, blobs: BlobStore, case: Case) -> CaseMaterial:
+def gather(store: Store, blobs: BlobStore, case: Case) -> CaseMaterial:
     """Collect every listing of ``case`` with its identifiers, assessment and evidence."""
-    ids = CaseBook(engine).listing_ids(case)
-    rows: dict[int, dict[str, Any]] = {}
-    with engine.connect() as conn:
-        for i in range(0, len(ids), 500):
-            chunk = ids[i:i + 500]
-            for r in conn.execute(sa.select(t.listings).where(t.listings.c.id.in_(chunk))):
-                rows[r.id] = dict(r._mapping)
+    ids = CaseBook(store).listing_ids(case)
+    rows = store.cases.listing_rows(ids)
     out: list[CaseListing] = []
     for lid in ids:
         row = rows.get(lid)
         if row is None:
             continue
-        try:
-            idents = json.loads(row.get("identifiers") or "[]")
-        except ValueError:
-            idents = []
-        out.append(CaseListing(row=row, identifiers=idents if isinstance(idents, list) else [],
-                               assessment=latest_assessment(engine, lid),
-                               evidence=evidence_for(engine, blobs, row)))
+        out.append(CaseListing(row=row, identifiers=identifiers_of(row),
+                               assessment=store.review.latest_assessment(lid),
+                               evidence=evidence_for(store, blobs, row)))
     sellers = sorted({i.ref for i in case.items if i.kind == "seller"}
                      | {str(c.row["seller"]) for c in out if c.row.get("seller")})
     sellers += [f"the seller behind listing {i.ref} (as linked)" for i in case.items

@@ -1,8 +1,9 @@
 """``wildtrace report``: one self-contained HTML file describing a workspace.
 
-Counts, top taxa, CITES appendices and flagged listings with their reasons. Every
-piece of listing text is escaped: listing text is written by criminals and the report
-is opened in a browser. No scripts, no external resources.
+Counts, top taxa, CITES appendices and flagged listings with their reasons, and the
+market section (:mod:`wildtrace.act.report_market`) from figures the caller computed.
+Every piece of listing text is escaped: listing text is written by criminals and the
+report is opened in a browser. No scripts, no external resources.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from html import escape
 from pathlib import Path
 
 from wildtrace import __version__
-from wildtrace.act.report_market import market_section
+from wildtrace.act.report_market import MarketSection, market_section
 from wildtrace.workspace import Workspace
 
 MAX_FLAGGED = 500
@@ -117,13 +118,9 @@ def _flagged_section(rows: list[dict[str, object]]) -> str:
     return "\n".join(html)
 
 
-def _extra_sections(ws: Workspace) -> list[tuple[str, str]]:
-    fragment = market_section(ws)
-    return [("Market", fragment)] if fragment else []
-
-
-def render(ws: Workspace, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> str:
-    """The report as one HTML document."""
+def render(ws: Workspace, *, market: MarketSection | None = None,
+           now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> str:
+    """The report as one HTML document; the market section only with ``market``."""
     rows = ws.store.latest_assessments()
     errors = ws.store.errors(limit=20)
     parts = [
@@ -139,8 +136,8 @@ def render(ws: Workspace, *, now: Callable[[], datetime] = lambda: datetime.now(
         "<h2>Top taxa among flagged listings</h2>", _taxa_section(rows),
         "<h2>Flagged listings</h2>", _flagged_section(rows),
     ]
-    for title, fragment in _extra_sections(ws):
-        parts += [f"<h2>{escape(title)}</h2>", fragment]
+    if market is not None:
+        parts += ["<h2>Market</h2>", market_section(market)]
     if errors:
         parts.append("<h2>Recent input problems</h2><table><tr><th>where</th><th>reason</th></tr>")
         for e in errors:
@@ -151,10 +148,10 @@ def render(ws: Workspace, *, now: Callable[[], datetime] = lambda: datetime.now(
     return "\n".join(parts)
 
 
-def write_report(ws: Workspace, path: Path) -> Path:
+def write_report(ws: Workspace, path: Path, *, market: MarketSection | None = None) -> Path:
     """Write the report to ``path`` atomically and return it."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(path.name + ".tmp")
-    tmp.write_text(render(ws), encoding="utf-8")
+    tmp.write_text(render(ws, market=market), encoding="utf-8")
     tmp.replace(path)
     return path

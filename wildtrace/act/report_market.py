@@ -1,17 +1,37 @@
 """The report's market section: sellers, market size, prices, volume and changes.
 
-Returns an HTML fragment that :mod:`wildtrace.act.report` places in the single-file
-report. Every value from listings is escaped; charts are inline SVG (no scripts, no
-external files).
+Renders an HTML fragment that :mod:`wildtrace.act.report` places in the single-file
+report, from figures computed elsewhere (the market summary, the newest stored link run,
+the market-size estimate): the report shows the numbers ``wildtrace market`` and
+``wildtrace sellers`` show, and writing it never runs a stage. Every value from listings
+is escaped; charts are inline SVG (no scripts, no external files).
 """
 
 from __future__ import annotations
 
+from collections import Counter
+from dataclasses import dataclass
 from html import escape
 from typing import Any
 
-from wildtrace.errors import WildtraceError
-from wildtrace.workspace import Workspace
+from wildtrace.measure.market import MarketSummary
+from wildtrace.measure.market_size import MarketSize
+from wildtrace.measure.plots import line_svg
+from wildtrace.records import LinkRun
+
+PRICE_COLUMNS = ["n", "min", "p25", "median", "p75", "max"]
+
+
+@dataclass(frozen=True)
+class MarketSection:
+    """What the market section shows: the market summary, the newest stored link run
+    (None when there is none), how many listings came after it, and the market-size
+    estimate over its sellers (None when there is too little to estimate from)."""
+
+    summary: MarketSummary
+    link: LinkRun | None
+    unresolved: int = 0
+    size: MarketSize | None = None
 
 
 def _table(rows: list[dict[str, Any]], cols: list[str], limit: int = 12) -> str:
@@ -23,72 +43,68 @@ def _table(rows: list[dict[str, Any]], cols: list[str], limit: int = 12) -> str:
     return f"<table><tr>{head}</tr>{body}</table>"
 
 
-def _market_size(ws: Workspace) -> str:
-    from wildtrace.measure.recapture import closed_population
-    from wildtrace.measure.seller_histories import workspace_histories
-
-    for by in ("platform", "month"):
-        try:
-            data = workspace_histories(ws, by)
-        except WildtraceError:
-            continue
-        results = [r for r in closed_population(data, models=("M0", "Mt", "Mh Chao",
-                                                                "Mth Chao"), ci=False)
-                   if r.error is None]
-        if not results:
-            continue
-        best = min(results, key=lambda r: r.aic if r.aic is not None else float("inf"))
-        rows = [{"model": r.model, "abundance": f"{r.abundance:.1f}",
-                 "stderr": f"{r.stderr:.1f}", "AIC": f"{r.aic:.1f}"} for r in results]
-        return (f"<p>{data.n} sellers seen over {data.t} occasions (by {escape(by)}); the "
-                f"best-fitting model by AIC, {escape(best.model)}, estimates "
-                f"<b>{best.abundance:.0f}</b> sellers in all (± {best.stderr:.0f}).</p>"
-                + _table(rows, ["model", "abundance", "stderr", "AIC"]))
-    return "<p>Too few occasions or recaptures for a market-size estimate.</p>"
+def _sellers(link: LinkRun | None, unresolved: int) -> str:
+    if link is None:
+        return ("<p>No link run exists yet, so sellers are not resolved: "
+                "<code>wildtrace process</code> or <code>wildtrace sellers</code> "
+                "resolves them.</p>")
+    kinds = Counter(x[2] for x in link.links)
+    text = (f"<p>{len(link.seller_of)} listings resolve to <b>{link.sellers}</b> sellers "
+            f"(link run {link.run_id}); links by evidence: "
+            + (escape(", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))) or "none")
+            + ".</p>")
+    if unresolved:
+        text += (f"<p>{unresolved} listings were added after that run and are not "
+                 "resolved yet: <code>wildtrace process</code> or "
+                 "<code>wildtrace sellers</code> resolves them.</p>")
+    return text
 
 
-def market_section(ws: Workspace) -> str:
-    """The market section as an HTML fragment ("" when the workspace has no listings)."""
-    from wildtrace.link.sellers import latest_resolution
-    from wildtrace.measure.market import summary
-    from wildtrace.measure.plots import line_svg
+def _market_size(figures: MarketSection) -> str:
+    if figures.link is None:
+        return "<p>The estimate needs resolved sellers (no link run exists yet).</p>"
+    size = figures.size
+    if size is None:
+        return "<p>Too few occasions or recaptures for a market-size estimate.</p>"
+    best = size.best
+    rows = [{"model": r.model, "abundance": f"{r.abundance:.1f}",
+             "stderr": f"{r.stderr:.1f}", "AIC": f"{r.aic:.1f}"} for r in size.results]
+    return (f"<p>{size.seen} sellers seen over {size.occasions} occasions (by "
+            f"{escape(size.by)}); the best-fitting model by AIC, {escape(best.model)}, "
+            f"estimates <b>{best.abundance:.0f}</b> sellers in all (± {best.stderr:.0f}).</p>"
+            + _table(rows, ["model", "abundance", "stderr", "AIC"]))
 
-    if ws.store.count_listings() == 0:
-        return ""
-    _, seller_of, links = latest_resolution(ws.store, ws.blobs)
-    kinds: dict[str, int] = {}
-    for link in links:
-        kinds[link[2]] = kinds.get(link[2], 0) + 1
-    parts = ["<h3>Sellers</h3>",
-             f"<p>{len(seller_of)} listings resolve to <b>{len(set(seller_of.values()))}</b> "
-             "sellers; links by evidence: "
-             + (escape(", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))) or "none")
-             + ".</p>",
-             "<h3>Market size (capture–recapture)</h3>", _market_size(ws)]
-    s = summary(ws)
-    vol = s["volume"]
-    periods = vol["all"].get("periods", [])
-    parts.append("<h3>Volume over time</h3>")
-    if periods:
-        for dim in ("platform", "taxon", "language"):
-            marks: dict[str, list[str]] = {}
-            for ch in s["changes"]:
-                if ch["dimension"] == dim:
-                    marks.setdefault(ch["key"], []).append(ch["period"])
-            parts.append(line_svg(periods, vol.get(dim, {}),
-                                  title=f"Listings per {s['period']} by {dim}", marks=marks))
-    else:
-        parts.append("<p>No dated listings.</p>")
-    parts.append("<h3>Changes</h3>")
-    parts.append(_table(s["changes"], ["dimension", "key", "period", "direction", "before",
-                                       "after"]))
-    if s["notes"]:
-        parts.append("<ul>" + "".join(f"<li>{escape(n['text'])}</li>" for n in s["notes"])
+
+def _volume(s: MarketSummary) -> list[str]:
+    parts = ["<h3>Volume over time</h3>",
+             f"<p>{s.listings} listings counted (the relevant ones, once any listing has "
+             "been assessed).</p>"]
+    if not s.periods:
+        return [*parts, "<p>No dated listings.</p>"]
+    for dim in ("platform", "taxon", "language"):
+        marks: dict[str, list[str]] = {}
+        for ch in s.changes:
+            if ch.dimension == dim:
+                marks.setdefault(ch.key, []).append(ch.period)
+        parts.append(line_svg(s.periods, s.volume.get(dim, {}),
+                              title=f"Listings per {s.period} by {dim}", marks=marks))
+    return parts
+
+
+def market_section(figures: MarketSection) -> str:
+    """The market section as an HTML fragment."""
+    s = figures.summary
+    parts = ["<h3>Sellers</h3>", _sellers(figures.link, figures.unresolved),
+             "<h3>Market size (capture–recapture)</h3>", _market_size(figures),
+             *_volume(s), "<h3>Changes</h3>",
+             _table([c.as_dict() for c in s.changes],
+                    ["dimension", "key", "period", "direction", "before", "after"])]
+    if s.notes:
+        parts.append("<ul>" + "".join(f"<li>{escape(n['text'])}</li>" for n in s.notes)
                      + "</ul>")
-    parts.append(f"<h3>Prices ({escape(s['currency'])}, at each year's average rate)</h3>")
-    parts.append(f"<p>{s['priced']} listings priced; {s['unconverted']} in currencies "
+    parts.append(f"<h3>Prices ({escape(s.currency)}, at each year's average rate)</h3>")
+    parts.append(f"<p>{s.priced} listings priced; {s.unconverted} in currencies "
                  "without a bundled rate.</p>")
-    cols = ["n", "min", "p25", "median", "p75", "max"]
-    parts.append(_table(s["prices_by_taxon"], ["taxon", *cols]))
-    parts.append(_table(s["prices_by_product"], ["product", *cols]))
+    parts.append(_table(s.prices_by_taxon, ["taxon", *PRICE_COLUMNS]))
+    parts.append(_table(s.prices_by_product, ["product", *PRICE_COLUMNS]))
     return "\n".join(parts)

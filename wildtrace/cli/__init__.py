@@ -2,7 +2,8 @@
 
 The root group resolves the workspace and turns every :class:`WildtraceError` into one
 line on stderr and exit status 1. Commands live in the modules of this package, one
-module per area; each registers itself on :data:`main` when imported below.
+module per area; each lists its commands in ``COMMANDS``, and :data:`AREAS` below is
+the one place that adds them to :data:`main`.
 """
 
 from __future__ import annotations
@@ -10,7 +11,19 @@ from __future__ import annotations
 import click
 
 from wildtrace import __version__
-from wildtrace.cli.base import WildtraceGroup, pass_context
+from wildtrace.cli import (
+    assess_cmds,
+    core,
+    crawl_cmds,
+    export_cmds,
+    identify_cmds,
+    measure_cmds,
+    web_cmds,
+)
+from wildtrace.cli.base import AppContext, WildtraceGroup, pass_context
+
+AREAS = (core, crawl_cmds, identify_cmds, assess_cmds, measure_cmds, export_cmds, web_cmds)
+
 
 @click.group(cls=WildtraceGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--workspace", "workspace", type=click.Path(file_okay=False), default=None,
@@ -20,24 +33,18 @@ from wildtrace.cli.base import WildtraceGroup, pass_context
 @click.pass_context
 def main(ctx: click.Context, workspace: str | None) -> None:
     """wildtrace: find, preserve and assess online wildlife-trade listings."""
-    from wildtrace.cli.base import AppContext
-
     ctx.obj = AppContext(workspace)
     ctx.call_on_close(ctx.obj.close)
 
 
-def _register() -> None:
-    # Imported for their side effect of adding commands to ``main``.
-    from wildtrace.cli import core  # noqa: F401
-    from wildtrace.cli import export_cmds  # noqa: F401
-    from wildtrace.cli import web_cmds  # noqa: F401
-    from wildtrace.cli import assess_cmds  # noqa: F401
-    from wildtrace.cli import measure_cmds  # noqa: F401
-    from wildtrace.cli import crawl_cmds  # noqa: F401
-    from wildtrace.cli import identify_cmds  # noqa: F401
+def _add_commands() -> None:
+    for area in AREAS:
+        for command in area.COMMANDS:
+            main.add_command(command)
+    main.add_command(measure_cmds.sellers, name="link")  # the same command, the stage's name
 
 
-_register()
+_add_commands()
 
 
 __all__ = ["main", "pass_context"]

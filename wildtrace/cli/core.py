@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
 
 import click
 
 from wildtrace import config
-from wildtrace.cli import main
 from wildtrace.cli.base import (
     AppContext,
     echo_json,
@@ -15,11 +15,12 @@ from wildtrace.cli.base import (
     pass_context,
     progress_wanted,
 )
-from wildtrace.collect.importer import import_files, parse_mapping
 from wildtrace.workspace import open_workspace
 
+PROGRESS_BYTES = 2_000_000  # inputs smaller than this import too fast for a bar
 
-@main.command()
+
+@click.command()
 @click.argument("directory", required=False, type=click.Path(file_okay=False))
 @pass_context
 def init(app: AppContext, directory: str | None) -> None:
@@ -29,7 +30,7 @@ def init(app: AppContext, directory: str | None) -> None:
     ws.close()
 
 
-@main.command("import")
+@click.command("import")
 @click.argument("files", nargs=-1, required=True, type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["auto", "csv", "jsonl", "warc", "html"]),
               default="auto", show_default=True, help="Input format (auto: from the name).")
@@ -43,50 +44,40 @@ def init(app: AppContext, directory: str | None) -> None:
 def import_(app: AppContext, files: tuple[Path, ...], fmt: str, source: str | None,
             maps: tuple[str, ...], as_json: bool) -> None:
     """Import listings from CSV, JSONL (and, with collect, WARC or HTML) files."""
-    mapping = parse_mapping(maps)
-    ws = app.ws
-    if fmt in ("warc", "html") or (fmt == "auto" and all(
-            f.name.lower().endswith((".warc", ".warc.gz", ".html", ".htm")) for f in files)):
-        from wildtrace.cli.crawl_cmds import import_archives
+    from wildtrace.app import imports
 
-        archived = import_archives(ws, files, fmt, source)
-        if as_json:
-            echo_json(archived)
-            return
-        click.echo(f"imported {archived['imported']} listings from {archived['pages']} "
-                   f"pages, {archived['duplicates']} duplicates skipped, "
-                   f"{len(archived['errors'])} errors")
-        for e in archived["errors"][:20]:
-            click.echo(f"  {e['file']}: {e['reason']}", err=True)
-        return
-    run_id = ws.store.start_run("import", "1", {"files": [str(f) for f in files]})
-    # A line count is a cheap, close estimate of the rows to come.
-    show = progress_wanted() and not as_json and \
-        sum(f.stat().st_size for f in files if f.is_file()) > 2_000_000
-    lines = sum(_count_lines(f) for f in files) if show else 1
+    req = imports.request(files, fmt, source, maps)
+    ws = app.ws
+    show = progress_wanted() and not as_json and not req.archive and \
+        sum(f.stat().st_size for f in files if f.is_file()) > PROGRESS_BYTES
+    lines = _count_lines(files) if show else 1
     with click.progressbar(length=max(lines, 1), label="importing", hidden=not show) as bar:
-        result = import_files(ws.store, files, fmt=fmt, source=source, mapping=mapping,
-                              progress=bar.update)
-    ws.store.record_errors(run_id, result.errors)
-    ws.store.finish_run(run_id, {"imported": result.imported,
-                                 "duplicates": result.duplicates,
-                                 "errors": len(result.errors)})
+        result = imports.run_import(ws, req, progress=bar.update)
     if as_json:
         echo_json(result.as_dict())
-        return
-    click.echo(f"imported {result.imported} listings, {result.duplicates} duplicates skipped, "
-               f"{len(result.errors)} rows with errors")
-    echo_row_errors(result.errors, more_hint=" (see 'wildtrace errors')")
+    elif result.pages is not None:
+        click.echo(f"imported {result.imported} listings from {result.pages} "
+                   f"pages, {result.duplicates} duplicates skipped, "
+                   f"{len(result.errors)} errors")
+        for e in result.errors[:20]:
+            click.echo(f"  {e.file}: {e.reason}", err=True)
+    else:
+        click.echo(f"imported {result.imported} listings, {result.duplicates} duplicates "
+                   f"skipped, {len(result.errors)} rows with errors")
+        echo_row_errors(result.errors, more_hint=" (see 'wildtrace errors')")
 
 
-def _count_lines(path: Path) -> int:
-    if not path.is_file():
-        return 0
-    with path.open("rb") as fh:
-        return sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+def _count_lines(files: Sequence[Path]) -> int:
+    # A line count is a cheap, close estimate of the rows to come.
+    total = 0
+    for path in files:
+        if path.is_file():
+            with path.open("rb") as fh:
+                total += sum(block.count(b"\n") for block in iter(lambda: fh.read(1 << 20), b""))
+    return total
 
 
-@main.command()
+@click.command()
 @click.option("--limit", default=50, show_default=True)
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
@@ -101,7 +92,7 @@ def errors(app: AppContext, limit: int, as_json: bool) -> None:
         click.echo(f"{where}: {e.reason}")
 
 
-@main.command()
+@click.command()
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
 def settings(app: AppContext, as_json: bool) -> None:
@@ -116,7 +107,7 @@ def settings(app: AppContext, as_json: bool) -> None:
         click.echo(f"    {s.help} (env WILDTRACE_{s.name.upper()}, default {s.default!r})")
 
 
-@main.command()
+@click.command()
 @click.option("--model", "model_path", type=click.Path(path_type=Path, dir_okay=True),
               default=None,
               help="Trained model (default: the newest trained in the workspace, else zero-shot).")
@@ -124,7 +115,7 @@ def settings(app: AppContext, as_json: bool) -> None:
 @pass_context
 def process(app: AppContext, model_path: Path | None, as_json: bool) -> None:
     """Identify, assess and link every listing not yet processed."""
-    from wildtrace.pipeline import process as run_process
+    from wildtrace.app.process import process as run_process
 
     ws = app.ws
     total = ws.store.count_listings()
@@ -138,14 +129,16 @@ def process(app: AppContext, model_path: Path | None, as_json: bool) -> None:
                f"{result.relevant} flagged relevant")
 
 
-@main.command()
+@click.command()
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
               help="Where to write the HTML (default: WORKSPACE/report.html).")
 @pass_context
 def report(app: AppContext, output: Path | None) -> None:
     """Write one self-contained HTML report of the workspace."""
-    from wildtrace.act.report import write_report
+    from wildtrace.app.report import write_report
 
-    ws = app.ws
-    path = write_report(ws, output or ws.root / "report.html")
+    path = write_report(app.ws, output)
     click.echo(str(path.resolve()))
+
+
+COMMANDS: tuple[click.Command, ...] = (init, import_, errors, settings, process, report)

@@ -1,40 +1,21 @@
-"""Commands of collect and preserve: crawl, capture, evidence verify; the venues and
-evidence exporters; and WARC/HTML import (called by ``import --format warc|html``).
+"""Commands of collect and preserve: crawl, capture, evidence verify.
 
-The runner that composes the stages for a crawl is :mod:`wildtrace.crawlrun`.
+Each parses its options, calls its use case in the application layer
+(:mod:`wildtrace.app.crawl`, :mod:`wildtrace.app.capture`, :mod:`wildtrace.app.evidence`)
+and prints the result. The crawler's modules (Scrapy, Twisted) are imported only by the
+commands that crawl, so other commands start without them.
 """
 
 from __future__ import annotations
 
-import csv
-import json
 from pathlib import Path
-from typing import Any
 
 import click
 
-from wildtrace.cli import main
 from wildtrace.cli.base import AppContext, echo_json, pass_context, progress_wanted
-from wildtrace.cli.export_cmds import register
-from wildtrace.collect.canonical import acceptable, domain_of
-from wildtrace.collect.frontier import Entry, Frontier
-from wildtrace.collect.venues import VenueBook, venue_rows
-from wildtrace.collect.watch import DEFAULT_TERMS, keyword_scorer, load_watch
-from wildtrace.crawlrun import (
-    CrawlPlan,
-    LocalPages,
-    RunOptions,
-    crawl_work,
-    evidence_session,
-    page_processor,
-    run,
-)
-from wildtrace.errors import InputError
-from wildtrace.preserve.capture import captured_keys
-from wildtrace.workspace import Workspace
 
 
-@main.command()
+@click.command()
 @click.argument("seeds", nargs=-1)
 @click.option("--max-pages", type=click.IntRange(min=1), default=None,
               help="Stop after capturing this many pages (the rest stays queued).")
@@ -64,63 +45,36 @@ def crawl(app: AppContext, seeds: tuple[str, ...], max_pages: int | None, delay:
     """Crawl from SEED_URLs politely, capturing every page as evidence and extracting
     listings; links are followed on the same sites, most relevant first. Interrupted
     crawls resume where they stopped."""
+    from wildtrace.app.crawl import CrawlRequest
+    from wildtrace.app.crawl import crawl as run_crawl
+
     ws = app.ws
     if delay is not None:
         ws.settings = ws.settings.replace(delay=delay)
-    urls = list(seeds)
-    terms: list[str] = list(DEFAULT_TERMS)
-    if watch_file is not None:
-        watch = load_watch(watch_file)
-        urls += [*watch.seeds, *watch.search_urls()]
-        terms = watch.all_terms() or terms
-    bad = [u for u in urls if not acceptable(u)]
-    if bad:
-        raise InputError(f"not an http(s) URL: {bad[0][:200]}",
-                         hint="seeds look like https://site.example/path")
-    frontier = Frontier(ws.store.engine)
-    frontier.recover()
-    frontier.mark_done(captured_keys(ws.store.engine))
-    domains = {domain_of(u) for u in urls} | {a.lower().strip() for a in allow if a.strip()}
-    if recrawl:
-        hubs = [u for u in frontier.hubs(sorted(domains) or None, recrawl_depth)
-                if u not in set(urls)]
-        frontier.requeue(hubs, priority=0.95)
-        frontier.requeue(urls, priority=1.0)
-    else:
-        frontier.add(Entry(u, priority=1.0) for u in urls)
-    queued = frontier.counts(sorted(domains) or None).get("queued", 0)
-    if not queued:
-        msg = ("nothing to crawl: every seed is already captured (use --recrawl to fetch "
-               "them again)" if urls else "nothing to crawl: give seed URLs or --watch")
-        if as_json:
-            echo_json({"pages": 0, "queued": 0, "message": msg})
-        else:
-            click.echo(msg)
-        return
-    opts = RunOptions(domains=domains, max_pages=max_pages,
-                      progress=progress_wanted() and not as_json, verbose=verbose)
-    plan = CrawlPlan(terms=tuple(terms), domains=tuple(sorted(domains)), max_depth=max_depth)
-    work = crawl_work(ws, plan)
-    summary = run(ws, work, frontier, opts)
-    summary["scorer"] = work.info.get("scorer", "")
-    # Stopped by a failure rather than a limit: say so in the exit status too.
-    broken = str(summary["stopped"]).startswith("page worker")
+    result = run_crawl(ws, CrawlRequest(
+        seeds=seeds, watch_file=watch_file, allow=allow, max_pages=max_pages,
+        max_depth=max_depth, recrawl=recrawl, recrawl_depth=recrawl_depth,
+        progress=progress_wanted() and not as_json, verbose=verbose))
+    summary = result.summary
     if as_json:
-        echo_json(summary)
+        echo_json(result.as_dict())
+    elif summary is None:
+        click.echo(result.message)
     else:
-        click.echo(f"crawled {summary['pages']} pages: {summary['listings']} listings "
-                   f"({summary['relevant']} relevant), {summary['errors']} errors, "
-                   f"{summary['skipped']} skipped by robots.txt, {summary['queued']} still "
+        click.echo(f"crawled {summary.pages} pages: {summary.listings} listings "
+                   f"({summary.relevant} relevant), {summary.errors} errors, "
+                   f"{summary.skipped} skipped by robots.txt, {summary.queued} still "
                    "queued")
-        for f in summary["failures"][:20]:
-            click.echo(f"  {f['url']}: {f['reason']}", err=True)
-        if broken:
-            click.echo(f"crawl stopped: {summary['stopped']}", err=True)
-    if broken:
+        for f in summary.failures[:20]:
+            click.echo(f"  {f.url}: {f.reason}", err=True)
+        if summary.broken:
+            click.echo(f"crawl stopped: {summary.stopped}", err=True)
+    # Stopped by a failure rather than a limit: say so in the exit status too.
+    if summary is not None and summary.broken:
         raise click.exceptions.Exit(1)
 
 
-@main.command()
+@click.command()
 @click.argument("urls", nargs=-1, required=True)
 @click.option("--browser/--no-browser", default=True, show_default=True,
               help="Also render in headless Chromium: full-page PNG and rendered DOM.")
@@ -129,45 +83,29 @@ def crawl(app: AppContext, seeds: tuple[str, ...], max_pages: int | None, delay:
 def capture(app: AppContext, urls: tuple[str, ...], browser: bool, as_json: bool) -> None:
     """Capture the given pages as evidence (WARC, capture record, custody; with the
     browser also a screenshot and the rendered DOM)."""
-    bad = [u for u in urls if not acceptable(u)]
-    if bad:
-        raise InputError(f"not an http(s) URL: {bad[0][:200]}")
-    ws = app.ws
-    frontier = Frontier(ws.store.engine)
-    frontier.add(Entry(u, priority=2.0) for u in urls)
-    session = evidence_session(ws, durable=True, purpose="wildtrace capture")
-    processor = page_processor(ws, session, keyword_scorer(DEFAULT_TERMS), None)
-    processor.remember = True
-    entries = [Entry(u, priority=2.0) for u in urls]
-    summary = run(ws, LocalPages(processor), frontier,
-                  RunOptions(domains={domain_of(u) for u in urls}, entries=entries,
-                             stage="capture"))
-    shots: list[dict[str, Any]] = []
-    if browser:
-        from wildtrace.preserve.browser import render_all
+    from wildtrace.app.capture import capture as run_capture
+    from wildtrace.app.crawl import check_urls
 
-        shots = render_all(ws, session.preserver, processor.captures)
-    result = {"captured": [{"url": u, "capture_id": cid} for u, cid in
-                           processor.captures.items()],
-              "failures": summary["failures"], "browser": shots}
+    check_urls(urls)  # before the workspace is opened (and made, on first use)
+    result = run_capture(app.ws, urls, browser=browser)
     if as_json:
-        echo_json(result)
+        echo_json(result.as_dict())
         return
-    for item in result["captured"]:
-        click.echo(f"captured {item['url']} (capture {item['capture_id']})")
-    for f in summary["failures"]:
-        click.echo(f"failed {f['url']}: {f['reason']}", err=True)
-    for s in shots:
-        if s.get("error"):
-            click.echo(f"no screenshot for {s['url']}: {s['error']}", err=True)
+    for item in result.captured:
+        click.echo(f"captured {item.url} (capture {item.capture_id})")
+    for f in result.failures:
+        click.echo(f"failed {f.url}: {f.reason}", err=True)
+    for s in result.browser:
+        if s.error:
+            click.echo(f"no screenshot for {s.url}: {s.error}", err=True)
         else:
-            click.echo(f"screenshot {s['screenshot_sha256'][:12]} and DOM "
-                       f"{s['dom_sha256'][:12]} stored for {s['url']}")
-    if summary["failures"]:
+            click.echo(f"screenshot {s.screenshot_sha256[:12]} and DOM "
+                       f"{s.dom_sha256[:12]} stored for {s.url}")
+    if result.failures:
         raise click.exceptions.Exit(1)
 
 
-@main.group()
+@click.group()
 def evidence() -> None:
     """Evidence: verify integrity."""
 
@@ -178,68 +116,24 @@ def evidence() -> None:
 def evidence_verify(app: AppContext, as_json: bool) -> None:
     """Re-hash every blob, WARC file, capture record and custody entry; report each
     difference. Exit status 1 when anything fails."""
-    from wildtrace.preserve.verify import verify
+    from wildtrace.app.evidence import verify_evidence
 
-    report = verify(app.ws)
+    report = verify_evidence(app.ws)
     if as_json:
-        echo_json(report)
+        echo_json(report.as_dict())
     else:
-        c = report["checked"]
+        c = report.checked
         click.echo(f"checked {c['blobs']} blobs, {c['warc_files']} WARC files "
                    f"({c['warc_records']} records), {c['captures']} captures, "
                    f"{c['custody_entries']} custody entries")
-        for p in report["problems"]:
-            click.echo(f"FAIL {p['kind']}: {p['subject']}: {p['detail']}")
-        click.echo("evidence OK" if report["ok"] else
-                   f"{len(report['problems'])} problem(s) found")
-        if report.get("head"):
-            click.echo(f"custody head: {report['head']}")
-    if not report["ok"]:
+        for p in report.problems:
+            click.echo(f"FAIL {p.kind}: {p.subject}: {p.detail}")
+        click.echo("evidence OK" if report.ok else
+                   f"{len(report.problems)} problem(s) found")
+        if report.head:
+            click.echo(f"custody head: {report.head}")
+    if not report.ok:
         raise click.exceptions.Exit(1)
 
 
-@register("venues", ("csv", "jsonl"), "domains met while crawling: kind, language, "
-          "country, listings")
-def export_venues(ws: Workspace, fmt: str, path: Path) -> int:
-    """Write the venue book as CSV or JSON lines."""
-    rows = venue_rows(VenueBook(ws.store.engine).all())
-    with path.open("w", encoding="utf-8", newline="") as fh:
-        if fmt == "jsonl":
-            for r in rows:
-                fh.write(json.dumps(r, ensure_ascii=False) + "\n")
-        else:
-            cols = ["domain", "kind", "language", "country", "pages", "listings",
-                    "relevant_listings", "first_seen", "last_seen"]
-            w = csv.DictWriter(fh, fieldnames=cols)
-            w.writeheader()
-            w.writerows(rows)
-    return len(rows)
-
-
-@register("evidence", ("wacz",), "WARCs, index, pages, custody log as a WACZ 1.1 package")
-def export_evidence(ws: Workspace, fmt: str, path: Path) -> int:
-    """Write every WARC file and the custody record into one WACZ file."""
-    from wildtrace.preserve.wacz import write_wacz
-
-    return write_wacz(ws, path)
-
-
-def import_archives(ws: Workspace, files: tuple[Path, ...], fmt: str,
-                    source: str | None) -> dict[str, Any]:
-    """Import WARC or HTML files: each page preserved, extracted, stored."""
-    from wildtrace.preserve.archive import import_files
-
-    session = evidence_session(ws, durable=True, purpose=f"wildtrace import --format {fmt}")
-    processor = page_processor(ws, session, keyword_scorer(DEFAULT_TERMS), None, source or "")
-    run_id = ws.store.start_run("import", "1", {"files": [str(f) for f in files],
-                                                "format": fmt})
-    try:
-        pages = import_files(session, processor, files, fmt)
-    finally:
-        session.close()
-    ws.store.record_errors(run_id, processor.errors)
-    result = {"imported": processor.listings, "pages": pages,
-              "duplicates": processor.duplicates,
-              "errors": [e.as_dict() for e in processor.errors]}
-    ws.store.finish_run(run_id, {"imported": processor.listings, "pages": pages})
-    return result
+COMMANDS: tuple[click.Command, ...] = (crawl, capture, evidence)

@@ -6,13 +6,13 @@ import sys
 
 import click
 
-from wildtrace.cli import main
+from wildtrace.app.accounts import issue_token, register_user
 from wildtrace.cli.base import AppContext, pass_context
 from wildtrace.errors import InputError
 from wildtrace.extras import require
 
 
-@main.command()
+@click.command()
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Address to listen on (keep 127.0.0.1 behind a TLS reverse proxy).")
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
@@ -35,7 +35,7 @@ def serve(app: AppContext, host: str, port: int, secure_cookies: str,
                 proxy_headers=True, server_header=False)
 
 
-@main.group()
+@click.group()
 def user() -> None:
     """Manage web users."""
 
@@ -47,9 +47,6 @@ def user() -> None:
 @pass_context
 def user_add(app: AppContext, name: str, role: str, password_stdin: bool) -> None:
     """Create a user (or reset their role and password)."""
-    from wildtrace.act.audit import AuditLog
-    from wildtrace.web.accounts import Accounts
-
     require("argon2", "web", "user accounts")
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -57,12 +54,11 @@ def user_add(app: AppContext, name: str, role: str, password_stdin: bool) -> Non
         password = click.prompt("password", hide_input=True, confirmation_prompt=True)
     if not password:
         raise InputError("no password given", hint="pipe it in with --password-stdin")
-    Accounts(app.ws.store.engine).add_user(name, role, password)
-    AuditLog(app.ws.store.engine).record("cli", "user_add", "user", name, {"role": role})
+    register_user(app.ws, name, role, password)
     click.echo(f"user {name} ({role}) ready")
 
 
-@main.group()
+@click.group()
 def token() -> None:
     """Manage API tokens."""
 
@@ -72,10 +68,8 @@ def token() -> None:
 @pass_context
 def token_create(app: AppContext, name: str) -> None:
     """Print a new API token for user NAME (shown once; only its hash is kept)."""
-    from wildtrace.act.audit import AuditLog
-    from wildtrace.web.accounts import Accounts
-
     require("argon2", "web", "API tokens")
-    tok = Accounts(app.ws.store.engine).create_token(name)
-    AuditLog(app.ws.store.engine).record("cli", "token_create", "user", name)
-    click.echo(tok)
+    click.echo(issue_token(app.ws, name))
+
+
+COMMANDS: tuple[click.Command, ...] = (serve, user, token)

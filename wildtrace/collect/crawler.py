@@ -3,7 +3,7 @@
 :func:`scrapy_settings` is the one place that turns wildtrace settings into Scrapy's;
 :func:`run_crawl` runs a :class:`~wildtrace.collect.spider.FocusedSpider` to completion
 in this process (Twisted's reactor cannot be restarted, so call it once per process;
-the CLI does).
+each ``crawl`` or ``capture`` command does, through :mod:`wildtrace.app.runner`).
 """
 
 from __future__ import annotations

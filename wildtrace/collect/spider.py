@@ -55,14 +55,7 @@ class CrawlStats:
     skipped: int = 0
     queued: int = 0
     stopped: str = ""
-    reasons: list[tuple[str, str]] = field(default_factory=list)
-
-    def as_dict(self) -> dict[str, Any]:
-        """Counts as a JSON-ready dict (reasons as ``{"url", "reason"}`` objects)."""
-        return {"pages": self.pages, "listings": self.listings, "relevant": self.relevant,
-                "errors": self.errors, "duplicates": self.duplicates,
-                "skipped": self.skipped, "queued": self.queued, "stopped": self.stopped,
-                "failures": [{"url": u, "reason": r} for u, r in self.reasons]}
+    reasons: list[tuple[str, str]] = field(default_factory=list)  # (url, why it failed)
 
 
 @dataclass

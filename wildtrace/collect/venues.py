@@ -4,25 +4,19 @@ language and country, and how many (relevant) listings it yielded.
 The kind is voted page by page from cheap signals in the HTML and URL (the site
 software named in ``<meta name=generator>``, schema.org types, URL shapes, words such as
 "add to cart" or "reply"); the venue keeps the tally, so one odd page does not relabel a
-site. Country comes from the country-code TLD, else the page's ``lang`` region, else the
-listings' language or currency.
+site. The country of each page is read by :func:`wildtrace.collect.countries.country_of`
+(the country-code TLD, else the page's ``lang`` region, else its language).
 """
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
-from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 
 from wildtrace.collect.canonical import domain_of
-from wildtrace.store import utcnow
-from wildtrace.store.tables.collect import venues as vt
+from wildtrace.records import Venue
+from wildtrace.store.venues import VenueStore, VenueUpdate, VenueVotes
 
 KINDS = ("marketplace", "classifieds", "forum", "social", "shop")
 _SIGNALS: dict[str, list[re.Pattern[str]]] = {
@@ -49,11 +43,6 @@ _SIGNALS: dict[str, list[re.Pattern[str]]] = {
         r"marketplace|/sellers?/|/stores?/[\w-]+|become a seller|sell on|top sellers|"
         r"卖家中心|店铺|nhà bán hàng|gian hàng",)],
 }
-_CCTLD_SKIP = {"co", "io", "me", "tv", "ai", "fm", "ly", "to", "cc", "ws"}
-_LANG_COUNTRY = {"vi": "VN", "zh": "CN", "th": "TH", "id": "ID", "ms": "MY", "ja": "JP",
-                 "ko": "KR"}
-_HTML_LANG = re.compile(rb"<html[^>]*\blang\s*=\s*[\"']?([A-Za-z]{2,3})(?:[-_]([A-Za-z]{2}))?",
-                        re.I)
 
 
 def classify_kind(url: str, html: bytes, hint: str = "") -> dict[str, int]:
@@ -67,18 +56,6 @@ def classify_kind(url: str, html: bytes, hint: str = "") -> dict[str, int]:
     if hint in KINDS:
         votes[hint] = votes.get(hint, 0) + 3
     return votes
-
-
-def country_of(url: str, html: bytes = b"", language: str = "") -> str:
-    """ISO 3166 alpha-2 country of a venue page, or ``""``."""
-    host = domain_of(url)
-    tld = host.rsplit(".", 1)[-1] if "." in host else ""
-    if len(tld) == 2 and tld.isalpha() and tld not in _CCTLD_SKIP:
-        return "GB" if tld == "uk" else tld.upper()
-    m = _HTML_LANG.search(html[:4096])
-    if m and m.group(2):
-        return m.group(2).decode().upper()
-    return _LANG_COUNTRY.get(language, "")
 
 
 VOTE_FIRST = 25  # see VenueBook.wants_votes
@@ -95,11 +72,16 @@ class _Tally:
     countries: Counter[str] = field(default_factory=Counter)
 
 
-class VenueBook:
-    """Accumulates page observations per domain and writes them to ``venues``."""
+def _winner(votes: Counter[str]) -> str:
+    return votes.most_common(1)[0][0] if votes else ""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+
+class VenueBook:
+    """Accumulates page observations per domain and adds them to the stored venues:
+    counts are summed, and kind, language and country are each the most-voted."""
+
+    def __init__(self, store: VenueStore) -> None:
+        self.store = store
         self._pending: dict[str, _Tally] = {}
         self._seen: Counter[str] = Counter()  # pages per domain this run
 
@@ -130,51 +112,25 @@ class VenueBook:
             t.countries[country] += 1
 
     def flush(self) -> None:
-        """Merge pending observations into the table."""
+        """Merge pending observations into the stored venues."""
         if not self._pending:
             return
         pending, self._pending = self._pending, {}
-        now = utcnow()
-        with self.engine.begin() as conn:
-            old = {r.domain: r for r in conn.execute(sa.select(vt).where(
-                vt.c.domain.in_(list(pending))))}
-            for domain, t in pending.items():
-                prev = old.get(domain)
-                votes = json.loads(prev.votes) if prev is not None else {}
-                kinds = Counter(votes.get("kind", {})) + t.kinds
-                langs = Counter(votes.get("language", {})) + t.langs
-                countries = Counter(votes.get("country", {})) + t.countries
-                values: dict[str, Any] = {
-                    "kind": kinds.most_common(1)[0][0] if kinds else "",
-                    "language": langs.most_common(1)[0][0] if langs else "",
-                    "country": countries.most_common(1)[0][0] if countries else "",
-                    "votes": json.dumps({"kind": kinds, "language": langs,
-                                         "country": countries}, sort_keys=True),
-                    "last_seen": now}
-                if prev is None:
-                    conn.execute(vt.insert().values(
-                        domain=domain, pages=t.pages, listings=t.listings,
-                        relevant=t.relevant, first_seen=now, **values))
-                else:
-                    conn.execute(vt.update().where(vt.c.domain == domain).values(
-                        pages=vt.c.pages + t.pages, listings=vt.c.listings + t.listings,
-                        relevant=vt.c.relevant + t.relevant, **values))
+        stored = self.store.votes(pending)
+        updates = []
+        for domain, t in pending.items():
+            prev = stored.get(domain, VenueVotes())
+            kinds = Counter(prev.kind) + t.kinds
+            langs = Counter(prev.language) + t.langs
+            countries = Counter(prev.country) + t.countries
+            updates.append(VenueUpdate(
+                domain=domain, pages=t.pages, listings=t.listings, relevant=t.relevant,
+                kind=_winner(kinds), language=_winner(langs), country=_winner(countries),
+                votes=VenueVotes(kind=dict(kinds), language=dict(langs),
+                                 country=dict(countries))))
+        self.store.save(updates)
 
-    def all(self) -> list[dict[str, Any]]:
-        """Every venue, most relevant listings first."""
+    def all(self) -> list[Venue]:
+        """Every venue (pending observations included), most relevant listings first."""
         self.flush()
-        q = sa.select(vt).order_by(vt.c.relevant.desc(), vt.c.listings.desc(), vt.c.domain)
-        with self.engine.connect() as conn:
-            return [dict(r._mapping) for r in conn.execute(q)]
-
-
-def venue_rows(rows: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Rows as exported: the public columns with ISO times."""
-    out = []
-    for r in rows:
-        out.append({"domain": r["domain"], "kind": r["kind"], "language": r["language"],
-                    "country": r["country"], "pages": r["pages"], "listings": r["listings"],
-                    "relevant_listings": r["relevant"],
-                    "first_seen": r["first_seen"].isoformat() if r["first_seen"] else "",
-                    "last_seen": r["last_seen"].isoformat() if r["last_seen"] else ""})
-    return out
+        return self.store.all()

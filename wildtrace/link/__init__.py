@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from wildtrace.blobstore import BlobStore
 from wildtrace.store import Store
 
 
-def resolve_sellers(store: Store, blobs: Any = None, *, force: bool = False) -> dict[str, Any]:
+def resolve_sellers(store: Store, blobs: BlobStore | None = None, *,
+                    force: bool = False) -> dict[str, Any]:
     """Resolve sellers over every listing in ``store`` as a new link run.
 
     When the newest run already covers exactly the stored listings (nothing was added
@@ -16,11 +18,10 @@ def resolve_sellers(store: Store, blobs: Any = None, *, force: bool = False) -> 
     kind, cross-platform sellers). Called by ``wildtrace process`` after assessment.
     """
     from wildtrace.link.sellers import run_link
-    from wildtrace.store.tables import link as lt
 
-    latest = lt.latest_run(store.engine)
-    if not force and latest is not None and lt.covers_all_listings(store.engine, latest):
-        return {"run_id": latest, **lt.run_detail(store.engine, latest), "unchanged": True}
+    latest = store.link.latest_run()
+    if not force and latest is not None and store.link.covers_all_listings(latest):
+        return {"run_id": latest, **store.link.run_detail(latest), "unchanged": True}
     run_id, _, summary = run_link(store, blobs)
     return {"run_id": run_id, **summary}
 

@@ -10,20 +10,17 @@ near-duplicates (text or photo). On this graph:
 * betweenness centrality finds **brokers**, accounts or numbers bridging groups;
 * a resolved seller whose accounts span several platforms is **cross-platform**.
 
-Exports: GEXF 1.2 and GraphML (both open in Gephi) and CSV (edges, plus a nodes file).
+The network is written to files by :mod:`wildtrace.act.exports.graph`.
 """
 
 from __future__ import annotations
 
-import csv
 from collections import Counter, defaultdict
 from collections.abc import Iterable
-from pathlib import Path
 from typing import Any
 
 import networkx as nx
 
-from wildtrace.errors import InputError
 from wildtrace.link.resolver import LinkInput
 
 BETWEENNESS_SAMPLE = 500  # above this many nodes betweenness is estimated from samples
@@ -104,56 +101,3 @@ def analyse(g: nx.Graph, *, top: int = 10, seed: int = 1) -> dict[str, Any]:
         "cross_platform": [{"seller": s, "platforms": p}
                            for s, p in sorted(cross.items())[:top]],
     }
-
-
-def _clean(g: nx.Graph) -> nx.Graph:
-    """A copy whose attributes are all str/int/float (what GEXF and GraphML accept), and
-    whose text is stripped of control characters that XML cannot carry."""
-    def fix(v: Any) -> Any:
-        if isinstance(v, bool):
-            return int(v)
-        if isinstance(v, int | float):
-            return v
-        s = str(v)
-        return "".join(ch for ch in s if ch in "\t\n\r" or ord(ch) >= 0x20)[:500]
-    h = nx.Graph()
-    for n, d in g.nodes(data=True):
-        h.add_node(fix(n), **{k: fix(v) for k, v in d.items()})
-    for a, b, d in g.edges(data=True):
-        h.add_edge(fix(a), fix(b), **{k: fix(v) for k, v in d.items()})
-    return h
-
-
-def _cell(value: Any) -> Any:
-    # Spreadsheets run cells starting with these as formulas; listing text is hostile.
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + value
-    return value
-
-
-def write_graph(g: nx.Graph, fmt: str, path: Path) -> int:
-    """Write ``g`` as ``gexf``, ``graphml`` or ``csv``; returns the number of nodes.
-
-    CSV writes the edges to ``path`` and the nodes beside it (``<stem>.nodes.csv``).
-    """
-    h = _clean(g)
-    if fmt == "gexf":
-        nx.write_gexf(h, path, version="1.2draft")
-    elif fmt == "graphml":
-        nx.write_graphml(h, path)
-    elif fmt == "csv":
-        node_path = path.with_name(path.stem + ".nodes.csv")
-        keys = sorted({k for _, d in h.nodes(data=True) for k in d})
-        with node_path.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["id", *keys])
-            for n, d in h.nodes(data=True):
-                w.writerow([_cell(n), *(_cell(d.get(k, "")) for k in keys)])
-        with path.open("w", newline="", encoding="utf-8") as fh:
-            w = csv.writer(fh)
-            w.writerow(["source", "target", "kind", "weight"])
-            for a, b, d in h.edges(data=True):
-                w.writerow([_cell(a), _cell(b), d.get("kind", ""), d.get("weight", 1)])
-    else:
-        raise InputError(f"unknown graph format {fmt!r}", hint="gexf, graphml or csv")
-    return int(h.number_of_nodes())

@@ -2,19 +2,23 @@
 
 An occasion is a platform (each platform a "list", as in multiple-systems estimation),
 a calendar month or ISO week of posting, or a collection day (``run``). A seller is
-"captured" on an occasion when any of their listings falls in it.
+"captured" on an occasion when any of their listings falls in it. Sellers are those of
+a stored link run; listings the run did not resolve (added after it) are left out
+rather than guessed at.
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import Any
 
 from wildtrace.errors import InputError
-from wildtrace.link.sellers import latest_resolution
 from wildtrace.measure.recapture import CaptureData, from_histories
-from wildtrace.workspace import Workspace
+from wildtrace.store.market import MarketListing
+
+OCCASIONS = ("platform", "month", "week", "run")
 
 
 def parse_day(value: Any) -> date | None:
@@ -37,14 +41,14 @@ def parse_day(value: Any) -> date | None:
     return None
 
 
-def occasion_of(row: dict[str, Any], by: str) -> str | None:
-    """The occasion label of a listing row under grouping ``by``."""
+def occasion_of(listing: MarketListing, by: str) -> str | None:
+    """The occasion label of a listing under grouping ``by``."""
     if by == "platform":
-        return str(row.get("source") or "") or None
+        return listing.platform or None
     if by == "run":
-        day = parse_day(row.get("created_at"))
+        day = parse_day(listing.created_at)
         return day.isoformat() if day else None
-    day = parse_day(row.get("posted")) or parse_day(row.get("created_at"))
+    day = parse_day(listing.posted) or parse_day(listing.created_at)
     if day is None:
         return None
     if by == "month":
@@ -53,16 +57,17 @@ def occasion_of(row: dict[str, Any], by: str) -> str | None:
     return f"{iso.year:04d}-W{iso.week:02d}"
 
 
-def workspace_histories(ws: Workspace, by: str) -> CaptureData:
-    """One history per resolved seller, one occasion per platform/month/week/run."""
-    _, seller_of, _ = latest_resolution(ws.store, ws.blobs)
+def seller_histories(listings: Iterable[MarketListing], seller_of: Mapping[int, int],
+                     by: str) -> CaptureData:
+    """One history per resolved seller (``seller_of``: listing → seller, from a link
+    run), one occasion per platform/month/week/run."""
     seen: dict[int, set[str]] = defaultdict(set)
     occasions: set[str] = set()
-    for row in ws.store.iter_listings_with_assessment():
-        occ = occasion_of(row, by)
-        if occ is None:
+    for x in listings:
+        sid = seller_of.get(x.listing_id)
+        occ = occasion_of(x, by)
+        if sid is None or occ is None:
             continue
-        sid = seller_of.get(int(row["id"]), int(row["id"]))
         seen[sid].add(occ)
         occasions.add(occ)
     cols = sorted(occasions)

@@ -14,19 +14,17 @@ import hashlib
 import json
 import platform
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
-
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
 
 from wildtrace import __version__
 from wildtrace.blobstore import BlobStore, sha256_bytes
 from wildtrace.preserve.custody import CustodyLog
-from wildtrace.records import Capture, Page
-from wildtrace.store import utcnow
-from wildtrace.store.tables.preserve import artefacts, captures
+from wildtrace.records import Artefact, Capture, Page
+from wildtrace.store import Store, utcnow
+from wildtrace.store.evidence import EvidenceWriter
 
 SYNC_EVERY = 5.0  # seconds between batched fsyncs in crawl mode
 
@@ -51,13 +49,15 @@ def record_hash(fields: dict[str, Any]) -> str:
     return hashlib.sha256(blob.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def capture_fields(row: Any) -> dict[str, Any]:
-    """The hashed fields of a capture row (everything but its id and its own hash)."""
-    m = row._mapping if hasattr(row, "_mapping") else row
-    return {k: m[k] for k in ("url_key", "requested_url", "final_url", "redirects", "status",
-                      "headers", "server_ip", "started_at", "ended_at", "body_sha256",
-                      "media_type", "warc_file", "warc_record_ids", "robots_url",
-                      "robots_sha256", "user_agent", "operator", "tools", "method")}
+HASHED_FIELDS = ("url_key", "requested_url", "final_url", "redirects", "status", "headers",
+                 "server_ip", "started_at", "ended_at", "body_sha256", "media_type",
+                 "warc_file", "warc_record_ids", "robots_url", "robots_sha256", "user_agent",
+                 "operator", "tools", "method")
+
+
+def capture_fields(record: Mapping[str, Any]) -> dict[str, Any]:
+    """The hashed fields of a capture record (everything but its id and its own hash)."""
+    return {k: record[k] for k in HASHED_FIELDS}
 
 
 @dataclass
@@ -71,9 +71,9 @@ class Preserved:
 class Preserver:
     """Stores pages as evidence in one workspace."""
 
-    def __init__(self, engine: Engine, blobs: BlobStore, custody: CustodyLog,
+    def __init__(self, store: Store, blobs: BlobStore, custody: CustodyLog,
                  operator: str, *, durable: bool = True) -> None:
-        self.engine = engine
+        self.evidence = store.evidence
         self.blobs = blobs
         self.custody = custody
         self.operator = operator
@@ -81,9 +81,6 @@ class Preserver:
         self.tools = json.dumps(tool_versions(), sort_keys=True)
         self._last_sync = time.monotonic()
         self._robots: dict[str, tuple[bytes, str]] = {}  # robots URL -> (body, blob)
-        self._dup_query = sa.select(captures.c.final_url).where(
-            captures.c.body_sha256 == sa.bindparam("b"),
-            captures.c.url_key != sa.bindparam("k")).limit(1)
 
     def preserve(self, page: Page, url_key: str, warc_file: str = "") -> Preserved:
         """Store ``page``'s body and robots copy and its capture record; log custody."""
@@ -123,8 +120,8 @@ class Preserver:
                              robots_sha))
         now = utcnow()
         try:
-            with self.custody.lock, self.engine.begin() as conn:
-                stored = [self._store(conn, fields, digest, body_sha, robots_sha, url_key,
+            with self.custody.lock, self.evidence.transaction() as tx:
+                stored = [self._store(tx, fields, digest, body_sha, robots_sha, url_key,
                                       page, now)
                           for page, url_key, fields, digest, body_sha, robots_sha
                           in prepared]
@@ -149,13 +146,7 @@ class Preserver:
         another URL, or comes earlier in ``items`` under another URL: pages that will be
         stored as duplicates (see :meth:`preserve_many`)."""
         shas = [sha256_bytes(body) for body, _ in items]
-        known: dict[str, set[str]] = {}
-        with self.engine.connect() as conn:
-            for i in range(0, len(shas), 500):
-                for sha, key in conn.execute(
-                        sa.select(captures.c.body_sha256, captures.c.url_key).where(
-                            captures.c.body_sha256.in_(set(shas[i:i + 500])))):
-                    known.setdefault(sha, set()).add(key)
+        known = self.evidence.url_keys_by_body(shas)
         out: set[int] = set()
         for i, (sha, (_, key)) in enumerate(zip(shas, items, strict=True)):
             if known.get(sha, {key}) - {key}:
@@ -174,39 +165,31 @@ class Preserver:
         self._robots[url] = (body, sha)
         return sha
 
-    def _store(self, conn: Connection, fields: dict[str, Any], digest: str, body_sha: str,
-               robots_sha: str, url_key: str, page: Page, now: Any) -> tuple[int, str]:
-        dup = conn.execute(self._dup_query, {"b": body_sha, "k": url_key}).scalar()
-        # Plain parameter dicts (not .values()) keep SQLAlchemy's compiled cache hot.
-        key = conn.execute(captures.insert(), {**fields, "record_sha256": digest}
-                           ).inserted_primary_key
-        assert key is not None
-        cid = int(key[0])
-        rows = [{"capture_id": cid, "kind": "body", "sha256": body_sha,
-                 "media_type": page.media_type[:200], "evidentiary": True,
-                 "created_at": now, "detail": "{}"}]
+    def _store(self, tx: EvidenceWriter, fields: dict[str, Any], digest: str,
+               body_sha: str, robots_sha: str, url_key: str, page: Page,
+               now: datetime) -> tuple[int, str]:
+        # Looked up before the insert, so a page never counts as a duplicate of itself.
+        dup = tx.duplicate_of(body_sha, url_key)
+        cid = tx.add_capture({**fields, "record_sha256": digest})
+        items = [Artefact(cid, "body", body_sha, page.media_type[:200], now)]
         if robots_sha:
-            rows.append({"capture_id": cid, "kind": "robots", "sha256": robots_sha,
-                         "media_type": "text/plain", "evidentiary": True,
-                         "created_at": now,
-                         "detail": json.dumps({"url": page.robots_url})})
-        conn.execute(artefacts.insert(), rows)
-        self.custody.append(conn, "captured", page.url, digest, {
+            items.append(Artefact(cid, "robots", robots_sha, "text/plain", now,
+                                  {"url": page.robots_url}))
+        tx.add_artefacts(items)
+        self.custody.append(tx, "captured", page.url, digest, {
             "capture_id": cid, "body_sha256": body_sha, "method": page.method,
             "warc_file": fields["warc_file"]})
-        return cid, str(dup or "")
+        return cid, dup
 
     def add_artefact(self, capture_id: int, kind: str, data: bytes, media_type: str,
                      detail: dict[str, Any] | None = None) -> str:
         """Store a further evidentiary artefact (screenshot, rendered DOM) of a capture."""
         sha = self.blobs.put(data, durable=True)
         try:
-            with self.custody.lock, self.engine.begin() as conn:
-                conn.execute(artefacts.insert().values(
-                    capture_id=capture_id, kind=kind, sha256=sha, media_type=media_type,
-                    evidentiary=True, created_at=utcnow(),
-                    detail=json.dumps(detail or {}, sort_keys=True, ensure_ascii=False)))
-                self.custody.append(conn, f"stored_{kind}", f"capture/{capture_id}", sha,
+            with self.custody.lock, self.evidence.transaction() as tx:
+                tx.add_artefacts([Artefact(capture_id, kind, sha, media_type, utcnow(),
+                                           dict(detail or {}))])
+                self.custody.append(tx, f"stored_{kind}", f"capture/{capture_id}", sha,
                                     {"media_type": media_type, **(detail or {})})
         except BaseException:
             self.custody.forget()
@@ -233,8 +216,3 @@ class Preserver:
 def _now() -> str:
     return utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
-
-def captured_keys(engine: Engine) -> set[str]:
-    """URL keys of every page captured so far (the frontier marks them done)."""
-    with engine.connect() as conn:
-        return set(conn.execute(sa.select(captures.c.url_key).distinct()).scalars())

@@ -17,38 +17,14 @@ import hashlib
 import json
 import os
 import threading
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Connection, Engine
-
-from wildtrace.store import utcnow
-from wildtrace.store.tables.preserve import custody as ct
+from wildtrace.records import CustodyEntry
+from wildtrace.store import Store, utcnow
+from wildtrace.store.evidence import EvidenceWriter
 
 GENESIS = "0" * 64
-
-
-@dataclass(frozen=True, slots=True)
-class CustodyEntry:
-    """One custody log entry."""
-
-    seq: int
-    at: str
-    who: str
-    action: str
-    subject: str
-    sha256: str
-    detail: dict[str, Any]
-    prev_hash: str
-    entry_hash: str
-
-    def as_dict(self) -> dict[str, Any]:
-        """All fields, as written to the JSONL mirror."""
-        return {"seq": self.seq, "at": self.at, "who": self.who, "action": self.action,
-                "subject": self.subject, "sha256": self.sha256, "detail": self.detail,
-                "prev_hash": self.prev_hash, "entry_hash": self.entry_hash}
 
 
 def entry_hash(seq: int, at: str, who: str, action: str, subject: str, sha256: str,
@@ -71,16 +47,11 @@ def operator_name(configured: str) -> str:
         return "unknown"
 
 
-def _row_entry(row: Any) -> CustodyEntry:
-    return CustodyEntry(row.seq, row.at, row.who, row.action, row.subject, row.sha256,
-                        json.loads(row.detail or "{}"), row.prev_hash, row.entry_hash)
-
-
 class CustodyLog:
     """The custody table plus its JSONL mirror."""
 
-    def __init__(self, engine: Engine, mirror: Path, who: str) -> None:
-        self.engine = engine
+    def __init__(self, store: Store, mirror: Path, who: str) -> None:
+        self.store = store
         self.mirror = mirror
         self.who = who
         self._mirrored: int | None = None
@@ -95,34 +66,30 @@ class CustodyLog:
         """Drop the cached chain head (call when a transaction with an append failed)."""
         self._head = None
 
-    def append(self, conn: Connection, action: str, subject: str, sha256: str,
+    def append(self, tx: EvidenceWriter, action: str, subject: str, sha256: str,
                detail: dict[str, Any] | None = None) -> CustodyEntry:
         """Add an entry inside the caller's transaction (so it commits with the evidence
         it describes). Call :meth:`sync_mirror` after the commit, and :meth:`forget`
         if the transaction fails. A second process appending at the same time makes the
         insert fail on the sequence number rather than fork the chain."""
         if self._head is None:
-            last = conn.execute(sa.select(ct.c.seq, ct.c.entry_hash).order_by(
-                ct.c.seq.desc()).limit(1)).first()
-            self._head = (last.seq, last.entry_hash) if last else (0, GENESIS)
+            self._head = tx.custody_head() or (0, GENESIS)
         seq, prev = self._head[0] + 1, self._head[1]
         at = utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
         det = detail or {}
-        h = entry_hash(seq, at, self.who, action, subject, sha256, det, prev)
-        conn.execute(ct.insert(), {"seq": seq, "at": at, "who": self.who, "action": action,
-                                   "subject": subject, "sha256": sha256,
-                                   "detail": json.dumps(det, sort_keys=True,
-                                                        ensure_ascii=False),
-                                   "prev_hash": prev, "entry_hash": h})
-        self._head = (seq, h)
-        return CustodyEntry(seq, at, self.who, action, subject, sha256, det, prev, h)
+        entry = CustodyEntry(seq, at, self.who, action, subject, sha256, det, prev,
+                             entry_hash(seq, at, self.who, action, subject, sha256, det,
+                                        prev))
+        tx.add_custody(entry)
+        self._head = (seq, entry.entry_hash)
+        return entry
 
     def record(self, action: str, subject: str, sha256: str,
                detail: dict[str, Any] | None = None) -> CustodyEntry:
         """Add an entry in its own transaction and mirror it."""
         try:
-            with self.lock, self.engine.begin() as conn:
-                entry = self.append(conn, action, subject, sha256, detail)
+            with self.lock, self.store.evidence.transaction() as tx:
+                entry = self.append(tx, action, subject, sha256, detail)
         except BaseException:
             self.forget()
             raise
@@ -131,8 +98,7 @@ class CustodyLog:
 
     def entries(self) -> list[CustodyEntry]:
         """Every entry in sequence order."""
-        with self.engine.connect() as conn:
-            return [_row_entry(r) for r in conn.execute(sa.select(ct).order_by(ct.c.seq))]
+        return self.store.evidence.custody_entries()
 
     def _mirror_last(self) -> int:
         if self._mirrored is None:
@@ -151,14 +117,13 @@ class CustodyLog:
 
     def _sync_mirror(self, durable: bool) -> int:
         last = self._mirror_last()
-        with self.engine.connect() as conn:
-            rows = conn.execute(sa.select(ct).where(ct.c.seq > last).order_by(ct.c.seq)).all()
+        rows = self.store.evidence.custody_entries(after=last)
         if not rows:
             return 0
         self.mirror.parent.mkdir(parents=True, exist_ok=True)
         with self.mirror.open("a", encoding="utf-8") as fh:
-            for r in rows:
-                fh.write(json.dumps(_row_entry(r).as_dict(), sort_keys=True,
+            for entry in rows:
+                fh.write(json.dumps(entry.as_dict(), sort_keys=True,
                                     ensure_ascii=False) + "\n")
             fh.flush()
             if durable:
@@ -202,5 +167,5 @@ def check_chain(entries: list[CustodyEntry]) -> list[str]:
     return problems
 
 
-__all__ = ["CustodyEntry", "CustodyLog", "check_chain", "entry_hash", "operator_name",
-           "read_mirror", "GENESIS"]
+__all__ = ["CustodyLog", "check_chain", "entry_hash", "operator_name", "read_mirror",
+           "GENESIS"]

@@ -6,44 +6,43 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sqlalchemy.engine import Engine
-
-from wildtrace import __version__
 from wildtrace.blobstore import BlobStore
 from wildtrace.preserve import warc
 from wildtrace.preserve.capture import Preserver, tool_versions
 from wildtrace.preserve.custody import CustodyLog, operator_name
+from wildtrace.store import Store
 
 CUSTODY_FILE = "custody.jsonl"
 
 
-def custody_log(evidence_dir: Path, engine: Engine, operator: str) -> CustodyLog:
+def custody_log(evidence_dir: Path, store: Store, operator: str) -> CustodyLog:
     """The workspace's custody log, acting as ``operator``."""
-    return CustodyLog(engine, evidence_dir / CUSTODY_FILE, operator)
+    return CustodyLog(store, evidence_dir / CUSTODY_FILE, operator)
 
 
 class EvidenceSession:
     """Custody, WARC and capture storage for one crawl, capture or import run."""
 
-    def __init__(self, evidence_dir: Path, engine: Engine, blobs: BlobStore, *,
+    def __init__(self, evidence_dir: Path, store: Store, blobs: BlobStore, *,
                  operator: str, user_agent: str, robots_policy: str,
                  durable: bool = True, purpose: str = "") -> None:
         self.operator = operator_name(operator)
-        self.custody = custody_log(evidence_dir, engine, self.operator)
+        self.custody = custody_log(evidence_dir, store, self.operator)
         # A crashed run may have left the mirror short or a WARC file open.
         self.custody.sync_mirror()
-        self.recovered = warc.recover(evidence_dir / "warc", engine, self.custody)
+        self.recovered = warc.recover(evidence_dir / "warc", store, self.custody)
         versions = tool_versions()
         info = warc.warcinfo(
-            software=f"wildtrace/{__version__} (scrapy/{versions.get('scrapy', '?')}, "
+            software=f"wildtrace/{versions['wildtrace']} "
+                     f"(scrapy/{versions.get('scrapy', '?')}, "
                      f"warcio/{versions.get('warcio', '?')})",
             operator=self.operator, robots=robots_policy, user_agent=user_agent,
             extra={"description": purpose} if purpose else None)
-        self.recorder = warc.WarcRecorder(evidence_dir / "warc", engine, self.custody, info)
+        self.recorder = warc.WarcRecorder(evidence_dir / "warc", store, self.custody, info)
         # A crawl buffers WARC records until the page worker stores their pages; see
         # WarcRecorder.flush, called before every capture commit.
         self.recorder.buffered = not durable
-        self.preserver = Preserver(engine, blobs, self.custody, self.operator,
+        self.preserver = Preserver(store, blobs, self.custody, self.operator,
                                    durable=durable)
 
     def close(self) -> None:

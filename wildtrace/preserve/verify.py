@@ -10,17 +10,16 @@ JSONL mirror agrees with the database, entry by entry.
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-import sqlalchemy as sa
 from warcio.archiveiterator import ArchiveIterator
 
 from wildtrace.blobstore import sha256_file
 from wildtrace.preserve.capture import capture_fields, record_hash
 from wildtrace.preserve.custody import check_chain, read_mirror
 from wildtrace.preserve.session import CUSTODY_FILE, custody_log
-from wildtrace.store.tables.preserve import artefacts, captures, warc_files
 from wildtrace.workspace import Workspace
 
 
@@ -74,7 +73,7 @@ def _missing_records(named: list[tuple[int, str, str, list[str]]],
 
 def verify(ws: Workspace) -> dict[str, Any]:
     """The verification report: ``{"ok", "checked", "problems", "head"}``."""
-    engine = ws.store.engine
+    evidence = ws.store.evidence
     problems: list[dict[str, str]] = []
     checked = {"blobs": 0, "artefacts": 0, "captures": 0, "warc_files": 0,
                "warc_records": 0, "custody_entries": 0}
@@ -87,54 +86,52 @@ def verify(ws: Workspace) -> dict[str, Any]:
             continue
         if not ok:
             problems.append(_problem("blob", sha, "content no longer matches its SHA-256"))
-    custody = custody_log(ws.evidence_dir, engine, "verify")
+    custody = custody_log(ws.evidence_dir, ws.store, "verify")
     entries = custody.entries()
     logged = {(e.action, e.sha256) for e in entries}
     logged_hashes = {e.sha256 for e in entries}
-    with engine.connect() as conn:
-        for row in conn.execute(sa.select(artefacts)):
-            checked["artefacts"] += 1
-            if not ws.blobs.exists(row.sha256):
-                problems.append(_problem("artefact", f"capture {row.capture_id} {row.kind}",
-                                         f"blob {row.sha256} is missing"))
-            elif row.kind in ("screenshot", "dom") and row.sha256 not in logged_hashes:
-                problems.append(_problem("artefact", f"capture {row.capture_id} {row.kind}",
-                                         "not in the custody log"))
-        named: list[tuple[int, str, str, list[str]]] = []  # capture, url, file, records
-        for row in conn.execute(sa.select(captures)):
-            checked["captures"] += 1
-            named.append((row.id, row.final_url, row.warc_file,
-                          json.loads(row.warc_record_ids or "[]")))
-            digest = record_hash(capture_fields(row))
-            if digest != row.record_sha256:
-                problems.append(_problem("capture", f"capture {row.id} {row.final_url}",
-                                         "capture record was changed after it was logged"))
-            elif ("captured", digest) not in logged:
-                problems.append(_problem("capture", f"capture {row.id} {row.final_url}",
-                                         "no custody entry for this capture"))
-        warcs = list(conn.execute(sa.select(warc_files)))
+    for art in evidence.iter_artefacts():
+        checked["artefacts"] += 1
+        if not ws.blobs.exists(art.sha256):
+            problems.append(_problem("artefact", f"capture {art.capture_id} {art.kind}",
+                                     f"blob {art.sha256} is missing"))
+        elif art.kind in ("screenshot", "dom") and art.sha256 not in logged_hashes:
+            problems.append(_problem("artefact", f"capture {art.capture_id} {art.kind}",
+                                     "not in the custody log"))
+    named: list[tuple[int, str, str, list[str]]] = []  # capture, url, file, records
+    for row in evidence.iter_captures():
+        checked["captures"] += 1
+        named.append((row.id, row.final_url, row.warc_file,
+                      json.loads(row.warc_record_ids or "[]")))
+        digest = record_hash(capture_fields(asdict(row)))
+        if digest != row.record_sha256:
+            problems.append(_problem("capture", f"capture {row.id} {row.final_url}",
+                                     "capture record was changed after it was logged"))
+        elif ("captured", digest) not in logged:
+            problems.append(_problem("capture", f"capture {row.id} {row.final_url}",
+                                     "no custody entry for this capture"))
     warc_dir = ws.evidence_dir / "warc"
     in_file: dict[str, set[str]] = {}  # WARC file -> its response record ids
     known = set()
-    for row in warcs:
-        known.add(row.name)
-        path = warc_dir / row.name
+    for wf in evidence.warc_files():
+        known.add(wf.name)
+        path = warc_dir / wf.name
         checked["warc_files"] += 1
         if not path.exists():
-            problems.append(_problem("warc", row.name, "file is missing"))
+            problems.append(_problem("warc", wf.name, "file is missing"))
             continue
-        if row.sealed_at is None:
-            problems.append(_problem("warc", row.name, "never sealed (a run is going on, "
+        if wf.sealed_at is None:
+            problems.append(_problem("warc", wf.name, "never sealed (a run is going on, "
                                      "or crashed: the next crawl or capture seals it)"))
-        elif sha256_file(path) != row.sha256:
-            problems.append(_problem("warc", row.name, "file no longer matches its sealed "
+        elif sha256_file(path) != wf.sha256:
+            problems.append(_problem("warc", wf.name, "file no longer matches its sealed "
                                      "SHA-256"))
-        elif ("warc_sealed", row.sha256) not in logged:
-            problems.append(_problem("warc", row.name, "seal not in the custody log"))
-        ids = in_file.setdefault(row.name, set())
+        elif ("warc_sealed", wf.sha256) not in logged:
+            problems.append(_problem("warc", wf.name, "seal not in the custody log"))
+        ids = in_file.setdefault(wf.name, set())
         n, bad = check_warc_records(path, ids)
         checked["warc_records"] += n
-        problems.extend(_problem("warc", row.name, b) for b in bad)
+        problems.extend(_problem("warc", wf.name, b) for b in bad)
     problems.extend(_missing_records(named, in_file))
     if warc_dir.exists():
         for path in sorted(warc_dir.glob("*.warc.gz")):

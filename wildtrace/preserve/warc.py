@@ -4,7 +4,7 @@ block and payload digests, one warcinfo record per file.
 warcio digests with SHA-1 unless told otherwise; :class:`Sha256WARCWriter` makes it use
 SHA-256. Records are written a transaction at a time (request + response, gzip member
 per record) with a single append, so a crash can at worst leave a torn last record;
-:meth:`WarcRecorder.recover` trims such a tail from files a crashed run left open, and
+:func:`recover` trims such a tail from files a crashed run left open, and
 seals them. A sealed file's SHA-256 goes into ``warc_files`` and the custody log.
 """
 
@@ -20,8 +20,6 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-from sqlalchemy.engine import Engine
 from warcio.archiveiterator import ArchiveIterator
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
@@ -30,8 +28,7 @@ from warcio.warcwriter import WARCWriter
 from wildtrace.blobstore import sha256_file
 from wildtrace.preserve.custody import CustodyLog
 from wildtrace.records import Exchange
-from wildtrace.store import utcnow
-from wildtrace.store.tables.preserve import warc_files as wt
+from wildtrace.store import Store, utcnow
 
 ROLL_BYTES = 1_000_000_000  # start a new file after ~1 GB, as crawlers customarily do
 _HOP_HEADERS = {"transfer-encoding", "connection", "keep-alive"}
@@ -57,10 +54,10 @@ def _resp_headers(ex: Exchange) -> list[tuple[str, str]]:
 class WarcRecorder:
     """Writes exchanges into ``evidence/warc/*.warc.gz`` and seals the files."""
 
-    def __init__(self, directory: Path, engine: Engine, custody: CustodyLog,
+    def __init__(self, directory: Path, store: Store, custody: CustodyLog,
                  info: dict[str, str], roll_bytes: int = ROLL_BYTES) -> None:
         self.directory = directory
-        self.engine = engine
+        self.store = store
         self.custody = custody
         self.info = info
         self.roll_bytes = roll_bytes
@@ -82,8 +79,7 @@ class WarcRecorder:
         self.directory.mkdir(parents=True, exist_ok=True)
         stamp = utcnow().strftime("%Y%m%d%H%M%S%f")
         self.name = f"wildtrace-{stamp}-{os.getpid()}.warc.gz"
-        with self.engine.begin() as conn:
-            conn.execute(wt.insert().values(name=self.name, opened_at=utcnow(), size=0))
+        self.store.evidence.open_warc_file(self.name, utcnow())
         self._fh = (self.directory / self.name).open("xb")
         self._pos = 0
         self._writer = Sha256WARCWriter(self._fh, gzip=True, warc_version="1.1")
@@ -166,11 +162,11 @@ class WarcRecorder:
             self._fh = None
             self._writer = None
             name, self.name = self.name, ""
-        seal_file(self.directory, name, self.engine, self.custody, note)
+        seal_file(self.directory, name, self.store, self.custody, note)
         return name
 
 
-def seal_file(directory: Path, name: str, engine: Engine, custody: CustodyLog,
+def seal_file(directory: Path, name: str, store: Store, custody: CustodyLog,
               note: str = "") -> str:
     """Record a finished WARC file's SHA-256 and size, and log it in custody."""
     path = directory / name
@@ -178,10 +174,9 @@ def seal_file(directory: Path, name: str, engine: Engine, custody: CustodyLog,
     digest = sha256_file(path)
     size = path.stat().st_size
     try:
-        with custody.lock, engine.begin() as conn:
-            conn.execute(wt.update().where(wt.c.name == name).values(
-                sha256=digest, size=size, sealed_at=utcnow(), note=note))
-            custody.append(conn, "warc_sealed", f"warc/{name}", digest,
+        with custody.lock, store.evidence.transaction() as tx:
+            tx.seal_warc_file(name, digest, size, utcnow(), note)
+            custody.append(tx, "warc_sealed", f"warc/{name}", digest,
                            {"size": size, **({"note": note} if note else {})})
     except BaseException:
         custody.forget()
@@ -205,13 +200,10 @@ def complete_length(path: Path) -> int:
     return end
 
 
-def recover(directory: Path, engine: Engine, custody: CustodyLog) -> list[str]:
+def recover(directory: Path, store: Store, custody: CustodyLog) -> list[str]:
     """Seal WARC files a crashed run left open, trimming a torn last record."""
-    with engine.connect() as conn:
-        names = list(conn.execute(sa.select(wt.c.name).where(wt.c.sealed_at.is_(None)))
-                     .scalars())
     fixed = []
-    for name in names:
+    for name in store.evidence.unsealed_warc_files():
         path = directory / name
         if not path.exists():
             continue
@@ -222,7 +214,7 @@ def recover(directory: Path, engine: Engine, custody: CustodyLog) -> list[str]:
             with path.open("r+b") as fh:
                 fh.truncate(good)
             note += f"; torn last record trimmed ({size - good} bytes)"
-        seal_file(directory, name, engine, custody, note)
+        seal_file(directory, name, store, custody, note)
         fixed.append(name)
     return fixed
 

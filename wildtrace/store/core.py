@@ -7,11 +7,12 @@ PostgreSQL when ``database_url`` names one. Stages read and write records throug
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -30,6 +31,19 @@ from wildtrace.records import (
     TaxonMatch,
 )
 from wildtrace.store import tables as t
+from wildtrace.store.evidence import EvidenceStore
+from wildtrace.store.link import LinkStore
+from wildtrace.store.market import MarketStore
+
+if TYPE_CHECKING:  # area stores that import this module (imported in their properties)
+    from wildtrace.store.accounts import AccountStore
+    from wildtrace.store.audit import AuditStore
+    from wildtrace.store.blob_index import BlobIndex
+    from wildtrace.store.cases import CaseStore
+    from wildtrace.store.frontier import FrontierStore
+    from wildtrace.store.review import ReviewStore
+    from wildtrace.store.tips import TipStore
+    from wildtrace.store.venues import VenueStore
 
 # The database or its connection failing (not a bad row): callers that must tell the two
 # apart (the crawler stops and resumes rather than failing pages) catch these.
@@ -139,11 +153,82 @@ class Store:
     # Each area of the schema has a store module of its own (``wildtrace/store/<area>.py``)
     # whose class takes the engine; it is reached as ``store.<area>``.
     # area: collect (frontier, venues)
+    @functools.cached_property
+    def frontier(self) -> FrontierStore:
+        """The crawl frontier: every URL seen, its state and priority."""
+        from wildtrace.store.frontier import FrontierStore
+
+        return FrontierStore(self.engine)
+
+    @functools.cached_property
+    def venues(self) -> VenueStore:
+        """The venue book: every domain met while crawling."""
+        from wildtrace.store.venues import VenueStore
+
+        return VenueStore(self.engine)
+
     # area: preserve (captures, artefacts, custody, WARC files)
+    @functools.cached_property
+    def evidence(self) -> EvidenceStore:
+        """Captures, their artefacts, the custody log and the WARC files."""
+        return EvidenceStore(self.engine)
+
     # area: link
+    @functools.cached_property
+    def link(self) -> LinkStore:
+        """Link runs: the seller of every listing and the evidence linking listings."""
+        return LinkStore(self.engine)
+
     # area: measure
+    @functools.cached_property
+    def market(self) -> MarketStore:
+        """What the market measures and the dashboard figures read of listings."""
+        return MarketStore(self.engine)
+
     # area: act (audit, cases, review, tips)
+    # (imported inside each property: those modules import this one)
+    @functools.cached_property
+    def audit(self) -> AuditStore:
+        """The audit log (append-only)."""
+        from wildtrace.store.audit import AuditStore
+
+        return AuditStore(self.engine)
+
+    @functools.cached_property
+    def blob_index(self) -> BlobIndex:
+        """Size and media type of each evidence blob."""
+        from wildtrace.store.blob_index import BlobIndex
+
+        return BlobIndex(self.engine)
+
+    @functools.cached_property
+    def cases(self) -> CaseStore:
+        """Cases, their items, and the listings a case gathers."""
+        from wildtrace.store.cases import CaseStore
+
+        return CaseStore(self.engine)
+
+    @functools.cached_property
+    def review(self) -> ReviewStore:
+        """The review queue and each listing's assessments, matches and labels."""
+        from wildtrace.store.review import ReviewStore
+
+        return ReviewStore(self.engine)
+
+    @functools.cached_property
+    def tips(self) -> TipStore:
+        """Citizen tips and their captures."""
+        from wildtrace.store.tips import TipStore
+
+        return TipStore(self.engine)
+
     # area: web (accounts, sessions, tokens)
+    @functools.cached_property
+    def accounts(self) -> AccountStore:
+        """Web users, sessions and API tokens."""
+        from wildtrace.store.accounts import AccountStore
+
+        return AccountStore(self.engine)
 
     # -- runs -------------------------------------------------------------------------
     def start_run(self, stage: str, version: str, detail: dict[str, Any] | None = None) -> int:
@@ -235,6 +320,17 @@ class Store:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(t.listings).where(t.listings.c.id == listing_id)).first()
         return _row_to_listing(row) if row else None
+
+    def listings_by_id(self, ids: Iterable[int]) -> list[Listing]:
+        """The listings of ``ids`` that exist, in id order."""
+        wanted = sorted(set(ids))
+        found: list[Listing] = []
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), 500):
+                q = (sa.select(t.listings).where(t.listings.c.id.in_(wanted[i:i + 500]))
+                     .order_by(t.listings.c.id))
+                found.extend(_row_to_listing(r) for r in conn.execute(q))
+        return found
 
     def iter_listings(self, *, unassessed_by: str | None = None,
                       batch: int = 1000) -> Iterator[Listing]:

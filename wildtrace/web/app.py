@@ -1,9 +1,9 @@
 """The FastAPI application: ``create_app(workspace)`` wires state, security and routes.
 
-Server-rendered pages and a JSON API share one set of act-stage services. Every
-response carries strict security headers: a CSP without inline scripts (our only
-script is ``/static/app.js``), no framing except of the sandboxed replay path, nosniff
-and a strict referrer policy. Errors have one JSON shape::
+Server-rendered pages and a JSON API both call the application layer
+(:mod:`wildtrace.app`). Every response carries strict security headers: a CSP without
+inline scripts (our only script is ``/static/app.js``), no framing except of the
+sandboxed replay path, nosniff and a strict referrer policy. Errors have one JSON shape::
 
     {"error": {"status": 404, "code": "not_found", "message": "...", "hint": "..."}}
 """
@@ -23,10 +23,8 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wildtrace import __version__
-from wildtrace.act.audit import AuditLog
-from wildtrace.act.cases import CaseBook
-from wildtrace.act.triage import TipBook
-from wildtrace.collect.netguard import SafeFetcher
+from wildtrace.app.accounts import Accounts
+from wildtrace.app.tips import PageFetcher, TipDesk
 from wildtrace.errors import (
     AccessError,
     EvidenceError,
@@ -35,7 +33,6 @@ from wildtrace.errors import (
     MissingExtraError,
     WildtraceError,
 )
-from wildtrace.web.accounts import Accounts
 from wildtrace.web.deps import TEMPLATES_DIR, ApiError, LoginRequired, WebState
 from wildtrace.workspace import Workspace
 
@@ -139,7 +136,7 @@ def _install_handlers(app: FastAPI) -> None:
                                str(exc.detail))
 
 
-def create_app(workspace: Workspace, *, fetcher: SafeFetcher | None = None,
+def create_app(workspace: Workspace, *, fetcher: PageFetcher | None = None,
                capture_tips: bool = True, secure_cookies: str = "auto") -> FastAPI:
     """The web application for one open workspace.
 
@@ -153,12 +150,8 @@ def create_app(workspace: Workspace, *, fetcher: SafeFetcher | None = None,
                   docs_url=None, redoc_url=None)
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.globals["version"] = __version__
-    engine = workspace.store.engine
     app.state.web = WebState(
-        ws=workspace, accounts=Accounts(engine), audit=AuditLog(engine),
-        cases=CaseBook(engine), tips=TipBook(engine, workspace.blobs),
-        fetcher=fetcher or SafeFetcher(max_bytes=int(workspace.settings.max_body_bytes),
-                                       timeout=float(workspace.settings.timeout)),
+        ws=workspace, accounts=Accounts(workspace.store), tips=TipDesk(workspace, fetcher),
         templates=templates, capture_tips=capture_tips, secure_cookies=secure_cookies)
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
@@ -168,12 +161,13 @@ def create_app(workspace: Workspace, *, fetcher: SafeFetcher | None = None,
         routes_auth,
         routes_cases,
         routes_dashboard,
+        routes_exports,
         routes_listings,
         routes_queue,
         routes_tips,
     )
 
     for module in (routes_auth, routes_queue, routes_listings, routes_dashboard,
-                   routes_cases, routes_tips, routes_admin):
+                   routes_cases, routes_tips, routes_admin, routes_exports):
         app.include_router(module.router)
     return app

@@ -14,8 +14,6 @@ from typing import Any
 
 import numpy as np
 
-from wildtrace.web.countries import countries
-
 PALETTE = ("#1b7837", "#762a83", "#e08214", "#2166ac", "#b2182b", "#35978f", "#8c510a",
            "#4d4d4d", "#999999")
 
@@ -93,8 +91,10 @@ def price_chart(rows: list[dict[str, Any]], width: int = 720) -> str:
     return "".join(out)
 
 
-def world_map(rows: list[dict[str, Any]], width: int = 720, height: int = 360) -> str:
-    """Listings per country as circles on an equirectangular grid of all centroids."""
+def world_map(rows: list[dict[str, Any]], backdrop: list[dict[str, Any]] | None = None,
+              width: int = 720, height: int = 360) -> str:
+    """Listings per country as circles on an equirectangular grid, over small dots at
+    the ``backdrop`` countries' centroids (each with ``name``, ``lat`` and ``lon``)."""
 
     def proj(lat: float, lon: float) -> tuple[float, float]:
         return (lon + 180) / 360 * width, (90 - lat) / 180 * height
@@ -108,10 +108,10 @@ def world_map(rows: list[dict[str, Any]], width: int = 720, height: int = 360) -
     for lat in range(-60, 91, 30):
         _, y = proj(lat, 0)
         out.append(f'<line x1="0" x2="{width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d5e1ea"/>')
-    for c in countries():
-        x, y = proj(c.lat, c.lon)
+    for c in backdrop or ():
+        x, y = proj(c["lat"], c["lon"])
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="#b8c4cc">'
-                   f'<title>{_e(c.name)}</title></circle>')
+                   f'<title>{_e(c["name"])}</title></circle>')
     top = max((r["count"] for r in rows), default=1) or 1
     for r in rows:
         x, y = proj(r["lat"], r["lon"])

@@ -20,11 +20,9 @@ from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
-from wildtrace.act.audit import AuditLog
-from wildtrace.act.cases import CaseBook
-from wildtrace.act.triage import TipBook
-from wildtrace.collect.netguard import SafeFetcher
-from wildtrace.web.accounts import Accounts, Session, User
+from wildtrace.app.accounts import Accounts, Session, User
+from wildtrace.app.tips import TipDesk
+from wildtrace.store.audit import AuditStore
 from wildtrace.web.ratelimit import RateLimiter
 from wildtrace.workspace import Workspace
 
@@ -55,15 +53,17 @@ class WebState:
 
     ws: Workspace
     accounts: Accounts
-    audit: AuditLog
-    cases: CaseBook
-    tips: TipBook
-    fetcher: SafeFetcher
+    tips: TipDesk
     templates: Jinja2Templates
     capture_tips: bool = True
     tip_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(10, 3600))
     login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(20, 300))
     secure_cookies: str = "auto"  # auto: Secure when the request came over https
+
+    @property
+    def audit(self) -> AuditStore:
+        """The workspace's audit log."""
+        return self.ws.store.audit
 
 
 def state(request: Request) -> WebState:

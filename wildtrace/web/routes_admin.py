@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from wildtrace.web.accounts import User
+from wildtrace.app.accounts import User
 from wildtrace.web.deps import api_user, page_user, render, state
 from wildtrace.web.schemas import ERRORS, MAX_ID, AuditOut
 

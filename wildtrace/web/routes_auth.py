@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse, Response
 
-from wildtrace.web.accounts import User
+from wildtrace.app.accounts import User
 from wildtrace.web.deps import (
     PRELOGIN_COOKIE,
     SESSION_COOKIE,

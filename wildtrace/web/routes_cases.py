@@ -3,19 +3,24 @@ and takedown CSVs per platform. Every export is written to the audit log."""
 
 from __future__ import annotations
 
-import io
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from wildtrace.act.casefile import render_pdf
-from wildtrace.act.evidence_pack import write_evidence_zip
-from wildtrace.act.material import CaseMaterial, gather
-from wildtrace.act.takedown import by_platform, takedown_csv
+from wildtrace.app.accounts import User
+from wildtrace.app.cases import (
+    CaseView,
+    add_to_case,
+    case_summaries,
+    case_view,
+    casefile_export,
+    evidence_export,
+    open_case,
+    remove_from_case,
+    takedown_export,
+)
 from wildtrace.errors import InputError
-from wildtrace.records import Case
-from wildtrace.web.accounts import User
 from wildtrace.web.deps import (
     ApiError,
     WebState,
@@ -38,6 +43,7 @@ from wildtrace.web.schemas import (
 
 router = APIRouter()
 Responses = dict[int | str, dict[str, Any]]
+T = TypeVar("T")
 
 
 def _file(media: str, what: str) -> Responses:
@@ -49,21 +55,26 @@ ZIP_RESPONSE = _file("application/zip", "evidence ZIP with a SHA-256 manifest")
 CSV_RESPONSE = _file("text/csv", "takedown report")
 
 
-def _case(st: WebState, case_id: int) -> Case:
-    case = st.cases.get(case_id)
-    if case is None:
-        raise ApiError(404, "not_found", f"no case {case_id}")
-    return case
+def _no_case(case_id: int) -> ApiError:
+    return ApiError(404, "not_found", f"no case {case_id}")
 
 
-def _material(st: WebState, case_id: int) -> CaseMaterial:
-    return gather(st.ws.store.engine, st.ws.blobs, _case(st, case_id))
+def _check_case(st: WebState, case_id: int) -> None:
+    if not st.ws.store.cases.exists(case_id):
+        raise _no_case(case_id)
 
 
-def _case_out(st: WebState, case: Case) -> CaseOut:
-    platforms = sorted(by_platform(gather(st.ws.store.engine, st.ws.blobs, case)))
+def _view(st: WebState, case_id: int) -> CaseView:
+    view = case_view(st.ws, case_id)
+    if view is None:
+        raise _no_case(case_id)
+    return view
+
+
+def _case_out(view: CaseView) -> CaseOut:
+    case = view.case
     return CaseOut(id=case.id, title=case.title, notes=case.notes, status=case.status,
-                   created_by=case.created_by, platforms=platforms,
+                   created_by=case.created_by, platforms=list(view.platforms),
                    items=[{"kind": i.kind, "ref": i.ref, "note": i.note,
                            "added_by": i.added_by} for i in case.items])  # type: ignore[misc]
 
@@ -73,7 +84,7 @@ def _case_out(st: WebState, case: Case) -> CaseOut:
 def api_cases(request: Request,
               user: Annotated[User, Depends(api_user())]) -> list[dict[str, Any]]:
     """Every case, newest first."""
-    return state(request).cases.summaries()
+    return case_summaries(state(request).ws)
 
 
 @router.post("/api/cases", response_model=Created, status_code=201, responses=ERRORS,
@@ -81,10 +92,7 @@ def api_cases(request: Request,
 def api_create_case(request: Request, body: CaseIn,
                     user: Annotated[User, Depends(api_user("analyst"))]) -> Created:
     """Open a new case."""
-    st = state(request)
-    case_id = st.cases.create(body.title, user.name, body.notes)
-    st.audit.record(user.name, "create", "case", case_id)
-    return Created(id=case_id)
+    return Created(id=open_case(state(request).ws, body.title, user.name, body.notes))
 
 
 @router.get("/api/cases/{case_id}", response_model=CaseOut, responses=ERRORS, tags=["cases"])
@@ -93,7 +101,7 @@ def api_case(request: Request, case_id: IdPath,
     """One case with its items and the platforms its listings are on."""
     st = state(request)
     st.audit.record(user.name, "view", "case", case_id)
-    return _case_out(st, _case(st, case_id))
+    return _case_out(_view(st, case_id))
 
 
 @router.post("/api/cases/{case_id}/items", response_model=Ok, responses=ERRORS,
@@ -102,15 +110,13 @@ def api_add_item(request: Request, case_id: IdPath, body: CaseItemIn,
                  user: Annotated[User, Depends(api_user("analyst"))]) -> Ok:
     """Add a listing or seller to a case (ok=false when it was already there)."""
     st = state(request)
-    _case(st, case_id)
+    _check_case(st, case_id)
     ref = body.ref.strip()
     if body.kind in ("listing", "seller_of") and (
             not (ref.isascii() and ref.isdigit()) or len(ref) > 10
             or st.ws.store.listing(int(ref)) is None):
         raise ApiError(404, "not_found", f"no listing {body.ref[:40]!r}")
-    added = st.cases.add(case_id, body.kind, body.ref, user.name, body.note)
-    st.audit.record(user.name, "add", "case", case_id, {"kind": body.kind, "ref": body.ref})
-    return Ok(ok=added)
+    return Ok(ok=add_to_case(st.ws, case_id, body.kind, body.ref, user.name, body.note))
 
 
 @router.delete("/api/cases/{case_id}/items", response_model=Ok, responses=ERRORS,
@@ -121,18 +127,14 @@ def api_remove_item(request: Request, case_id: IdPath,
                     ref: Annotated[str, Query(min_length=1, max_length=500)]) -> Ok:
     """Take a listing or seller out of a case (ok=false when it was not there)."""
     st = state(request)
-    _case(st, case_id)
-    removed = st.cases.remove(case_id, kind, ref.strip())
-    st.audit.record(user.name, "remove", "case", case_id, {"kind": kind, "ref": ref})
-    return Ok(ok=removed)
+    _check_case(st, case_id)
+    return Ok(ok=remove_from_case(st.ws, case_id, kind, ref, user.name))
 
 
-def _export(request: Request, user: User, case_id: int, what: str) -> CaseMaterial:
-    st = state(request)
-    material = _material(st, case_id)
-    st.audit.record(user.name, "export", "case", case_id, {
-        "format": what, "listings": [c.row["id"] for c in material.listings]})
-    return material
+def _exported(data: T | None, case_id: int) -> T:
+    if data is None:
+        raise _no_case(case_id)
+    return data
 
 
 @router.get("/api/cases/{case_id}/casefile.pdf", responses={**ERRORS, **PDF_RESPONSE},
@@ -140,8 +142,7 @@ def _export(request: Request, user: User, case_id: int, what: str) -> CaseMateri
 def api_casefile(request: Request, case_id: IdPath,
                  user: Annotated[User, Depends(api_user("analyst"))]) -> Response:
     """The case file as PDF."""
-    material = _export(request, user, case_id, "pdf")
-    pdf = render_pdf(material, state(request).ws.blobs, user.name)
+    pdf = _exported(casefile_export(state(request).ws, case_id, user.name), case_id)
     return Response(pdf, media_type="application/pdf", headers={
         "content-disposition": f'attachment; filename="case-{case_id}.pdf"'})
 
@@ -152,12 +153,8 @@ def api_evidence_zip(request: Request, case_id: IdPath,
                      user: Annotated[User, Depends(api_user("analyst"))],
                      pdf: bool = False) -> Response:
     """The evidence ZIP with its SHA-256 manifest (``pdf=true`` adds the case file)."""
-    material = _export(request, user, case_id, "zip")
-    st = state(request)
-    buf = io.BytesIO()
-    pdf_bytes = render_pdf(material, st.ws.blobs, user.name) if pdf else None
-    write_evidence_zip(material, st.ws.blobs, buf, exported_by=user.name, pdf=pdf_bytes)
-    return Response(buf.getvalue(), media_type="application/zip", headers={
+    data = _exported(evidence_export(state(request).ws, case_id, user.name, pdf), case_id)
+    return Response(data, media_type="application/zip", headers={
         "content-disposition": f'attachment; filename="case-{case_id}-evidence.zip"'})
 
 
@@ -167,9 +164,10 @@ def api_takedown(request: Request, case_id: IdPath,
                  user: Annotated[User, Depends(api_user("analyst"))],
                  platform: Annotated[str, Query(min_length=1, max_length=300)]) -> Response:
     """The takedown report for one platform of the case, as CSV."""
-    material = _export(request, user, case_id, f"takedown:{platform}")
+    report = _exported(takedown_export(state(request).ws, case_id, user.name, platform),
+                       case_id)
     safe = "".join(c if c.isalnum() or c in ".-" else "_" for c in platform)[:80]
-    return Response(takedown_csv(material, platform), media_type="text/csv; charset=utf-8",
+    return Response(report, media_type="text/csv; charset=utf-8",
                     headers={"content-disposition":
                              f'attachment; filename="takedown-{safe}-case-{case_id}.csv"'})
 
@@ -178,7 +176,7 @@ def api_takedown(request: Request, case_id: IdPath,
 @router.get("/cases", include_in_schema=False)
 def cases_html(request: Request, user: Annotated[User, Depends(page_user())]) -> Response:
     """The list of cases, and a form to open one."""
-    return render(request, "cases.html", {"cases": state(request).cases.summaries()})
+    return render(request, "cases.html", {"cases": case_summaries(state(request).ws)})
 
 
 @router.post("/cases", include_in_schema=False)
@@ -188,9 +186,7 @@ def create_case_form(request: Request, user: Annotated[User, Depends(page_user("
                      notes: Annotated[str, Form(max_length=20000)] = "") -> Response:
     """Open a case from the form."""
     check_form_csrf(request, csrf_token)
-    st = state(request)
-    case_id = st.cases.create(title, user.name, notes)
-    st.audit.record(user.name, "create", "case", case_id)
+    case_id = open_case(state(request).ws, title, user.name, notes)
     return RedirectResponse(f"/cases/{case_id}", status_code=303)
 
 
@@ -205,15 +201,13 @@ def add_item_form(request: Request, user: Annotated[User, Depends(page_user("ana
     check_form_csrf(request, csrf_token)
     st = state(request)
     if case_id == "new":
-        cid = st.cases.create(new_title or f"{kind} {ref}", user.name)
-        st.audit.record(user.name, "create", "case", cid)
+        cid = open_case(st.ws, new_title or f"{kind} {ref}", user.name)
     elif case_id.isascii() and case_id.isdigit() and len(case_id) < 10:
         cid = int(case_id)
     else:
         raise InputError("choose a case")
-    _case(st, cid)
-    st.cases.add(cid, kind, ref, user.name)
-    st.audit.record(user.name, "add", "case", cid, {"kind": kind, "ref": ref})
+    _check_case(st, cid)
+    add_to_case(st.ws, cid, kind, ref, user.name)
     return RedirectResponse(f"/cases/{cid}", status_code=303)
 
 
@@ -222,7 +216,7 @@ def case_html(request: Request, case_id: IdPath,
               user: Annotated[User, Depends(page_user())]) -> Response:
     """One case: its items and export links."""
     st = state(request)
-    material = _material(st, case_id)
+    view = _view(st, case_id)
     st.audit.record(user.name, "view", "case", case_id)
-    return render(request, "case.html", {"m": material, "case": material.case,
-                                         "platforms": sorted(by_platform(material))})
+    return render(request, "case.html", {"m": view.material, "case": view.case,
+                                         "platforms": list(view.platforms)})

@@ -8,25 +8,17 @@ default-src 'none'`` so even opened directly nothing in it runs or loads.
 
 from __future__ import annotations
 
-import json
+from dataclasses import asdict
 from typing import Annotated, Any
 
-import sqlalchemy as sa
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 
-from wildtrace.act.cases import seller_listing_ids
-from wildtrace.act.material import evidence_for, media_type_of, platform_of
-from wildtrace.act.review import LABEL_NAMES, assessments_of, labels_of, matches_of
-from wildtrace.store import tables as t
-from wildtrace.web.accounts import User
+from wildtrace.app.accounts import User
+from wildtrace.app.cases import case_summaries
+from wildtrace.app.listing_view import ListingView, evidence_blob, listing_view
+from wildtrace.app.listings import listings_page
 from wildtrace.web.deps import ApiError, WebState, api_user, page_user, render, state
-from wildtrace.web.integrations import (
-    custody_of,
-    legality_verdict,
-    linked_accounts,
-    reasons_of,
-)
 from wildtrace.web.routes_queue import summary
 from wildtrace.web.schemas import ERRORS, IdPath, ListingDetail, ListingPage
 
@@ -37,67 +29,21 @@ REPLAYABLE = ("text/html", "application/xhtml+xml", "text/plain")
 IMAGES = ("image/png", "image/jpeg", "image/webp", "image/gif")
 
 
-def _row(st: WebState, listing_id: int) -> dict[str, Any]:
-    with st.ws.store.engine.connect() as conn:
-        row = conn.execute(sa.select(t.listings).where(t.listings.c.id == listing_id)).first()
-    if row is None:
+def _view(st: WebState, listing_id: int) -> ListingView:
+    view = listing_view(st.ws, listing_id)
+    if view is None:
         raise ApiError(404, "not_found", f"no listing {listing_id}")
-    return dict(row._mapping)
+    return view
 
 
-def detail(st: WebState, listing_id: int) -> dict[str, Any]:
-    """Everything the listing page and API show about one listing."""
-    engine = st.ws.store.engine
-    row = _row(st, listing_id)
-    assessments = assessments_of(engine, listing_id)
-    latest = assessments[0] if assessments else None
-    matches = matches_of(engine, listing_id, latest["run_id"] if latest else None)
-    evidence = evidence_for(engine, st.ws.blobs, row)
-    try:
-        idents = json.loads(row.get("identifiers") or "[]")
-    except ValueError:
-        idents = []
-    # The seller's other listings as the link stage resolved them (any platform, any
-    # name), else the same seller name on the same platform.
-    others = [i for i in seller_listing_ids(engine, listing_id, limit=21, newest_first=True)
-              if i != listing_id][:20]
-    seller_rows: list[dict[str, Any]] = []
-    if others:
-        with engine.connect() as conn:
-            seller_rows = [dict(r._mapping) for r in conn.execute(
-                sa.select(t.listings).where(t.listings.c.id.in_(others))
-                .order_by(t.listings.c.id.desc()))]
-    listing = {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()
-               if k not in ("identifiers",)}
-    try:
-        listing["extra"] = json.loads(row.get("extra") or "{}")
-    except ValueError:
-        listing["extra"] = {}
-    listing["platform"] = platform_of(row.get("url") or "", row.get("source") or "")
-    judged = legality_verdict(st.ws, row)
-    return {
-        "listing": listing,
-        "identifiers": [i for i in idents if isinstance(i, dict)] if isinstance(idents, list)
-        else [],
-        "assessments": [{**{k: a[k] for k in ("id", "run_id", "model", "model_version",
-                                               "relevant", "score", "taxa", "cites",
-                                               "flags")},
-                         "reasons": reasons_of(a)} for a in assessments],
-        "matches": [{k: m[k] for k in ("taxon", "rank", "appendix", "start", "end",
-                                       "matched", "rule", "kind", "run_id")}
-                    for m in matches],
-        "legality": judged["reasons"] if judged else reasons_of(latest),
-        "verdict": judged,
-        "labels": [{"id": lb["id"], "label": LABEL_NAMES.get(lb["label"], str(lb["label"])),
-                    "user": lb["user"], "note": lb["note"], "created_at": str(lb["created_at"])}
-                   for lb in labels_of(engine, listing_id)],
-        "evidence": [{"sha256": e.sha256, "role": e.role, "media_type": e.media_type,
-                      "size": e.size, "present": e.present} for e in evidence],
-        "custody": custody_of(engine, [e.sha256 for e in evidence],
-                              str(row.get("capture_sha256") or "")),
-        "seller_listings": [summary(r).model_dump() for r in seller_rows],
-        "linked_accounts": linked_accounts(engine, row),
-    }
+def detail_json(view: ListingView) -> dict[str, Any]:
+    """The listing view as ``GET /api/listings/{id}`` answers it (see ``ListingDetail``):
+    an identifier of the listing's own text has no ``listing_id``, a linked account has."""
+    out = asdict(view)
+    out["linked_accounts"] = [{k: v for k, v in a.items()
+                               if k != "listing_id" or v is not None}
+                              for a in out["linked_accounts"]]
+    return out
 
 
 @router.get("/api/listings", response_model=ListingPage, responses=ERRORS, tags=["listings"])
@@ -107,21 +53,9 @@ def api_listings(request: Request, user: Annotated[User, Depends(api_user())],
                  cursor: Annotated[str, Query(max_length=20, pattern=r"^[0-9]*$")] = "",
                  limit: Annotated[int, Query(ge=1, le=500)] = 100) -> ListingPage:
     """Listings in id order (``cursor`` = last id seen), or full-text matches of ``q``."""
-    st = state(request)
-    query = sa.select(t.listings).order_by(t.listings.c.id).limit(limit + 1)
-    if q.strip():
-        ids = st.ws.store.search(q, limit=5000)
-        query = query.where(t.listings.c.id.in_(ids or [-1]))
-    if source:
-        query = query.where(t.listings.c.source == source)
-    if cursor:
-        query = query.where(t.listings.c.id > int(cursor))
-    with st.ws.store.engine.connect() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(query)]
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return ListingPage(items=[summary(r) for r in rows],
-                       next_cursor=str(rows[-1]["id"]) if more and rows else "")
+    page = listings_page(state(request).ws, query=q, source=source,
+                         after=int(cursor) if cursor else 0, limit=limit)
+    return ListingPage(items=[summary(i) for i in page.items], next_cursor=page.next_cursor)
 
 
 @router.get("/api/listings/{listing_id}", response_model=ListingDetail, responses=ERRORS,
@@ -130,7 +64,7 @@ def api_listing(request: Request, listing_id: IdPath,
                 user: Annotated[User, Depends(api_user())]) -> dict[str, Any]:
     """One listing with provenance, matches, legality reasons, labels and evidence."""
     st = state(request)
-    out = detail(st, listing_id)
+    out = detail_json(_view(st, listing_id))
     st.audit.record(user.name, "view", "listing", listing_id, {"via": "api"})
     return out
 
@@ -140,22 +74,22 @@ def listing_html(request: Request, listing_id: IdPath,
                  user: Annotated[User, Depends(page_user())]) -> Response:
     """The listing page."""
     st = state(request)
-    d = detail(st, listing_id)
+    view = _view(st, listing_id)
     st.audit.record(user.name, "view", "listing", listing_id)
-    shots = [e for e in d["evidence"] if e["present"] and e["media_type"] in IMAGES]
-    replays = [e for e in d["evidence"] if e["present"] and e["media_type"] in REPLAYABLE]
+    shots = [e for e in view.evidence if e.present and e.media_type in IMAGES]
+    replays = [e for e in view.evidence if e.present and e.media_type in REPLAYABLE]
     return render(request, "listing.html", {
-        "d": d, "l": d["listing"], "shots": shots, "replays": replays,
-        "back": str(request.url.query), "cases": st.cases.summaries(limit=50)})
+        "d": view, "l": view.listing, "shots": shots, "replays": replays,
+        "back": str(request.url.query), "cases": case_summaries(st.ws, limit=50)})
 
 
 def _blob(st: WebState, sha256: str) -> tuple[bytes, str]:
     if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
         raise ApiError(404, "not_found", "no such evidence")
-    media = media_type_of(st.ws.store.engine, sha256)
-    if media is None or not st.ws.blobs.exists(sha256):
+    found = evidence_blob(st.ws, sha256)
+    if found is None:
         raise ApiError(404, "not_found", f"evidence {sha256[:12]}… is not in the store")
-    return st.ws.blobs.get(sha256), media.split(";")[0].strip().lower()
+    return found
 
 
 @router.get("/evidence/{sha256}", include_in_schema=False)

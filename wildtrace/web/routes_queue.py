@@ -1,19 +1,22 @@
 """The review queue (page and API) and labelling: confirm, reject or unsure, with notes.
 
-Labels go through ``Store.add_label`` so ``wildtrace train`` learns from them, and into
-the audit log.
+Labels go to the store's training labels, so ``wildtrace train`` learns from them, and
+into the audit log (:func:`wildtrace.app.queue.label_listing`).
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from dataclasses import asdict
+from typing import Annotated
 from urllib.parse import urlencode
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from wildtrace.act.review import QueueFilter, QueuePage, label_value, learning_page, queue_page
-from wildtrace.web.accounts import User
+from wildtrace.app.accounts import User
+from wildtrace.app.listings import ListingItem
+from wildtrace.app.queue import QueueView, label_listing, review_queue
+from wildtrace.store.review import QueueFilter
 from wildtrace.web.deps import ApiError, api_user, check_form_csrf, page_user, render, state
 from wildtrace.web.schemas import ERRORS, IdPath, LabelIn, ListingPage, ListingSummary, Ok
 
@@ -21,15 +24,9 @@ router = APIRouter()
 APPENDICES = ("", "I", "II", "III")
 
 
-def summary(row: dict[str, Any]) -> ListingSummary:
-    """A queue or list row as the API's summary model."""
-    return ListingSummary(
-        id=row["id"], title=row.get("title") or "", source=row.get("source") or "",
-        url=row.get("url") or "", price=row.get("price"), currency=row.get("currency") or "",
-        seller=row.get("seller") or "", language=row.get("language") or "",
-        posted=row.get("posted") or "", location=row.get("location") or "",
-        score=row.get("score"), relevant=row.get("relevant"), taxa=row.get("taxa") or "",
-        cites=row.get("cites") or "", flags=row.get("flags") or "")
+def summary(item: ListingItem) -> ListingSummary:
+    """A listing of a list as the API's summary model."""
+    return ListingSummary(**asdict(item))
 
 
 def _filter(taxon: str, appendix: str, platform: str, language: str, date_from: str,
@@ -47,13 +44,9 @@ Order = Annotated[str, Query(pattern="^(risk|learning)$")]
 
 
 def _page(request: Request, flt: QueueFilter, order: str, cursor: str,
-          limit: int) -> QueuePage:
+          limit: int) -> QueueView:
     """Risk order (keyset pages), or the active-learning order of assess."""
-    st = state(request)
-    if order == "learning":
-        return learning_page(st.ws.store.engine, flt,
-                             float(st.ws.settings.relevance_threshold), limit)
-    return queue_page(st.ws.store.engine, flt, cursor, limit)
+    return review_queue(state(request).ws, flt, order, cursor, limit)
 
 
 @router.get("/api/queue", response_model=ListingPage, responses=ERRORS, tags=["review"])
@@ -108,17 +101,13 @@ def queue_next(request: Request, user: Annotated[User, Depends(page_user())],
     query = str(request.url.query)
     if not page.items:
         return RedirectResponse("/queue" + ("?" + query if query else ""), status_code=303)
-    target = f"/listings/{page.items[0]['id']}" + ("?" + query if query else "")
+    target = f"/listings/{page.items[0].id}" + ("?" + query if query else "")
     return RedirectResponse(target, status_code=303)
 
 
 def _label(request: Request, user: User, listing_id: int, label: str, note: str) -> None:
-    st = state(request)
-    if st.ws.store.listing(listing_id) is None:
+    if not label_listing(state(request).ws, user.name, listing_id, label, note):
         raise ApiError(404, "not_found", f"no listing {listing_id}")
-    value = label_value(label)
-    st.ws.store.add_label(listing_id, value, user.name, note.strip()[:5000])
-    st.audit.record(user.name, "label", "listing", listing_id, {"label": label})
 
 
 @router.post("/api/listings/{listing_id}/labels", response_model=Ok, responses=ERRORS,

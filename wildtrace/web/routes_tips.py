@@ -18,16 +18,15 @@ from fastapi import (
     Request,
     UploadFile,
 )
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import JSONResponse, RedirectResponse, Response
 
-from wildtrace.collect.tips import MAX_SCREENSHOT, capture_tip_page, validate_tip
-from wildtrace.errors import FetchError, InputError
-from wildtrace.records import TipDraft
-from wildtrace.web.accounts import User
+from wildtrace.app.accounts import User
+from wildtrace.app.tips import SCREENSHOT_READ
+from wildtrace.errors import InputError
 from wildtrace.web.deps import (
     ApiError,
-    WebState,
     api_user,
+    check_form_csrf,
     check_prelogin_csrf,
     client_key,
     page_user,
@@ -41,25 +40,14 @@ from wildtrace.web.schemas import ERRORS, MAX_ID, Created, IdPath, Ok, TipIn, Ti
 router = APIRouter()
 
 
-def capture(st: WebState, tip_id: IdPath, url: str) -> None:
-    """Fetch the tip's page through the guard and keep it as evidence (background)."""
-    try:
-        fetched = capture_tip_page(st.fetcher, url)
-    except FetchError as exc:
-        st.tips.record_capture(tip_id, "refused" if "not a public" in exc.message
-                               or "internal" in exc.message else "failed", str(exc))
-        return
-    st.tips.record_capture(tip_id, "captured",
-                           f"HTTP {fetched.status} from {fetched.address}; final URL "
-                           f"{fetched.url}", fetched.body, fetched.media_type)
-
-
-def _accept(request: Request, draft: TipDraft, tasks: BackgroundTasks) -> int:
+def _accept(request: Request, url: str, description: str, language: str,
+            tasks: BackgroundTasks, screenshot: bytes = b"") -> int:
+    """Store the tip (InputError when it fails the checks) and capture its page after
+    the answer has gone out."""
     st = state(request)
-    tip_id = st.tips.add(draft)
-    st.audit.record("public", "tip", "tip", tip_id)
+    tip_id = st.tips.submit(url, description, language, screenshot)
     if st.capture_tips:
-        tasks.add_task(capture, st, tip_id, draft.url)
+        tasks.add_task(st.tips.capture, tip_id)
     return tip_id
 
 
@@ -73,8 +61,7 @@ def _limit(request: Request) -> None:
 def api_tip(request: Request, body: TipIn, tasks: BackgroundTasks) -> JSONResponse:
     """Report a suspicious post (public, no login). Answers 202 with the tip's id."""
     _limit(request)
-    draft = validate_tip(body.url, body.description, body.language)
-    tip_id = _accept(request, draft, tasks)
+    tip_id = _accept(request, body.url, body.description, body.language, tasks)
     return JSONResponse({"id": tip_id}, status_code=202, background=tasks)
 
 
@@ -102,14 +89,13 @@ async def tip_form_submit(request: Request, tasks: BackgroundTasks,
         _limit(request)
         data = b""
         if screenshot is not None and screenshot.filename:
-            data = await screenshot.read(MAX_SCREENSHOT + 1)
-        draft = validate_tip(url, description, code, data)
+            data = await screenshot.read(SCREENSHOT_READ)
+        _accept(request, url, description, code, tasks, data)
     except (InputError, ApiError) as exc:
         status = exc.status if isinstance(exc, ApiError) else 400
         return render(request, "tip_form.html", {**ctx, "sent": False,
                                                  "error": exc.message}, status=status,
                       prelogin=prelogin_token(request))
-    _accept(request, draft, tasks)
     resp = render(request, "tip_form.html", {**ctx, "sent": True, "error": ""}, status=202,
                   prelogin=prelogin_token(request))
     resp.background = tasks
@@ -128,7 +114,7 @@ def api_tips(request: Request, user: Annotated[User, Depends(api_user())],
     """The triage queue of tips, newest first."""
     st = state(request)
     st.audit.record(user.name, "view", "tips", status, {"via": "api"})
-    return [_tip_out(r) for r in st.tips.recent(status, limit, before)]
+    return [_tip_out(r) for r in st.tips.queue(status, limit, before)]
 
 
 @router.post("/api/tips/{tip_id}/status", response_model=Ok, responses=ERRORS, tags=["tips"])
@@ -138,8 +124,7 @@ def api_tip_status(request: Request, tip_id: IdPath, body: TipStatusIn,
     st = state(request)
     if st.tips.get(tip_id) is None:
         raise ApiError(404, "not_found", f"no tip {tip_id}")
-    st.tips.set_status(tip_id, body.status)
-    st.audit.record(user.name, "triage", "tip", tip_id, {"status": body.status})
+    st.tips.triage(tip_id, body.status, user.name)
     return Ok(ok=True)
 
 
@@ -149,7 +134,7 @@ def tips_html(request: Request, user: Annotated[User, Depends(page_user())],
               ) -> Response:
     """The tip triage page."""
     state(request).audit.record(user.name, "view", "tips", status)
-    return render(request, "tips.html", {"tips": state(request).tips.recent(status, 200),
+    return render(request, "tips.html", {"tips": state(request).tips.queue(status, 200),
                                          "status": status})
 
 
@@ -159,12 +144,6 @@ def tip_status_form(request: Request, tip_id: IdPath,
                     status: Annotated[str, Form(max_length=20)],
                     csrf_token: Annotated[str, Form(max_length=200)]) -> Response:
     """Triage buttons of the tips page."""
-    from fastapi.responses import RedirectResponse
-
-    from wildtrace.web.deps import check_form_csrf
-
     check_form_csrf(request, csrf_token)
-    st = state(request)
-    st.tips.set_status(tip_id, status)
-    st.audit.record(user.name, "triage", "tip", tip_id, {"status": status})
+    state(request).tips.triage(tip_id, status, user.name)
     return RedirectResponse("/tips", status_code=303)

@@ -1,4 +1,6 @@
-"""Tables of the act stage: cases and their items, the audit log and citizen tips.
+"""Tables of the act stage: cases and their items, the audit log and citizen tips
+(queried by :mod:`wildtrace.store.cases`, :mod:`~wildtrace.store.audit` and
+:mod:`~wildtrace.store.tips`).
 
 Created by the migration ``0004_web``. Sellers' personal data is sensitive, so every
 view, label and export is written to ``audit_log``.

@@ -1,4 +1,5 @@
-"""Tables of the web app's access control: users, sessions and API tokens.
+"""Tables of the web app's access control: users, sessions and API tokens (queried by
+:mod:`wildtrace.store.accounts`).
 
 Only hashes of session ids and API tokens are stored, so a copy of the database does
 not let anyone log in. Created by the migration ``0004_web``.

@@ -1,6 +1,8 @@
-"""Export the evidence as a WACZ 1.1 package: the WARC files, a CDXJ index, the pages
-list, and ``datapackage.json`` with the SHA-256 of every file, plus wildtrace's custody
-log and capture records so the chain of custody travels with the archive.
+"""The ``evidence`` export: a WACZ 1.1 package of the workspace's evidence.
+
+It holds the sealed WARC files, a CDXJ index, the pages list, and ``datapackage.json``
+with the SHA-256 of every file, plus wildtrace's custody log and capture records so the
+chain of custody travels with the archive.
 """
 
 from __future__ import annotations
@@ -9,21 +11,30 @@ import hashlib
 import json
 import re
 import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-import sqlalchemy as sa
-
 from wildtrace import __version__
 from wildtrace.errors import EvidenceError
-from wildtrace.preserve.session import CUSTODY_FILE
 from wildtrace.preserve.warc import iter_responses
-from wildtrace.store.tables.preserve import captures, warc_files
-from wildtrace.workspace import Workspace
 
 WACZ_VERSION = "1.1.1"
+
+
+@dataclass(frozen=True)
+class EvidenceArchive:
+    """What goes into the package: where the WARC files are and which are sealed, the
+    capture records as stored, and the custody log's JSONL mirror (None if absent)."""
+
+    title: str
+    warc_dir: Path
+    warc_names: tuple[str, ...]
+    captures: tuple[Mapping[str, Any], ...]
+    custody_log: Path | None
 
 
 def surt(url: str) -> str:
@@ -48,42 +59,45 @@ def _sha(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def write_wacz(ws: Workspace, path: Path) -> int:
-    """Write the WACZ; returns how many WARC files it holds."""
-    with ws.store.engine.connect() as conn:
-        names = list(conn.execute(sa.select(warc_files.c.name).where(
-            warc_files.c.sealed_at.is_not(None)).order_by(warc_files.c.name)).scalars())
-        caps = [dict(r._mapping) for r in conn.execute(sa.select(captures).order_by(
-            captures.c.id))]
-    if not names:
-        raise EvidenceError("no sealed WARC files to export",
-                            hint="crawl or capture something first")
-    warc_dir = ws.evidence_dir / "warc"
+def _index(archive: EvidenceArchive) -> list[str]:
     cdx: list[str] = []
-    for name in names:
-        for item in iter_responses(warc_dir / name):
+    for name in archive.warc_names:
+        for item in iter_responses(archive.warc_dir / name):
             fields = {"url": item["url"], "mime": item["mime"], "status": str(item["status"]),
                       "digest": item["digest"], "length": str(item["length"]),
                       "offset": str(item["offset"]), "filename": name}
             cdx.append(f"{surt(item['url'])} {_stamp(item['date'])} "
                        f"{json.dumps(fields, ensure_ascii=False)}")
-    cdx.sort()
+    return sorted(cdx)
+
+
+def _pages(captures: Sequence[Mapping[str, Any]]) -> list[str]:
     pages = [json.dumps({"format": "json-pages-1.0", "id": "pages",
                          "title": "Captured pages"})]
-    for c in caps:
+    for c in captures:
         if c["method"] == "import":
             continue
         pages.append(json.dumps({"id": f"capture-{c['id']}", "url": c["final_url"],
                                  "ts": c["started_at"], "status": c["status"]},
                                 ensure_ascii=False))
-    files: dict[str, bytes | Path] = {f"archive/{n}": warc_dir / n for n in names}
-    files["indexes/index.cdxj"] = ("\n".join(cdx) + "\n").encode("utf-8")
-    files["pages/pages.jsonl"] = ("\n".join(pages) + "\n").encode("utf-8")
-    mirror = ws.evidence_dir / CUSTODY_FILE
-    if mirror.exists():
-        files["wildtrace/custody.jsonl"] = mirror
+    return pages
+
+
+def write_evidence(archive: EvidenceArchive, fmt: str, path: Path) -> int:
+    """Write the WACZ (``fmt`` is ``wacz``) to ``path``; returns how many WARC files it
+    holds. EvidenceError when there is no sealed WARC file to export."""
+    if not archive.warc_names:
+        raise EvidenceError("no sealed WARC files to export",
+                            hint="crawl or capture something first")
+    files: dict[str, bytes | Path] = {f"archive/{n}": archive.warc_dir / n
+                                      for n in archive.warc_names}
+    files["indexes/index.cdxj"] = ("\n".join(_index(archive)) + "\n").encode("utf-8")
+    files["pages/pages.jsonl"] = ("\n".join(_pages(archive.captures)) + "\n").encode("utf-8")
+    if archive.custody_log is not None and archive.custody_log.exists():
+        files["wildtrace/custody.jsonl"] = archive.custody_log
     files["wildtrace/captures.jsonl"] = ("".join(
-        json.dumps(c, ensure_ascii=False, default=str) + "\n" for c in caps)).encode("utf-8")
+        json.dumps(dict(c), ensure_ascii=False, default=str) + "\n"
+        for c in archive.captures)).encode("utf-8")
     resources: list[dict[str, Any]] = []
     with zipfile.ZipFile(path, "w") as zf:
         for arcname, src in files.items():
@@ -95,7 +109,7 @@ def write_wacz(ws: Workspace, path: Path) -> int:
             resources.append({"name": arcname.rsplit("/", 1)[-1], "path": arcname,
                               "hash": _sha(data), "bytes": len(data)})
         package = {"profile": "data-package", "wacz_version": WACZ_VERSION,
-                   "title": f"wildtrace evidence from {ws.root.name}",
+                   "title": archive.title,
                    "created": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ"),
                    "software": f"wildtrace {__version__}", "mainPageURL": "",
                    "resources": resources}
@@ -104,4 +118,4 @@ def write_wacz(ws: Workspace, path: Path) -> int:
         digest = {"path": "datapackage.json", "hash": _sha(pkg)}
         zf.writestr("datapackage-digest.json", json.dumps(digest, indent=2),
                     compress_type=zipfile.ZIP_DEFLATED)
-    return len(names)
+    return len(archive.warc_names)

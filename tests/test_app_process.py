@@ -7,8 +7,8 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
+from wildtrace.app.process import process
 from wildtrace.collect.importer import import_file
-from wildtrace.pipeline import process
 from wildtrace.workspace import Workspace
 
 DEMO = Path(__file__).resolve().parent.parent / "examples" / "demo-listings.csv"

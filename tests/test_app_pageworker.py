@@ -1,6 +1,7 @@
-"""The crawl's page worker and scheduling: links read from the extraction tree, a fair
-frontier (every site with work gets some of each batch), the worker in its own process
-or in a thread storing the same evidence, and a worker that dies mid-crawl."""
+"""The crawl's page worker (:mod:`wildtrace.app.pageworker`) and the page processor it
+runs (:mod:`wildtrace.app.pages`): the worker in its own process or in a thread storing
+the same evidence, a worker that dies mid-crawl, Ctrl-C, re-crawls, batch scoring, and
+pages that fail alone."""
 
 from __future__ import annotations
 
@@ -11,7 +12,6 @@ import sqlite3
 import subprocess
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -22,12 +22,10 @@ from harness import new_workspace, spawn, wildtrace, wildtrace_json  # noqa: E40
 from marketplace import serve  # noqa: E402
 from tiny_site import tiny_site  # noqa: E402
 
-from wildtrace.collect.canonical import domain_of  # noqa: E402
-from wildtrace.collect.frontier import Entry, Frontier  # noqa: E402
-from wildtrace.collect.links import LinkPolicy, link_priority  # noqa: E402
-from wildtrace.crawlrun import BatchScore, CrawlPlan, crawl_processor, store_group  # noqa: E402
+from wildtrace.app.pageworker import store_group  # noqa: E402
+from wildtrace.app.plan import BatchScore, CrawlPlan, crawl_processor  # noqa: E402
+from wildtrace.collect.frontier import Frontier  # noqa: E402
 from wildtrace.errors import PageWorkerLost, WildtraceError  # noqa: E402
-from wildtrace.extract.html import parse_html  # noqa: E402
 from wildtrace.records import Page  # noqa: E402
 from wildtrace.store import Store  # noqa: E402
 from wildtrace.workspace import Workspace  # noqa: E402
@@ -37,85 +35,6 @@ def _page(url: str, depth: int = 0, media: str = "text/html") -> Page:
     return Page(requested_url=url, url=url, redirects=(), status=200, headers=(),
                 body=b"", media_type=media, server_ip="", started="", ended="",
                 user_agent="", depth=depth)
-
-
-def _policy(**kw: object) -> LinkPolicy:
-    return LinkPolicy(frozenset({"shop.test"}), lambda t: 1.0 if "ivory" in t else 0.0,
-                      **kw)  # type: ignore[arg-type]
-
-
-def test_links_follow_same_site_in_order_with_base_and_priority() -> None:
-    root = parse_html(f"""<html><head><base href="http://shop.test/cat/"></head><body>
-      <a href="item-1">Carved   <b>ivory</b> bangle</a>
-      <a href="/item-2#reviews">plain pot</a>
-      <a href="/item-2">again</a>
-      <a href="http://other.test/x">elsewhere</a>
-      <a href="javascript:void(0)">js</a> <a href="mailto:a@b.test">mail</a>
-      <a href="#top">top</a> <a href="http://[::1">broken</a> <a>no href</a>
-      <a href="HTTP://Shop.Test/item-3">shouting</a> <a href="http://shop.test:abc/x">port</a>
-      <a href="http://shop.test:99999/y">big port</a>
-      <a href="http://{'a' * 300}.shop.test/z">long host</a></body></html>""")
-    entries = _policy().entries(root, _page("http://shop.test/list?p=1", depth=2), 0.4)
-    # (The frontier canonicalises spellings such as the shouted host when it queues them.)
-    assert [e.url for e in entries] == ["http://shop.test/cat/item-1", "http://shop.test/item-2",
-                                        "http://Shop.Test/item-3"]
-    first = entries[0]
-    assert first.anchor == "Carved ivory bangle"
-    assert first.depth == 3 and first.parent == "http://shop.test/list?p=1"
-    assert first.priority == pytest.approx(link_priority(0.4, 1.0, 3))
-    assert entries[1].priority == pytest.approx(link_priority(0.4, 0.0, 3))
-    # Any site is followed when the crawl names none.
-    anywhere = LinkPolicy(frozenset(), lambda t: 0.0).entries(
-        root, _page("http://shop.test/list"), 0.0)
-    assert "http://other.test/x" in [e.url for e in anywhere]
-
-
-def test_links_respect_nofollow_depth_follow_and_media() -> None:
-    html = "<a href='/a'>a</a>"
-    nofollow = parse_html("<head><meta name='robots' content='noindex, NOFOLLOW'></head>"
-                          + html)
-    page = _page("http://shop.test/")
-    assert _policy().entries(nofollow, page, 1.0) == []
-    plain = parse_html(html)
-    assert len(_policy().entries(plain, page, 1.0)) == 1
-    assert _policy(max_depth=2).entries(plain, _page("http://shop.test/", depth=2), 1.0) == []
-    assert _policy(follow=False).entries(plain, page, 1.0) == []
-    assert _policy().entries(plain, _page("http://shop.test/", media="image/png"), 1.0) == []
-    assert _policy().entries(None, page, 1.0) == []
-
-
-def test_links_per_page_are_capped() -> None:
-    root = parse_html("".join(f"<a href='/p/{i}'>p</a>" for i in range(2000)))
-    assert len(_policy().entries(root, _page("http://shop.test/"), 0.5)) == 500
-
-
-def _fair_take(store: Store) -> None:
-    f = Frontier(store.engine)
-    f.add([Entry(f"http://a.test/{i}", 0.9) for i in range(20)]
-          + [Entry(f"http://b.test/{i}", 0.1) for i in range(3)]
-          + [Entry(f"http://c.test/{i}", 0.05) for i in range(2)])
-    taken = f.take(8, per_domain=4)
-    assert Counter(domain_of(e.url) for e in taken) == {"a.test": 4, "b.test": 3, "c.test": 1}
-    assert [e.priority for e in taken] == sorted((e.priority for e in taken), reverse=True)
-    # A busy site is left out; the others are taken.
-    taken = f.take(8, per_domain=4, exclude=["a.test"])
-    assert Counter(domain_of(e.url) for e in taken) == {"c.test": 1}
-    # A site whose URLs all rank below the best few batches still gets its share.
-    f.add([Entry(f"http://d.test/{i}", 0.95) for i in range(100)]
-          + [Entry("http://e.test/1", 0.01), Entry("http://e.test/2", 0.02)])
-    taken = f.take(4, per_domain=2)
-    assert Counter(domain_of(e.url) for e in taken) == {"d.test": 2, "a.test": 2}
-    taken = f.take(4, per_domain=2, exclude=["a.test", "d.test"])
-    assert sorted(e.url for e in taken) == ["http://e.test/1", "http://e.test/2"]
-
-
-def test_take_spreads_a_batch_over_sites_sqlite(ws: Workspace) -> None:
-    _fair_take(ws.store)
-
-
-@pytest.mark.postgres
-def test_take_spreads_a_batch_over_sites_postgres(pg_store: Store) -> None:
-    _fair_take(pg_store)
 
 
 def _captures(ws: Path) -> list[tuple[str, str, str]]:
@@ -348,21 +267,6 @@ def test_recrawl_fetches_index_pages_again_and_finds_new_adverts(tmp_path: Path)
         assert shallow["pages"] == 1  # only the seed: the category page is one link away
 
 
-def test_frontier_refuses_unfetchable_urls_and_settles_what_it_keyed(ws: Workspace) -> None:
-    f = Frontier(ws.store.engine)
-    assert f.add([Entry("http://shop.test:abc/x"), Entry("http://shop.test:99999/"),
-                  Entry("http://" + "a" * 300 + ".test/")]) == 0
-    # Canonicalising twice changes this one again ("%2541" -> "%41" -> "A"): the row
-    # must still be found by settle.
-    url = "http://shop.test/a%2541"
-    assert f.add([Entry(url)]) == 1
-    taken = f.take(5)
-    assert len(taken) == 1
-    f.settle([(taken[0].url, "done", "captured x (listing)")])
-    assert f.counts() == {"done": 1}
-    assert f.add([Entry(url)]) == 0
-
-
 class _Flaky:
     """A page processor that fails on pages whose URL says so."""
 
@@ -428,4 +332,4 @@ def test_a_page_extraction_fails_on_keeps_its_evidence_and_links(ws: Workspace,
     processor.session.close()
     assert not outcome.read and outcome.capture_sha256
     assert any("extraction failed: RuntimeError" in e.reason for e in processor.errors)
-    assert Frontier(ws.store.engine).state_of("http://shop.test/next") == ("queued", "")
+    assert Frontier(ws.store.frontier).state_of("http://shop.test/next") == ("queued", "")

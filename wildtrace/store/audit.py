@@ -1,7 +1,7 @@
 """The audit log: who viewed, labelled, exported or changed what, and when.
 
 Sellers' personal data is sensitive; investigators must be able to show who saw it.
-Entries are only ever appended.
+Entries are only ever appended; :class:`AuditStore` has no way to change or remove one.
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from wildtrace.store import utcnow
+from wildtrace.store.core import utcnow
 from wildtrace.store.tables.act import audit_log
 
 
@@ -31,7 +31,7 @@ class AuditEntry:
     detail: dict[str, Any]
 
 
-class AuditLog:
+class AuditStore:
     """Append and read audit entries in one workspace database."""
 
     def __init__(self, engine: Engine) -> None:
@@ -39,7 +39,11 @@ class AuditLog:
 
     def record(self, user: str, action: str, object_kind: str = "", object_id: object = "",
                detail: dict[str, Any] | None = None) -> None:
-        """Append one entry; ``detail`` is kept as JSON."""
+        """Append one entry; ``detail`` is kept as JSON.
+
+        Values longer than their columns are cut rather than refused: a hostile user
+        name must not be able to keep its own failed login out of the log.
+        """
         with self.engine.begin() as conn:
             conn.execute(audit_log.insert().values(
                 at=utcnow(), user=user[:200], action=action[:40],

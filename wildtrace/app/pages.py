@@ -1,9 +1,10 @@
-"""The page processor: what happens to every page the crawler fetches or an archive
-holds: preserve it as evidence, extract a listing, score it, count its venue.
+"""What happens to every page the crawler fetches, ``capture`` fetches or an archive
+holds: preserve it as evidence, extract a listing, score it, queue its links, count its
+venue, store the listing.
 
-It sits in the extract stage because it composes the stages before it (collect's venue
-book, preserve's evidence session) with extraction; the relevance judgement comes in
-from above as a plain function, so nothing here imports a later stage.
+Each step is a stage's (preserve's evidence session, extract's extractor, collect's
+link policy, frontier and venue book); the relevance judgement comes in as a plain
+function (the assess stage's model, or watch keywords; see :mod:`wildtrace.app.plan`).
 """
 
 from __future__ import annotations
@@ -12,22 +13,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from wildtrace.collect.canonical import domain_of, url_key
+from wildtrace.collect.countries import country_of
 from wildtrace.collect.frontier import Entry, Frontier
 from wildtrace.collect.links import LinkPolicy, Score
-from wildtrace.collect.venues import VenueBook, classify_kind, country_of
+from wildtrace.collect.venues import VenueBook, classify_kind
+from wildtrace.config import user_agent
 from wildtrace.extract.extractor import Extraction, Extractor
 from wildtrace.extract.html import decode_html, parse_html
 from wildtrace.preserve.capture import Preserved
 from wildtrace.preserve.session import EvidenceSession
 from wildtrace.records import ListingDraft, Page, PageOutcome, RowError
 from wildtrace.store import Store, content_key
+from wildtrace.workspace import Workspace
 
 VENUE_FLUSH = 200  # pages between venue-book writes (a crash loses at most these counts)
 
 
 @dataclass
 class PageProcessor:
-    """Preserve → extract → score → store, for one page at a time."""
+    """Preserve → extract → score → store, for a group of pages at a time."""
 
     store: Store
     session: EvidenceSession
@@ -120,7 +124,7 @@ class PageProcessor:
         try:
             root = ex.root if ex is not None else None
             if root is None and self.links.wanted(page):
-                root = parse_html(decode_html(page.body, _content_type(page)).text)
+                root = parse_html(decode_html(page.body, content_type(page)).text)
             return self.links.entries(root, page, score)
         except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the crawl
             self.error(page.url, f"links not read: {type(exc).__name__}: {exc}"[:300])
@@ -128,7 +132,7 @@ class PageProcessor:
 
     def _extract(self, page: Page) -> Extraction | None:
         try:
-            return self.extractor.extract(page.body, page.url, _content_type(page))
+            return self.extractor.extract(page.body, page.url, content_type(page))
         except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the crawl
             # The evidence is still stored; only the listing is missing, and the
             # reason is kept so the page can be looked at.
@@ -154,34 +158,64 @@ class PageProcessor:
                 listing = False
         relevant = listing and score >= self.threshold
         if self.venues is not None and page.method != "import":
-            votes, country = {}, ""
-            if self.venues.wants_votes(page.url):
-                hint = ""
-                for profile in self.extractor.profiles:
-                    if any(r.startswith(f"profile:{profile.name}/")
-                           for r in ex.provenance.values()):
-                        hint = profile.kind
-                try:
-                    votes = classify_kind(page.url, page.body, hint)
-                    country = country_of(page.url, page.body, ex.language)
-                except Exception as exc:  # noqa: BLE001 - the vote is lost, nothing else
-                    self.error(page.url, f"venue not classified: {type(exc).__name__}: "
-                                         f"{exc}"[:300])
-            self.venues.observe(page.url, kind_votes=votes, language=ex.language,
-                                country=country, listing=listing, relevant=relevant)
-            self._observed += 1
-            if self._observed % VENUE_FLUSH == 0:
-                self.venues.flush()
+            self._vote(page, ex, listing=listing, relevant=relevant)
         return PageOutcome(capture_sha256=cap.body_sha256, text=ex.text, listing=listing,
                            relevant=relevant, score=score, language=ex.language,
                            duplicate_of=preserved.duplicate_of), draft
+
+    def _vote(self, page: Page, ex: Extraction, *, listing: bool, relevant: bool) -> None:
+        """Count the page in its venue (sampled pages also vote on kind and country)."""
+        assert self.venues is not None
+        votes, country = {}, ""
+        if self.venues.wants_votes(page.url):
+            hint = self._profile_kind(ex)
+            try:
+                votes = classify_kind(page.url, page.body, hint)
+                country = country_of(page.url, page.body, ex.language)
+            except Exception as exc:  # noqa: BLE001 - the vote is lost, nothing else
+                self.error(page.url, f"venue not classified: {type(exc).__name__}: "
+                                     f"{exc}"[:300])
+        self.venues.observe(page.url, kind_votes=votes, language=ex.language,
+                            country=country, listing=listing, relevant=relevant)
+        self._observed += 1
+        if self._observed % VENUE_FLUSH == 0:
+            self.venues.flush()
+
+    def _profile_kind(self, ex: Extraction) -> str:
+        """The venue kind of the site profile that extracted ``ex`` (the last one named
+        in its provenance), or ``""``."""
+        hint = ""
+        for profile in self.extractor.profiles:
+            if any(r.startswith(f"profile:{profile.name}/") for r in ex.provenance.values()):
+                hint = profile.kind
+        return hint
 
     def error(self, where: str, reason: str) -> None:
         """Keep a page that could not be used, with its reason."""
         self.errors.append(RowError(where, None, reason))
 
 
-def _content_type(page: Page) -> str:
+def content_type(page: Page) -> str:
     """The page's Content-Type header as sent (charset included), else its media type."""
     return next((v for k, v in page.headers if k.lower() == "content-type"),
                 page.media_type)
+
+
+def evidence_session(ws: Workspace, *, durable: bool, purpose: str) -> EvidenceSession:
+    """The evidence session of one run (custody, WARC writer, preserver)."""
+    s = ws.settings
+    return EvidenceSession(
+        ws.evidence_dir, ws.store, ws.blobs, operator=s.operator,
+        user_agent=user_agent(s),
+        robots_policy="obey (robots.txt and Crawl-delay)" if s.obey_robots else "ignore",
+        durable=durable, purpose=purpose)
+
+
+def page_processor(ws: Workspace, session: EvidenceSession, score: Score,
+                   venues: VenueBook | None, source: str = "", *,
+                   links: LinkPolicy | None = None) -> PageProcessor:
+    """A page processor over ``ws`` (with ``links``, it also queues each page's links)."""
+    extractor = Extractor((ws.root / "profiles",))
+    return PageProcessor(ws.store, session, extractor, score, venues,
+                         float(ws.settings.relevance_threshold), source, links=links,
+                         frontier=Frontier(ws.store.frontier) if links is not None else None)

@@ -1,18 +1,16 @@
-"""Running a crawl or capture: the runner that composes the stages for the crawler.
+"""The page worker: what stores the pages a crawl fetches, in a process of its own or in
+the crawler's.
 
-The crawler (collect) only fetches; what happens to a page is composed here, above the
-stages: the evidence session (preserve), the page processor (extract), the relevance
-function (assess, or watch keywords) and the link policy (collect). Like
-:mod:`wildtrace.pipeline` for ``process``, this is the one place that knows them all.
+``page_worker = "process"`` (the default for crawls) runs it in a process of its own,
+so extraction and evidence writing use a second CPU core instead of competing with the
+downloader for one interpreter lock. The worker process opens the workspace itself,
+writes every WARC record, capture, custody entry, listing and queued link, and dies with
+the crawler (a ``kill -9`` of the crawl stops both, and the next run resumes as after
+any crash). ``"thread"`` keeps it in the crawler's process; ``capture`` and archive
+imports always do, as they need the results in process.
 
-A crawl stores pages in a **page worker**. ``page_worker = "process"`` (the default for
-crawls) runs it in a process of its own, so extraction and evidence writing use a second
-CPU core instead of competing with the downloader for one interpreter lock. The worker
-process opens the workspace itself, writes every WARC record, capture, custody entry,
-listing and queued link, and dies with the crawler (a ``kill -9`` of the crawl stops
-both, and the next run resumes as after any crash). ``"thread"`` keeps it in the
-crawler's process; ``capture`` and archive imports always do, as they need the results
-in process.
+The worker process imports this module, :mod:`wildtrace.app.plan` and the stages a page
+goes through, never the crawler (Scrapy and Twisted stay in the crawler's process).
 """
 
 from __future__ import annotations
@@ -23,93 +21,56 @@ import multiprocessing
 import os
 import signal
 import threading
-import time
 import uuid
 from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy.exc import InterfaceError, OperationalError
-
-from wildtrace.collect.frontier import Entry, Frontier
-from wildtrace.collect.links import LinkPolicy, Score
-from wildtrace.collect.venues import VenueBook
-from wildtrace.collect.watch import DEFAULT_TERMS, keyword_scorer
-from wildtrace.config import Settings
+from wildtrace.app.pages import PageProcessor
+from wildtrace.app.plan import CrawlPlan, crawl_processor
 from wildtrace.errors import PageWorkerLost, WildtraceError
-from wildtrace.extract.extractor import Extractor
-from wildtrace.extract.pages import PageProcessor
-from wildtrace.preserve.session import EvidenceSession
 from wildtrace.records import Exchange, Page, PageOutcome, RowError
+from wildtrace.store import STORE_ERRORS
 from wildtrace.workspace import Workspace, reopen_workspace
 
 EXCHANGE_BATCH = 200  # exchanges with no page yet (robots, errors) sent on at this many
 STARTUP_TIMEOUT = 300.0  # seconds the worker may take to open the workspace and models
 
-
-class BatchScore:
-    """A relevance function that also scores a batch at once (``many``)."""
-
-    def __init__(self, many: Callable[[list[str]], list[float]]) -> None:
-        self.many = many
-
-    def __call__(self, text: str) -> float:
-        return self.many([text])[0]
+# The store or the disk failing: the crawl stops (and resumes when run again) rather
+# than marking pages failed that nothing is wrong with.
+LOST: tuple[type[BaseException], ...] = (*STORE_ERRORS, OSError, MemoryError)
 
 
-def page_scorer(settings: Settings, fallback: Score) -> tuple[Score, str]:
-    """The assess stage's relevance score as a function (with a batch form), or
-    ``fallback``."""
-    if str(settings.focus).strip().lower() == "keywords":
-        return fallback, "keywords"
+def store_group(processor: PageProcessor, pages: list[Page]
+                ) -> list[PageOutcome | WildtraceError]:
+    """Store a group of pages; a page that cannot be stored gets an error of its own.
+
+    The processor already keeps a hostile page's extraction, scoring or links from
+    harming the others. Anything else that fails a group before it commits is retried
+    page by page, so one page fails with its reason and the rest are stored. A failing
+    store or disk raises :class:`PageWorkerLost`: the crawl stops and can be resumed.
+    """
     try:
-        from wildtrace.assess import load_scorer
-
-        scorer = load_scorer(settings)
-        score = BatchScore(lambda texts: [float(a.score) for a in scorer.assess(texts)])
-        score("test")  # fail here, not mid-crawl, if the model is unusable
-        return score, "assess"
-    except (ImportError, AttributeError, WildtraceError, TypeError, ValueError) as exc:
-        return fallback, f"keywords ({type(exc).__name__})"
-
-
-def evidence_session(ws: Workspace, *, durable: bool, purpose: str) -> EvidenceSession:
-    """The evidence session of one run (custody, WARC writer, preserver)."""
-    from wildtrace.config import user_agent
-
-    s = ws.settings
-    return EvidenceSession(
-        ws.evidence_dir, ws.store.engine, ws.blobs, operator=s.operator,
-        user_agent=user_agent(s),
-        robots_policy="obey (robots.txt and Crawl-delay)" if s.obey_robots else "ignore",
-        durable=durable, purpose=purpose)
+        return list(processor.many(pages))
+    except LOST as exc:
+        raise PageWorkerLost(f"cannot store pages: {type(exc).__name__}: {exc}"[:500]
+                             ) from exc
+    except WildtraceError as exc:
+        if len(pages) == 1:
+            return [exc]
+    except Exception as exc:  # noqa: BLE001 - isolate the page at fault below
+        if len(pages) == 1:
+            return [WildtraceError(f"page could not be stored: {type(exc).__name__}: "
+                                   f"{exc}"[:300])]
+    out: list[PageOutcome | WildtraceError] = []
+    for page in pages:
+        out += store_group(processor, [page])
+    return out
 
 
-def page_processor(ws: Workspace, session: EvidenceSession, score: Score,
-                   venues: VenueBook | None, source: str = "", *,
-                   links: LinkPolicy | None = None) -> PageProcessor:
-    """A page processor over ``ws`` (with ``links``, it also queues each page's links)."""
-    extractor = Extractor((ws.root / "profiles",))
-    return PageProcessor(ws.store, session, extractor, score, venues,
-                         float(ws.settings.relevance_threshold), source, links=links,
-                         frontier=Frontier(ws.store.engine) if links is not None else None)
-
-
-@dataclass(frozen=True)
-class CrawlPlan:
-    """What a crawl's page worker needs; plain data, so it can cross to a process."""
-
-    terms: tuple[str, ...] = DEFAULT_TERMS
-    domains: tuple[str, ...] = ()
-    follow: bool = True
-    max_depth: int = 10
-    purpose: str = "wildtrace crawl"
-
-
-# -- page workers --------------------------------------------------------------------
 class LocalPages:
     """The page worker in this process: a :class:`PageProcessor` and its session."""
 
@@ -134,48 +95,6 @@ class LocalPages:
         if self.processor.venues is not None:
             self.processor.venues.flush()
         return {"listings": self.processor.listings, "errors": list(self.processor.errors)}
-
-
-# The store or the disk failing: the crawl stops (and resumes when run again) rather
-# than marking pages failed that nothing is wrong with.
-STORE_ERRORS: tuple[type[BaseException], ...] = (OperationalError, InterfaceError, OSError,
-                                                MemoryError)
-
-
-def store_group(processor: PageProcessor, pages: list[Page]
-                ) -> list[PageOutcome | WildtraceError]:
-    """Store a group of pages; a page that cannot be stored gets an error of its own.
-
-    The processor already keeps a hostile page's extraction, scoring or links from
-    harming the others. Anything else that fails a group before it commits is retried
-    page by page, so one page fails with its reason and the rest are stored. A failing
-    store or disk raises :class:`PageWorkerLost`: the crawl stops and can be resumed.
-    """
-    try:
-        return list(processor.many(pages))
-    except STORE_ERRORS as exc:
-        raise PageWorkerLost(f"cannot store pages: {type(exc).__name__}: {exc}"[:500]
-                             ) from exc
-    except WildtraceError as exc:
-        if len(pages) == 1:
-            return [exc]
-    except Exception as exc:  # noqa: BLE001 - isolate the page at fault below
-        if len(pages) == 1:
-            return [WildtraceError(f"page could not be stored: {type(exc).__name__}: "
-                                   f"{exc}"[:300])]
-    out: list[PageOutcome | WildtraceError] = []
-    for page in pages:
-        out += store_group(processor, [page])
-    return out
-
-
-def crawl_processor(ws: Workspace, plan: CrawlPlan) -> tuple[PageProcessor, str]:
-    """The page processor of a crawl under ``plan``, and the name of its scorer."""
-    keywords = keyword_scorer(list(plan.terms))
-    score, scorer = page_scorer(ws.settings, keywords)
-    session = evidence_session(ws, durable=False, purpose=plan.purpose)
-    links = LinkPolicy(frozenset(plan.domains), keywords, plan.follow, plan.max_depth)
-    return page_processor(ws, session, score, VenueBook(ws.store.engine), links=links), scorer
 
 
 def _die_with_parent() -> None:
@@ -396,52 +315,7 @@ PageWork = LocalPages | RemotePages
 
 def crawl_work(ws: Workspace, plan: CrawlPlan) -> PageWork:
     """The page worker of a crawl, in a process or a thread (``page_worker`` setting)."""
-    if str(ws.settings.page_worker) == "thread":
+    if ws.settings.page_worker == "thread":
         processor, scorer = crawl_processor(ws, plan)
         return LocalPages(processor, scorer)
     return RemotePages(ws, plan)  # ready by its first group (see RemotePages.many)
-
-
-# -- runs -----------------------------------------------------------------------------
-@dataclass
-class RunOptions:
-    """How one crawl or capture run goes."""
-
-    domains: set[str]
-    max_pages: int | None = None
-    entries: list[Entry] | None = None
-    progress: bool = False
-    verbose: bool = False
-    stage: str = "crawl"
-    errors: list[RowError] = field(default_factory=list)
-    started: float = field(default_factory=time.monotonic)  # the run's clock starts here
-
-
-def run(ws: Workspace, work: PageWork, frontier: Frontier, opts: RunOptions) -> dict[str, Any]:
-    """Crawl with ``work`` storing the pages; returns the run summary (and records it)."""
-    from wildtrace.collect.crawler import ProgressLine, run_crawl
-    from wildtrace.collect.spider import CrawlContext
-    from wildtrace.config import user_agent
-
-    run_id = ws.store.start_run(opts.stage, "1", {"domains": sorted(opts.domains)})
-    line = ProgressLine(opts.progress)
-
-    def record_error(url: str, reason: str) -> None:
-        opts.errors.append(RowError(url, None, reason))
-
-    ctx = CrawlContext(frontier=frontier, handle_pages=work.many, record_error=record_error,
-                       sink=work.record, domains=opts.domains,
-                       user_agent=user_agent(ws.settings), max_pages=opts.max_pages,
-                       progress=line, entries=opts.entries)
-    try:
-        stats = run_crawl(ctx, ws.settings, verbose=opts.verbose)
-    finally:
-        closed = work.close()
-        elapsed = time.monotonic() - opts.started
-        line.done()
-        ws.store.record_errors(run_id, [*opts.errors, *closed.get("errors", [])])
-    summary = {**stats.as_dict(), "listings_stored": closed.get("listings", 0),
-               "warc_recovered": work.info.get("warc_recovered", []),
-               "page_worker": work.info.get("worker", ""), "seconds": round(elapsed, 3)}
-    ws.store.finish_run(run_id, {k: v for k, v in summary.items() if k != "failures"})
-    return summary

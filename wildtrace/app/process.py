@@ -1,8 +1,9 @@
-"""The runner above the stages: ``wildtrace process`` on what is new.
+"""``wildtrace process``: identify → assess → link on what is new.
 
-Stages never call each other; this module hands each stage's records to the next:
-stored listings → identify + assess (one scorer does both) → link. Results are written
-as a new run, so re-running with a better model adds a version instead of overwriting.
+Stages never call each other; this use case hands each stage's records to the next:
+stored listings → contact identifiers (extract) → identify + assess (one scorer does
+both) → link. Results are written as a new run, so re-running with a better model adds a
+version instead of overwriting.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from wildtrace.assess.modelfile import latest_model
 from wildtrace.extract.identifiers import find_identifiers
 from wildtrace.identify import identifier_for
 from wildtrace.link import resolve_sellers
-from wildtrace.records import Assessment, Listing
+from wildtrace.records import Assessment, Identifier, Listing
 from wildtrace.workspace import Workspace
 
 BATCH = 1000
@@ -44,11 +45,6 @@ class ProcessResult:
                 "model_version": self.model_version, "link": self.link}
 
 
-def _text_of(listing: Listing, limit: int) -> str:
-    # Matching and scoring read a bounded prefix: a 10 MB listing must not stall a run.
-    return listing.text[:limit]
-
-
 def process(ws: Workspace, *, model_path: Path | None = None,
             progress: Callable[[int], None] | None = None) -> ProcessResult:
     """Assess every listing the current model version has not seen, then link sellers.
@@ -66,7 +62,7 @@ def process(ws: Workspace, *, model_path: Path | None = None,
     batch: list[Listing] = []
 
     def flush() -> None:
-        _extract_identifiers(ws, batch, limit)
+        ws.store.set_identifiers(_identifiers(batch, limit))
         # Listings, not bare texts: price and seller feed the scam signals.
         assessments: list[Assessment] = scorer.assess_listings(batch)
         ws.store.save_assessments(run_id, [(x.id, a) for x, a in zip(batch, assessments,
@@ -83,24 +79,20 @@ def process(ws: Workspace, *, model_path: Path | None = None,
             flush()
     if batch:
         flush()
-    result.link = _link(ws)
+    result.link = resolve_sellers(ws.store, ws.blobs)
     ws.store.finish_run(run_id, result.as_dict())
     return result
 
 
-def _extract_identifiers(ws: Workspace, batch: list[Listing], limit: int) -> None:
+def _identifiers(batch: list[Listing], limit: int) -> list[tuple[int, list[Identifier]]]:
     # Imported listings arrive as text only; captured pages had their identifiers
-    # extracted already, so only listings without any are searched.
+    # extracted already, so only listings without any are searched. Matching reads a
+    # bounded prefix: a 10 MB listing must not stall a run.
     found = []
     for listing in batch:
         if not listing.identifiers:
             region = _REGION_BY_CURRENCY.get(listing.currency, "ZZ")
-            idents = find_identifiers(_text_of(listing, limit), region)
+            idents = find_identifiers(listing.text[:limit], region)
             if idents:
                 found.append((listing.id, idents))
-    ws.store.set_identifiers(found)
-
-
-def _link(ws: Workspace) -> dict[str, Any]:
-    summary: dict[str, Any] = resolve_sellers(ws.store, ws.blobs)
-    return summary
+    return found

@@ -1,0 +1,186 @@
+"""One implementation of each figure: the dashboard API, ``wildtrace market --json``,
+``wildtrace sellers --json``, ``wildtrace recapture --by`` and the report show the same
+numbers for one workspace, and reading them never adds a link run."""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass
+from html import escape
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from web_seed import PASSWORD
+
+from wildtrace.app.accounts import Accounts
+from wildtrace.cli import main
+from wildtrace.records import Assessment, Identifier, ListingDraft, TaxonMatch
+from wildtrace.store import content_key
+from wildtrace.web import create_app
+from wildtrace.workspace import open_workspace
+
+IVORY = ("Loxodonta africana", "I", "ivory")
+HORN = ("Rhinocerotidae", "I", "horn")
+SCALES = ("Manis javanica", "I", "scales")
+WHATSAPP = (Identifier("whatsapp", "+84912345678"),)
+WECHAT = (Identifier("wechat", "rh1no"),)
+# (platform, seller, price, currency, posted, location, identifiers, taxon or None)
+LISTINGS = [
+    ("shopmart", "ivorytrader88", 350.0, "USD", "2024-01-05", "Hà Nội", WHATSAPP, IVORY),
+    ("shopmart", "ivorytrader88", 420.0, "USD", "2024-02-07", "Hanoi", WHATSAPP, IVORY),
+    ("shopmart", "ivorytrader88", 390.0, "USD", "2024-04-03", "Hà Nội", WHATSAPP, IVORY),
+    ("chatz", "scalesvn", 120.0, "USD", "2024-02-20", "Ho Chi Minh City", WHATSAPP, SCALES),
+    ("forumx", "hornking", 2000.0, "CNY", "2024-03-01", "广州", WECHAT, HORN),
+    ("forumx", "hornking", 2500.0, "CNY", "2024-04-02", "Guangzhou", WECHAT, HORN),
+    ("chatz", "pangolin_hub", 900.0, "CNY", "2024-04-11", "Shanghai", WECHAT, SCALES),
+    ("forumx", "toyshop", 10.0, "EUR", "2024-03-15", "Paris, France", (), None),
+]
+
+
+@dataclass
+class Faces:
+    """What each face printed or served for the one workspace."""
+
+    market: dict[str, Any]
+    sellers: dict[str, Any]
+    recapture: dict[str, Any]
+    report: str
+    api: dict[str, Any]
+    link_runs_after_sellers: int | None
+    link_runs_after_reads: int | None
+
+
+def _seed(root: Path) -> None:
+    ws = open_workspace(root)
+    try:
+        drafts = [ListingDraft(source=p, title=f"{t[2] if t else 'plush'} item {i}",
+                               description="for sale", seller=s, price=price, currency=cur,
+                               posted=posted, location=loc, identifiers=ids, language="en")
+                  for i, (p, s, price, cur, posted, loc, ids, t) in enumerate(LISTINGS)]
+        ws.store.add_listings([(d, content_key(d)) for d in drafts])
+        ids = [x.id for x in ws.store.iter_listings()]
+        run = ws.store.start_run("assess", "figures-1")
+        results = []
+        for lid, row in zip(ids, LISTINGS, strict=True):
+            taxon = row[-1]
+            matches = (TaxonMatch(taxon=taxon[0], rank="species", appendix=taxon[1], start=0,
+                                  end=5, matched=taxon[2], rule=f"product:{taxon[2]}",
+                                  kind="product"),) if taxon else ()
+            results.append((lid, Assessment(
+                relevant=taxon is not None, score=0.9 if taxon else 0.1,
+                taxa=(taxon[0],) if taxon else (), cites=taxon[1] if taxon else "",
+                flags=(), reasons=(), model="rules", model_version="figures-1",
+                matches=matches)))
+        ws.store.save_assessments(run, results)
+        ws.store.finish_run(run)
+        Accounts(ws.store).add_user("vic", "viewer", PASSWORD)
+    finally:
+        ws.close()
+
+
+def _cli(root: Path, *args: str) -> str:
+    res = CliRunner().invoke(main, ["--workspace", str(root), *args])
+    assert res.exit_code == 0, res.output
+    return res.output
+
+
+@pytest.fixture(scope="module")
+def faces(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Faces]:
+    root = tmp_path_factory.mktemp("figures") / "ws"
+    _seed(root)
+    sellers = json.loads(_cli(root, "sellers", "--json"))
+    ws = open_workspace(root)
+    after_sellers = ws.store.link.latest_run()
+    ws.close()
+    market = json.loads(_cli(root, "market", "--json"))
+    recapture = json.loads(_cli(root, "recapture", "--by", "platform", "--no-ci", "--json"))
+    report = root / "r.html"
+    _cli(root, "report", "-o", str(report))
+    ws = open_workspace(root)
+    try:
+        client = TestClient(create_app(ws, capture_tips=False))
+        h = {"Authorization": "Bearer " + Accounts(ws.store).create_token("vic")}
+        api = {name: client.get(f"/api/dashboard/{name}", headers=h).json()
+               for name in ("volume?by=platform", "volume?by=taxon", "volume?by=language",
+                            "prices", "countries", "network")}
+        yield Faces(market=market, sellers=sellers, recapture=recapture,
+                    report=report.read_text(encoding="utf-8"), api=api,
+                    link_runs_after_sellers=after_sellers,
+                    link_runs_after_reads=ws.store.link.latest_run())
+    finally:
+        ws.close()
+
+
+def test_reading_figures_adds_no_link_run(faces: Faces) -> None:
+    assert faces.link_runs_after_sellers == faces.sellers["run_id"]
+    assert faces.link_runs_after_reads == faces.sellers["run_id"]
+
+
+def test_volume_is_the_same_everywhere(faces: Faces) -> None:
+    counted = faces.market["listings"]
+    assert counted == 7  # the plush toy is not relevant, so no face counts it
+    assert f"<p>{counted} listings counted" in faces.report
+    periods = faces.market["volume"]["all"]["periods"]
+    for by in ("platform", "taxon", "language"):
+        points = faces.api[f"volume?by={by}"]
+        assert sum(p["count"] for p in points) == counted
+        series = faces.market["volume"][by]
+        assert {(p["period"], p["group"]): p["count"] for p in points} == {
+            (period, key): counts[i] for key, counts in series.items()
+            for i, period in enumerate(periods)}
+
+
+def test_prices_are_the_same_everywhere(faces: Faces) -> None:
+    market = faces.market
+    dashboard = {p["group"]: p for p in faces.api["prices"]}
+    assert sum(p["n"] for p in dashboard.values()) == market["priced"] == 7
+    assert f"<p>{market['priced']} listings priced;" in faces.report
+    # Each platform sells one taxon here, so its prices are that taxon's.
+    by_taxon = {r["taxon"]: r for r in market["prices_by_taxon"]}
+    for platform, taxon in (("shopmart", IVORY), ("forumx", HORN)):
+        band, row = dashboard[platform], by_taxon[taxon[0]]
+        assert band["currency"] == market["currency"] == "EUR"
+        assert (band["n"], band["median"], band["p25"], band["p75"]) == \
+            (row["n"], row["median"], row["p25"], row["p75"])
+    for row in market["prices_by_taxon"]:
+        cells = "".join(f"<td>{escape(str(row[c]))}</td>"
+                        for c in ("taxon", "n", "min", "p25", "median", "p75", "max"))
+        assert f"<tr>{cells}</tr>" in faces.report
+
+
+def test_countries_count_the_same_listings(faces: Faces) -> None:
+    countries = {r["iso2"]: r["count"] for r in faces.api["countries"]}
+    assert countries == {"VN": 4, "CN": 3}
+    assert sum(countries.values()) == faces.market["listings"]
+
+
+def test_sellers_are_the_same_everywhere(faces: Faces) -> None:
+    sellers = faces.sellers
+    assert (sellers["listings"], sellers["sellers"]) == (8, 3)
+    m = re.search(r"<p>(\d+) listings resolve to <b>(\d+)</b> sellers \(link run (\d+)\)",
+                  faces.report)
+    assert m is not None
+    assert tuple(int(x) for x in m.groups()) == (sellers["listings"], sellers["sellers"],
+                                                 sellers["run_id"])
+    net = faces.api["network"]
+    seller_of = {n["id"]: n["seller"] for n in net["nodes"]}
+    assert set(seller_of) == {"ivorytrader88", "scalesvn", "hornking", "pangolin_hub"}
+    # Accounts are joined only where the run resolved them to one seller; here each of
+    # those sellers posts on two platforms.
+    assert all(seller_of[e["source"]] == seller_of[e["target"]] for e in net["edges"])
+    assert len(set(seller_of.values())) == sellers["cross_platform_sellers"] == 2
+    assert {(e["source"], e["target"], tuple(e["via"])) for e in net["edges"]} == {
+        ("ivorytrader88", "scalesvn", ("whatsapp",)),
+        ("hornking", "pangolin_hub", ("wechat",))}
+
+
+def test_market_size_is_the_recapture_estimate(faces: Faces) -> None:
+    seen, occasions = faces.recapture["n_captured"], faces.recapture["occasions"]
+    assert (seen, occasions) == (3, 3)
+    assert f"{seen} sellers seen over {occasions} occasions (by platform)" in faces.report \
+        or "Too few occasions or recaptures" in faces.report

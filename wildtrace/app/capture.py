@@ -1,0 +1,112 @@
+"""The ``capture`` use case: evidence of the pages a user names, fetched now.
+
+Each URL is fetched once more even when it was captured before (capturing is an
+explicit act), preserved durably (WARC, capture record, custody) and extracted like a
+crawled page, without following its links. With the browser, headless Chromium then
+renders each captured page and its screenshot and DOM are stored as further evidence of
+that capture.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from wildtrace.app.crawl import check_urls
+from wildtrace.app.pages import evidence_session, page_processor
+from wildtrace.app.pageworker import LocalPages
+from wildtrace.app.runner import Failure, RunOptions, run_crawler
+from wildtrace.collect.canonical import domain_of
+from wildtrace.collect.frontier import Entry, Frontier
+from wildtrace.collect.watch import DEFAULT_TERMS, keyword_scorer
+from wildtrace.config import user_agent
+from wildtrace.preserve.browser import Chromium, browser_unavailable
+from wildtrace.preserve.capture import Preserver
+from wildtrace.workspace import Workspace
+
+CAPTURE_PRIORITY = 2.0  # above any crawl's seeds: an explicit capture goes first
+
+
+@dataclass(frozen=True)
+class CapturedPage:
+    """A page captured: the URL asked for, and its capture record."""
+
+    url: str
+    capture_id: int
+
+
+@dataclass(frozen=True)
+class Screenshot:
+    """The browser's evidence of one capture: its screenshot and DOM, or why not."""
+
+    url: str
+    capture_id: int
+    screenshot_sha256: str = ""
+    dom_sha256: str = ""
+    error: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """As ``capture --json`` prints it."""
+        if self.error:
+            return {"url": self.url, "capture_id": self.capture_id, "error": self.error}
+        return {"url": self.url, "capture_id": self.capture_id,
+                "screenshot_sha256": self.screenshot_sha256, "dom_sha256": self.dom_sha256}
+
+
+@dataclass(frozen=True)
+class CaptureResult:
+    """What a capture run stored, what failed, and what the browser added."""
+
+    captured: tuple[CapturedPage, ...]
+    failures: tuple[Failure, ...]
+    browser: tuple[Screenshot, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """As ``capture --json`` prints it."""
+        return {"captured": [{"url": c.url, "capture_id": c.capture_id}
+                             for c in self.captured],
+                "failures": [{"url": f.url, "reason": f.reason} for f in self.failures],
+                "browser": [s.as_dict() for s in self.browser]}
+
+
+def capture(ws: Workspace, urls: Sequence[str], *, browser: bool = True) -> CaptureResult:
+    """Capture ``urls`` as evidence (with ``browser``, also screenshot and DOM)."""
+    check_urls(urls)
+    frontier = Frontier(ws.store.frontier)
+    frontier.add(Entry(u, priority=CAPTURE_PRIORITY) for u in urls)
+    session = evidence_session(ws, durable=True, purpose="wildtrace capture")
+    processor = page_processor(ws, session, keyword_scorer(DEFAULT_TERMS), None)
+    processor.remember = True
+    entries = [Entry(u, priority=CAPTURE_PRIORITY) for u in urls]
+    summary = run_crawler(ws, LocalPages(processor), frontier,
+                          RunOptions(domains={domain_of(u) for u in urls}, entries=entries,
+                                     stage="capture"))
+    shots = screenshots(ws, session.preserver, processor.captures) if browser else []
+    return CaptureResult(
+        captured=tuple(CapturedPage(u, cid) for u, cid in processor.captures.items()),
+        failures=summary.failures, browser=tuple(shots))
+
+
+def screenshots(ws: Workspace, preserver: Preserver, captures: Mapping[str, int]
+                ) -> list[Screenshot]:
+    """Render each ``url -> capture id`` in headless Chromium and store its screenshot
+    and DOM as artefacts of the capture; failures are reported per URL."""
+    chromium = ws.settings.chromium_path
+    why = browser_unavailable(chromium)
+    if why:
+        return [Screenshot(u, c, error=why) for u, c in captures.items()]
+    out: list[Screenshot] = []
+    with Chromium(chromium, user_agent=user_agent(ws.settings),
+                  timeout=ws.settings.timeout) as chromium_run:
+        for url, capture_id in captures.items():
+            shown = chromium_run.render(url)
+            if isinstance(shown, str):
+                out.append(Screenshot(url, capture_id, error=shown))
+                continue
+            shot = preserver.add_artefact(capture_id, "screenshot", shown.png, "image/png",
+                                          shown.detail)
+            dom = preserver.add_artefact(capture_id, "dom", shown.dom,
+                                         "text/html; charset=utf-8", shown.detail)
+            out.append(Screenshot(url, capture_id, shot, dom))
+    return out

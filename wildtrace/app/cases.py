@@ -1,0 +1,105 @@
+"""Cases as investigators work them: open a case, add and remove listings and sellers,
+look at what it gathers, and export it (PDF case file, evidence ZIP, takedown CSVs).
+
+Every change and every export is written to the audit log, exports with the listings
+they held, so it can be shown later who handed out which sellers' data.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass
+from typing import Any
+
+from wildtrace.act.casefile import render_pdf
+from wildtrace.act.cases import CaseBook
+from wildtrace.act.evidence_pack import write_evidence_zip
+from wildtrace.act.material import CaseMaterial, gather
+from wildtrace.act.takedown import by_platform, takedown_csv
+from wildtrace.records import Case
+from wildtrace.workspace import Workspace
+
+
+@dataclass(frozen=True, slots=True)
+class CaseView:
+    """A case, what it gathers (listings, their evidence, sellers) and the platforms
+    its listings are on (one takedown report each)."""
+
+    case: Case
+    material: CaseMaterial
+    platforms: tuple[str, ...]
+
+
+def case_view(ws: Workspace, case_id: int) -> CaseView | None:
+    """One case with everything gathered for it; None when there is no such case."""
+    case = CaseBook(ws.store).get(case_id)
+    if case is None:
+        return None
+    material = gather(ws.store, ws.blobs, case)
+    return CaseView(case=case, material=material, platforms=tuple(sorted(by_platform(material))))
+
+
+def case_summaries(ws: Workspace, limit: int = 200) -> list[dict[str, Any]]:
+    """Cases, newest first: id, title, notes, status, who opened it and when, and how
+    many items it holds (``n_items``)."""
+    return ws.store.cases.summaries(limit)
+
+
+def open_case(ws: Workspace, title: str, user: str, notes: str = "") -> int:
+    """Open a new case (audited); returns its id."""
+    case_id = CaseBook(ws.store).create(title, user, notes)
+    ws.store.audit.record(user, "create", "case", case_id)
+    return case_id
+
+
+def add_to_case(ws: Workspace, case_id: int, kind: str, ref: str, user: str,
+                note: str = "") -> bool:
+    """Add a listing, the seller behind a listing or a seller name to a case (audited);
+    False when the case held it already."""
+    added = CaseBook(ws.store).add(case_id, kind, ref, user, note)
+    ws.store.audit.record(user, "add", "case", case_id, {"kind": kind, "ref": ref})
+    return added
+
+
+def remove_from_case(ws: Workspace, case_id: int, kind: str, ref: str, user: str) -> bool:
+    """Take an item out of a case (audited); False when it was not there."""
+    removed = CaseBook(ws.store).remove(case_id, kind, ref.strip())
+    ws.store.audit.record(user, "remove", "case", case_id, {"kind": kind, "ref": ref})
+    return removed
+
+
+def _exported(ws: Workspace, case_id: int, user: str, what: str) -> CaseMaterial | None:
+    """What a case gathers, with the export (and the listings it holds) audited first."""
+    case = CaseBook(ws.store).get(case_id)
+    if case is None:
+        return None
+    material = gather(ws.store, ws.blobs, case)
+    ws.store.audit.record(user, "export", "case", case_id, {
+        "format": what, "listings": [c.row["id"] for c in material.listings]})
+    return material
+
+
+def casefile_export(ws: Workspace, case_id: int, user: str) -> bytes | None:
+    """The case file as PDF (needs the ``[pdf]`` extra); None when there is no such case."""
+    material = _exported(ws, case_id, user, "pdf")
+    return render_pdf(material, ws.blobs, user) if material is not None else None
+
+
+def evidence_export(ws: Workspace, case_id: int, user: str,
+                    with_casefile: bool = False) -> bytes | None:
+    """The evidence ZIP with its SHA-256 manifest (and the case file PDF when asked);
+    None when there is no such case."""
+    material = _exported(ws, case_id, user, "zip")
+    if material is None:
+        return None
+    buf = io.BytesIO()
+    pdf = render_pdf(material, ws.blobs, user) if with_casefile else None
+    write_evidence_zip(material, ws.blobs, buf, exported_by=user, pdf=pdf)
+    return buf.getvalue()
+
+
+def takedown_export(ws: Workspace, case_id: int, user: str, platform: str) -> str | None:
+    """The takedown report (CSV) for one platform of a case; None when there is no such
+    case."""
+    material = _exported(ws, case_id, user, f"takedown:{platform}")
+    return takedown_csv(material, platform) if material is not None else None

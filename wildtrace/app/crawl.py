@@ -1,0 +1,96 @@
+"""The ``crawl`` use case: from seeds (or a watch file) to a finished crawl run.
+
+The frontier is readied first (URLs an interrupted run left taken go back in the queue,
+what the capture index holds is marked done, the seeds are queued, and with
+``recrawl`` the seeds and the captured index pages near them are queued again); then
+the crawler runs with a page worker storing what it fetches
+(:mod:`wildtrace.app.runner`, :mod:`wildtrace.app.pageworker`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from wildtrace.app.pageworker import crawl_work
+from wildtrace.app.plan import CrawlPlan
+from wildtrace.app.runner import CrawlSummary, RunOptions, run_crawler
+from wildtrace.collect.canonical import acceptable, domain_of
+from wildtrace.collect.frontier import Entry, Frontier
+from wildtrace.collect.watch import DEFAULT_TERMS, load_watch
+from wildtrace.errors import InputError
+from wildtrace.workspace import Workspace
+
+SEED_PRIORITY = 1.0
+HUB_PRIORITY = 0.95  # index pages fetched again by a re-crawl: right after the seeds
+
+
+@dataclass(frozen=True)
+class CrawlRequest:
+    """What the user asked to crawl, and how."""
+
+    seeds: tuple[str, ...] = ()
+    watch_file: Path | None = None  # seeds, search templates and terms
+    allow: tuple[str, ...] = ()  # further domains whose links are followed
+    max_pages: int | None = None
+    max_depth: int = 10
+    recrawl: bool = False
+    recrawl_depth: int = 2
+    progress: bool = False  # draw a progress line on stderr
+    verbose: bool = False  # show Scrapy's log
+
+
+@dataclass(frozen=True)
+class CrawlResult:
+    """A finished crawl (``summary``), or why there was nothing to crawl (``message``)."""
+
+    summary: CrawlSummary | None
+    message: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        """The result as ``crawl --json`` prints it."""
+        if self.summary is None:
+            return {"pages": 0, "queued": 0, "message": self.message}
+        return self.summary.as_dict()
+
+
+def check_urls(urls: Sequence[str], hint: str = "") -> None:
+    """Raise :class:`InputError` naming the first URL the crawler could not fetch."""
+    bad = [u for u in urls if not acceptable(u)]
+    if bad:
+        raise InputError(f"not an http(s) URL: {bad[0][:200]}", hint=hint or None)
+
+
+def crawl(ws: Workspace, request: CrawlRequest) -> CrawlResult:
+    """Crawl politely from the request's seeds, capturing every page as evidence and
+    extracting listings; an interrupted crawl of the same sites resumes."""
+    urls = list(request.seeds)
+    terms: list[str] = list(DEFAULT_TERMS)
+    if request.watch_file is not None:
+        watch = load_watch(request.watch_file)
+        urls += [*watch.seeds, *watch.search_urls()]
+        terms = watch.all_terms() or terms
+    check_urls(urls, hint="seeds look like https://site.example/path")
+    frontier = Frontier(ws.store.frontier)
+    frontier.recover()
+    frontier.mark_done(ws.store.evidence.captured_keys())
+    domains = {domain_of(u) for u in urls} | {a.lower().strip() for a in request.allow
+                                             if a.strip()}
+    if request.recrawl:
+        hubs = [u for u in frontier.hubs(sorted(domains) or None, request.recrawl_depth)
+                if u not in set(urls)]
+        frontier.requeue(hubs, priority=HUB_PRIORITY)
+        frontier.requeue(urls, priority=SEED_PRIORITY)
+    else:
+        frontier.add(Entry(u, priority=SEED_PRIORITY) for u in urls)
+    if not frontier.counts(sorted(domains) or None).get("queued", 0):
+        return CrawlResult(None, "nothing to crawl: every seed is already captured (use "
+                                 "--recrawl to fetch them again)" if urls else
+                                 "nothing to crawl: give seed URLs or --watch")
+    opts = RunOptions(domains=domains, max_pages=request.max_pages,
+                      progress=request.progress, verbose=request.verbose)
+    plan = CrawlPlan(terms=tuple(terms), domains=tuple(sorted(domains)),
+                     max_depth=request.max_depth)
+    return CrawlResult(run_crawler(ws, crawl_work(ws, plan), frontier, opts))

@@ -1,0 +1,173 @@
+"""The dashboard's figures: volume over time, prices, listings by country, the seller
+network.
+
+None is computed here: volume and prices are cut from the market stage's rows (the same
+counted listings, prices converted as ``wildtrace market`` converts them), countries
+are the market stage's geography of those listings, and the network is the link stage's
+account network under the newest *stored* link run. So the dashboard, ``wildtrace
+market``, ``wildtrace sellers`` and the report show the same numbers.
+
+The figures take seconds over a million listings and change only when data is added,
+so a :class:`Dashboard` keeps each until the workspace's data moves on.
+"""
+
+from __future__ import annotations
+
+import threading
+import weakref
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from wildtrace.app.market import DEFAULT_CURRENCY, rows_of
+from wildtrace.collect.countries import countries
+from wildtrace.link.network import AccountNetwork, account_network
+from wildtrace.link.sellers import link_inputs
+from wildtrace.measure.geography import by_country
+from wildtrace.measure.market import counted, price_distributions
+from wildtrace.measure.volume import periods_of, volume
+from wildtrace.store import Store
+
+GROUPINGS = ("platform", "taxon", "language")
+MAX_GROUPS = 8  # lines a chart can tell apart; the rest are summed as "other"
+MAX_PRICE_GROUPS = 30
+NETWORK_LISTINGS = 2000  # the network is drawn from the top-scored counted listings
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class VolumePoint:
+    """Listings counted in one period for one group."""
+
+    period: str
+    group: str
+    count: int
+
+
+@dataclass(frozen=True, slots=True)
+class PriceBand:
+    """Quartiles of one platform's prices, converted to ``currency``."""
+
+    group: str
+    currency: str
+    n: int
+    median: float
+    p25: float
+    p75: float
+
+
+@dataclass(frozen=True, slots=True)
+class MapCountry:
+    """A country on the map: its centroid and the listings counted there."""
+
+    iso2: str
+    name: str
+    lat: float
+    lon: float
+    count: int
+
+
+@dataclass(frozen=True)
+class MarketFigures:
+    """Volume per month by platform, taxon and language; prices per platform; listings
+    per country (and how many had no country we know), all over the same listings."""
+
+    listings: int
+    volume: Mapping[str, tuple[VolumePoint, ...]]
+    prices: tuple[PriceBand, ...]
+    countries: tuple[MapCountry, ...]
+    unknown_country: int
+
+
+def _series(vol: dict[str, dict[str, list[int]]], by: str) -> tuple[VolumePoint, ...]:
+    periods = periods_of(vol)
+    series = vol.get(by, {})
+    top = {k for k, _ in Counter({k: sum(v) for k, v in series.items()})
+           .most_common(MAX_GROUPS)}
+    merged: dict[tuple[str, str], int] = {}
+    for key, counts in series.items():
+        group = key if key in top else "other"
+        for p, n in zip(periods, counts, strict=True):
+            merged[(p, group)] = merged.get((p, group), 0) + n
+    return tuple(VolumePoint(p, g, n) for (p, g), n in sorted(merged.items()))
+
+
+def market_figures(store: Store, currency: str = DEFAULT_CURRENCY) -> MarketFigures:
+    """The market figures of the workspace (see :class:`MarketFigures`)."""
+    listings = counted(store.market.listings())
+    rows = rows_of(store, listings, currency)
+    vol = volume(rows, "month")
+    prices = tuple(PriceBand(str(p["platform"]), currency.upper(), int(p["n"]),
+                             float(p["median"]), float(p["p25"]), float(p["p75"]))
+                   for p in price_distributions(rows, "platform")[:MAX_PRICE_GROUPS])
+    geo = by_country(listings)
+    return MarketFigures(
+        listings=len(listings), volume={by: _series(vol, by) for by in GROUPINGS},
+        prices=prices,
+        countries=tuple(MapCountry(c.country.iso2, c.country.name, c.country.lat,
+                                   c.country.lon, c.listings) for c in geo.countries),
+        unknown_country=geo.unknown)
+
+
+def seller_network(store: Store, max_listings: int = NETWORK_LISTINGS) -> AccountNetwork:
+    """The accounts behind the top-scored counted listings that the newest stored link
+    run resolved, joined as :mod:`wildtrace.link.network` joins them; empty, with no
+    run id, while no link run exists."""
+    run_id = store.link.latest_run()
+    if run_id is None:
+        return AccountNetwork(run_id=None, nodes=(), edges=())
+    ids = store.market.top_listing_ids(max_listings,
+                                       relevant_only=store.market.any_assessed())
+    seller_of = store.link.members_of(run_id, ids)
+    listings = store.listings_by_id(seller_of)
+    return account_network(link_inputs(listings), seller_of,
+                           store.link.links_touching(run_id, seller_of), run_id)
+
+
+def map_backdrop() -> tuple[MapCountry, ...]:
+    """Every country of the table at its centroid, with no listings: the map's grid."""
+    return tuple(MapCountry(c.iso2, c.name, c.lat, c.lon, 0) for c in countries())
+
+
+class Dashboard:
+    """The figures of one workspace, each kept until its listings, assessments, matches
+    or link runs move on (they are only ever added to)."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self._kept: dict[str, tuple[tuple[int, ...], Any]] = {}
+        self._lock = threading.Lock()
+
+    def _get(self, name: str, compute: Callable[[Store], T]) -> T:
+        version = self.store.market.version()
+        with self._lock:
+            hit = self._kept.get(name)
+        if hit is not None and hit[0] == version:
+            value: T = hit[1]
+            return value
+        value = compute(self.store)
+        with self._lock:
+            self._kept[name] = (version, value)
+        return value
+
+    def market(self) -> MarketFigures:
+        """:func:`market_figures`, reused while the data is unchanged."""
+        return self._get("market", market_figures)
+
+    def network(self) -> AccountNetwork:
+        """:func:`seller_network`, reused while the data is unchanged."""
+        return self._get("network", seller_network)
+
+
+_DASHBOARDS: weakref.WeakKeyDictionary[Store, Dashboard] = weakref.WeakKeyDictionary()
+_DASHBOARDS_LOCK = threading.Lock()
+
+
+def dashboard(store: Store) -> Dashboard:
+    """The one :class:`Dashboard` of ``store`` (so every request shares its figures)."""
+    with _DASHBOARDS_LOCK:
+        found = _DASHBOARDS.get(store)
+        if found is None:
+            found = _DASHBOARDS[store] = Dashboard(store)
+        return found

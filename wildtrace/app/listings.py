@@ -1,0 +1,65 @@
+"""Lists of listings: the one shape every list on a screen has (the queue, the listing
+API's pages, a seller's other listings), and the listing API's pages themselves."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from wildtrace.workspace import Workspace
+
+MAX_SEARCH = 5000  # full-text matches a listing page draws from
+
+
+@dataclass(frozen=True, slots=True)
+class ListingItem:
+    """A listing in a list: its fields and, where it has one, its newest assessment's
+    score, relevance, taxa, CITES appendix and flags."""
+
+    id: int
+    title: str
+    source: str
+    url: str
+    price: float | None = None
+    currency: str = ""
+    seller: str = ""
+    language: str = ""
+    posted: str = ""
+    location: str = ""
+    score: float | None = None
+    relevant: bool | None = None
+    taxa: str = ""
+    cites: str = ""
+    flags: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class ListingsPage:
+    """A page of listings and the cursor of the next page ("" at the end)."""
+
+    items: tuple[ListingItem, ...]
+    next_cursor: str
+
+
+def listing_item(row: Mapping[str, Any]) -> ListingItem:
+    """A stored listing row (joined with its assessment or not) as a list item."""
+    return ListingItem(
+        id=int(row["id"]), title=row.get("title") or "", source=row.get("source") or "",
+        url=row.get("url") or "", price=row.get("price"), currency=row.get("currency") or "",
+        seller=row.get("seller") or "", language=row.get("language") or "",
+        posted=row.get("posted") or "", location=row.get("location") or "",
+        score=row.get("score"), relevant=row.get("relevant"), taxa=row.get("taxa") or "",
+        cites=row.get("cites") or "", flags=row.get("flags") or "")
+
+
+def listings_page(ws: Workspace, *, query: str = "", source: str = "", after: int = 0,
+                  limit: int = 100) -> ListingsPage:
+    """Listings in id order after id ``after`` (the cursor is the last id seen), or only
+    the full-text matches of ``query``, of platform ``source`` when given."""
+    ids = ws.store.search(query, limit=MAX_SEARCH) if query.strip() else None
+    rows = ws.store.review.listing_page(ids=ids, source=source, after=after, limit=limit + 1)
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return ListingsPage(items=tuple(listing_item(r) for r in rows),
+                        next_cursor=str(rows[-1]["id"]) if more and rows else "")
