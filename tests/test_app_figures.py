@@ -182,5 +182,29 @@ def test_sellers_are_the_same_everywhere(faces: Faces) -> None:
 def test_market_size_is_the_recapture_estimate(faces: Faces) -> None:
     seen, occasions = faces.recapture["n_captured"], faces.recapture["occasions"]
     assert (seen, occasions) == (3, 3)
-    assert f"{seen} sellers seen over {occasions} occasions (by platform)" in faces.report \
-        or "Too few occasions or recaptures" in faces.report
+    assert f"{seen} sellers seen over {occasions} occasions (by platform)" in faces.report
+    for model in faces.recapture["models"]:
+        if model["model"] in ("M0", "Mt", "Mh Chao", "Mth Chao"):
+            assert (f"<tr><td>{model['model']}</td><td>{model['abundance']:.1f}</td>"
+                    f"<td>{model['stderr']:.1f}</td>") in faces.report
+
+
+def test_without_a_link_run_the_readers_say_so_and_resolve_nothing(tmp_path: Path) -> None:
+    root = tmp_path / "ws"
+    _seed(root)
+    report = root / "r.html"
+    _cli(root, "report", "-o", str(report))
+    html = report.read_text(encoding="utf-8")
+    assert "No link run exists yet" in html and "<code>wildtrace sellers</code>" in html
+    res = CliRunner().invoke(main, ["--workspace", str(root), "recapture", "--by", "month"])
+    assert res.exit_code == 1 and "no link run yet" in res.output
+    assert "wildtrace sellers" in res.output
+    ws = open_workspace(root)
+    try:
+        client = TestClient(create_app(ws, capture_tips=False))
+        h = {"Authorization": "Bearer " + Accounts(ws.store).create_token("vic")}
+        assert client.get("/api/dashboard/network", headers=h).json() == {"nodes": [],
+                                                                          "edges": []}
+        assert ws.store.link.latest_run() is None
+    finally:
+        ws.close()

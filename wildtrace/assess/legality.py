@@ -20,6 +20,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from wildtrace.collect.countries import country_of
 from wildtrace.errors import ConfigError, ReferencePackError
 from wildtrace.identify import TaxonIdentifier, load_identifier
 from wildtrace.records import Identification, Verdict
@@ -53,7 +54,8 @@ class RuleBook:
 
     rules: tuple[Rule, ...]
     jurisdictions: dict[str, str]
-    countries: tuple[tuple[str, str], ...]  # (lower-case name or ISO code, jurisdiction)
+    countries: dict[str, str]  # ISO 3166 alpha-2 code → jurisdiction
+    regions: tuple[tuple[str, str], ...]  # (lower-case name, jurisdiction), longest first
 
 
 @lru_cache(maxsize=4)
@@ -80,12 +82,11 @@ def load_rules(path: Path = RULES_FILE) -> RuleBook:
                           {k: raw[k] for k in _CONDITIONS if k in raw},
                           bool(raw.get("note")), bool(raw.get("override")),
                           tuple(raw.get("replaces", ()))))
-    countries: list[tuple[str, str]] = []
-    for j, names in doc.get("countries", {}).items():
-        countries.extend((str(n), str(j)) for n in names)
-    # Longer names first, so "georgia, usa" wins over "georgia".
-    countries.sort(key=lambda c: -len(c[0]))
-    return RuleBook(tuple(rules), juris, tuple(countries))
+    countries = {str(code).upper(): str(j) for j, codes in doc.get("countries", {}).items()
+                 for code in codes}
+    regions = sorted(((str(n).lower(), str(j)) for j, names in doc.get("regions", {}).items()
+                      for n in names), key=lambda r: -len(r[0]))
+    return RuleBook(tuple(rules), juris, countries, tuple(regions))
 
 
 def jurisdiction_for(location: str = "", site_country: str = "", setting: str = "",
@@ -108,17 +109,12 @@ def jurisdiction_for(location: str = "", site_country: str = "", setting: str = 
 def _country_jurisdiction(text: str, book: RuleBook) -> str:
     if not text or not text.strip():
         return ""
-    text = text[:500]
-    low = text.lower()
-    for name, juris in book.countries:
-        if len(name) <= 3 and name.isupper():
-            # ISO codes only as whole upper-case tokens ("Paris, FR"), never inside words.
-            if re.search(rf"(?<![A-Za-z]){re.escape(name)}(?![A-Za-z])", text):
-                return juris
-        elif not name.isascii():
-            if name in text:
-                return juris
-        elif re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", low):
+    code = country_of(location=text)
+    if code:
+        return book.countries.get(code, "")
+    low = text[:500].lower()
+    for name, juris in book.regions:
+        if re.search(rf"(?<![a-z]){re.escape(name)}(?![a-z])", low):
             return juris
     return ""
 
