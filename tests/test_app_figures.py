@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from html import escape
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,10 @@ from click.testing import CliRunner
 from fastapi.testclient import TestClient
 from web_seed import PASSWORD
 
+from wildtrace.app import dashboard
 from wildtrace.app.accounts import Accounts
+from wildtrace.app.market import market_summary
+from wildtrace.app.sellers import resolve
 from wildtrace.cli import main
 from wildtrace.records import Assessment, Identifier, ListingDraft, TaxonMatch
 from wildtrace.store import content_key
@@ -55,8 +58,8 @@ class Faces:
     link_runs_after_reads: int | None
 
 
-def _seed(root: Path) -> None:
-    ws = open_workspace(root)
+def _seed(root: Path, database_url: str = "") -> None:
+    ws = open_workspace(root, overrides={"database_url": database_url} if database_url else None)
     try:
         drafts = [ListingDraft(source=p, title=f"{t[2] if t else 'plush'} item {i}",
                                description="for sale", seller=s, price=price, currency=cur,
@@ -78,7 +81,8 @@ def _seed(root: Path) -> None:
                 matches=matches)))
         ws.store.save_assessments(run, results)
         ws.store.finish_run(run)
-        Accounts(ws.store).add_user("vic", "viewer", PASSWORD)
+        if not database_url:
+            Accounts(ws.store).add_user("vic", "viewer", PASSWORD)
     finally:
         ws.close()
 
@@ -206,5 +210,22 @@ def test_without_a_link_run_the_readers_say_so_and_resolve_nothing(tmp_path: Pat
         assert client.get("/api/dashboard/network", headers=h).json() == {"nodes": [],
                                                                           "edges": []}
         assert ws.store.link.latest_run() is None
+    finally:
+        ws.close()
+
+
+@pytest.mark.postgres
+def test_the_same_figures_on_postgres(faces: Faces, tmp_path: Path, pg_url: str) -> None:
+    root = tmp_path / "ws"
+    _seed(root, pg_url)
+    ws = open_workspace(root, overrides={"database_url": pg_url})
+    try:
+        assert market_summary(ws.store).as_dict() == faces.market
+        resolve(ws)
+        figures = dashboard.market_figures(ws.store)
+        assert [asdict(p) for p in figures.volume["platform"]] == faces.api["volume?by=platform"]
+        assert [asdict(p) for p in figures.prices] == faces.api["prices"]
+        assert [asdict(c) for c in figures.countries] == faces.api["countries"]
+        assert dashboard.seller_network(ws.store).as_dict() == faces.api["network"]
     finally:
         ws.close()

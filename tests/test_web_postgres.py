@@ -8,6 +8,7 @@ import pytest
 from web_seed import seed
 
 from wildtrace.app.accounts import Accounts
+from wildtrace.app.sellers import resolve
 from wildtrace.web import create_app
 from wildtrace.workspace import open_workspace
 
@@ -41,6 +42,7 @@ def test_web_app_on_postgres(tmp_path: Path, pg_url: str) -> None:
         assert c.get(f"/api/cases/{cid}/evidence.zip", headers=h).status_code == 200
         assert c.post("/api/tips", json={"url": "https://a.example/x"}).status_code == 202
         assert c.get("/api/dashboard/volume?by=taxon", headers=h).status_code == 200
+        resolve(ws)  # the network is the newest link run's, as `wildtrace sellers` makes one
         assert c.get("/api/dashboard/network", headers=h).json()["edges"]
         assert c.get("/api/listings/2147483647", headers=h).status_code == 404
     finally:

@@ -25,7 +25,7 @@ from wildtrace.collect.countries import countries
 from wildtrace.link.network import AccountNetwork, account_network
 from wildtrace.link.sellers import link_inputs
 from wildtrace.measure.geography import by_country
-from wildtrace.measure.market import counted, price_distributions
+from wildtrace.measure.market import counted_listings, price_distributions
 from wildtrace.measure.volume import periods_of, volume
 from wildtrace.store import Store
 
@@ -95,7 +95,7 @@ def _series(vol: dict[str, dict[str, list[int]]], by: str) -> tuple[VolumePoint,
 
 def market_figures(store: Store, currency: str = DEFAULT_CURRENCY) -> MarketFigures:
     """The market figures of the workspace (see :class:`MarketFigures`)."""
-    listings = counted(store.market.listings())
+    listings = counted_listings(store)
     rows = rows_of(store, listings, currency)
     vol = volume(rows, "month")
     prices = tuple(PriceBand(str(p["platform"]), currency.upper(), int(p["n"]),

@@ -3,7 +3,7 @@
 One read model for every face: ``wildtrace market`` prints it, the report draws it, the
 ``prices`` and ``volume`` exports write it, and the dashboard's volume and prices are cut
 from the same rows (:mod:`wildtrace.app.dashboard`). The listings counted are the market
-stage's (:func:`wildtrace.measure.market.counted`: the relevant ones once any listing
+stage's (:func:`wildtrace.measure.market.counted_listings`: the relevant ones once any listing
 has been assessed).
 """
 
@@ -12,7 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 
 from wildtrace.errors import InputError
-from wildtrace.measure.market import MarketRow, MarketSummary, counted, market_rows, summarise
+from wildtrace.measure.market import (
+    MarketRow,
+    MarketSummary,
+    counted_listings,
+    market_rows,
+    summarise,
+)
 from wildtrace.measure.rates import currencies
 from wildtrace.store import Store
 from wildtrace.store.market import MarketListing
@@ -42,7 +48,7 @@ def price_rows(store: Store, currency: str = DEFAULT_CURRENCY) -> list[MarketRow
     """One row per counted listing: date, platform, language, taxon, product, and the
     price as posted and in ``currency`` (what the ``prices`` export writes)."""
     code = check_currency(currency)
-    return rows_of(store, counted(store.market.listings()), code)
+    return rows_of(store, counted_listings(store), code)
 
 
 def market_summary(store: Store, currency: str = DEFAULT_CURRENCY,

@@ -19,6 +19,7 @@ from typing import Any
 from wildtrace.measure.rates import convert
 from wildtrace.measure.seller_histories import parse_day
 from wildtrace.measure.volume import Change, changes, interpret, periods_of, volume
+from wildtrace.store import Store
 from wildtrace.store.market import MarketListing
 
 UNIDENTIFIED = "(unidentified)"  # the group of prices without a taxon, product or platform
@@ -41,14 +42,10 @@ class MarketRow:
     rate_year: int | None
 
 
-def counted(listings: Iterable[MarketListing],
-            relevant_only: bool | None = None) -> list[MarketListing]:
+def counted_listings(store: Store) -> list[MarketListing]:
     """The listings the market figures count: the relevant ones once any listing has
-    been assessed (``relevant_only=None``), else every one."""
-    items = list(listings)
-    if relevant_only is None:
-        relevant_only = any(x.relevant is not None for x in items)
-    return [x for x in items if x.relevant or not relevant_only]
+    been assessed, else every one."""
+    return list(store.market.listings(relevant_only=store.market.any_assessed()))
 
 
 def market_rows(listings: Iterable[MarketListing], products: Mapping[int, str],

@@ -44,6 +44,7 @@ def currencies() -> list[str]:
     return sorted(rate_table())
 
 
+@lru_cache(maxsize=4096)
 def _rate(currency: str, year: int) -> tuple[float, int] | None:
     years = rate_table().get(currency.upper())
     if not years:

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
@@ -27,14 +26,12 @@ class MarketListing:
     platform: str
     language: str
     posted: str
-    created_at: datetime | None
+    created_at: str  # when it was stored, as ISO-like text
     price: float | None
     currency: str
     location: str
     url: str
-    seller: str
     relevant: bool | None
-    score: float | None
     taxa: str  # ";"-joined, most specific first
 
 
@@ -52,32 +49,36 @@ class MarketStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
-    def listings(self, batch: int = 5000) -> Iterator[MarketListing]:
-        """Every listing (id order) with its newest assessment, if any."""
+    def listings(self, *, relevant_only: bool = False,
+                 batch: int = 5000) -> Iterator[MarketListing]:
+        """Every listing (id order) with its newest assessment, if any; with
+        ``relevant_only``, only those whose newest assessment found them relevant."""
         a, lst = assessments.c, listings.c
+        # Times as text: the measures need only their date, and parsing a million
+        # datetimes would take longer than the query.
+        created = sa.cast(lst.created_at, sa.String).label("created")
+        base = (sa.select(lst.id, lst.source, lst.language, lst.posted, created, lst.price,
+                          lst.currency, lst.location, lst.url, a.relevant, a.taxa)
+                .select_from(listings.outerjoin(assessments, a.id == _newest_assessment())))
+        if relevant_only:
+            base = base.where(a.relevant.is_(True))
         last = 0
         while True:
-            q = (sa.select(lst.id, lst.source, lst.language, lst.posted, lst.created_at,
-                           lst.price, lst.currency, lst.location, lst.url, lst.seller,
-                           a.relevant, a.score, a.taxa)
-                 .select_from(listings.outerjoin(assessments, a.id == _newest_assessment()))
-                 .where(lst.id > last).order_by(lst.id).limit(batch))
+            q = base.where(lst.id > last).order_by(lst.id).limit(batch)
             with self.engine.connect() as conn:
                 rows = conn.execute(q).all()
             if not rows:
                 return
-            for r in rows:
+            for (lid, source, language, posted, created_at, price, currency, location, url,
+                 relevant, taxa) in rows:
                 yield MarketListing(
-                    listing_id=int(r.id), platform=str(r.source or ""),
-                    language=str(r.language or ""), posted=str(r.posted or ""),
-                    created_at=r.created_at,
-                    price=float(r.price) if r.price is not None else None,
-                    currency=str(r.currency or ""), location=str(r.location or ""),
-                    url=str(r.url or ""), seller=str(r.seller or ""),
-                    relevant=bool(r.relevant) if r.relevant is not None else None,
-                    score=float(r.score) if r.score is not None else None,
-                    taxa=str(r.taxa or ""))
-            last = int(rows[-1].id)
+                    listing_id=lid, platform=source or "", language=language or "",
+                    posted=posted or "", created_at=created_at or "",
+                    price=float(price) if price is not None else None,
+                    currency=currency or "", location=location or "", url=url or "",
+                    relevant=bool(relevant) if relevant is not None else None,
+                    taxa=taxa or "")
+            last = int(rows[-1][0])
 
     def top_listing_ids(self, limit: int, *, relevant_only: bool) -> list[int]:
         """Ids of up to ``limit`` listings, highest newest-assessment score first: only

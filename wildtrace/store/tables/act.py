@@ -3,7 +3,9 @@
 :mod:`~wildtrace.store.tips`).
 
 Created by the migration ``0004_web``. Sellers' personal data is sensitive, so every
-view, label and export is written to ``audit_log``.
+view, label and export is written to ``audit_log``; ``0009_audit_accounts`` chained its
+entries by hash (``prev_hash``, ``hash``), added ``audit_head`` (the newest entry, so a
+removed tail shows) and the triggers that refuse UPDATE and DELETE on ``audit_log``.
 """
 
 from __future__ import annotations
@@ -31,6 +33,18 @@ audit_log = Table(
     Column("object_kind", String(40), nullable=False, default=""),
     Column("object_id", String(200), nullable=False, default=""),
     Column("detail", Text, nullable=False, default="{}"),
+    # SHA-256 of the previous entry's hash and this entry's canonical content (0009).
+    Column("prev_hash", String(64), nullable=False, default=""),
+    Column("hash", String(64), nullable=False, default=""),
+)
+
+# One row (id 1): the newest entry's id and hash. Every append updates it first, which
+# also serialises appends (the chain must not fork between two writers).
+audit_head = Table(
+    "audit_head", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("last_id", Integer, nullable=False, default=0),
+    Column("last_hash", String(64), nullable=False, default=""),
 )
 
 cases = Table(

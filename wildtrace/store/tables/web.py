@@ -2,7 +2,8 @@
 :mod:`wildtrace.store.accounts`).
 
 Only hashes of session ids and API tokens are stored, so a copy of the database does
-not let anyone log in. Created by the migration ``0004_web``.
+not let anyone log in. Created by the migration ``0004_web``; ``0009_audit_accounts``
+added disabling users and the expiry and revocation of tokens.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ users = Table(
     Column("role", String(20), nullable=False),  # admin, analyst, viewer
     Column("password_hash", String(300), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("disabled_at", DateTime(timezone=True)),  # set: no login, session or token
 )
 
 sessions = Table(
@@ -36,4 +38,6 @@ api_tokens = Table(
     Column("token_hash", String(64), nullable=False, unique=True),
     Column("prefix", String(12), nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True)),  # None: never expires
+    Column("revoked_at", DateTime(timezone=True)),
 )
