@@ -6,6 +6,7 @@ environment variables < values given on the command line.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from collections.abc import Callable, Mapping
@@ -55,14 +56,30 @@ def _page_worker(text: str) -> str:
     return value
 
 
+def _networks(text: str) -> str:
+    # Validated here so a typo fails at start-up, not when the first request comes.
+    items = [i.strip() for i in text.replace(";", ",").split(",") if i.strip()]
+    for item in items:
+        try:
+            ipaddress.ip_network(item, strict=False)
+        except ValueError:
+            raise ValueError(f"{item!r} is not an IP address or CIDR network") from None
+    return ",".join(items)
+
+
 @dataclass(frozen=True, slots=True)
 class Setting:
-    """One setting: its name, default, parser and the help shown to users."""
+    """One setting: its name, default, parser and the help shown to users.
+
+    ``secret`` settings are masked wherever settings are shown (``wildtrace settings``);
+    a URL setting shows its password masked the same way.
+    """
 
     name: str
     default: Any
     help: str
     parse: Parser = str
+    secret: bool = False
 
 
 SETTINGS: tuple[Setting, ...] = (
@@ -104,10 +121,36 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("page_worker", "process", "Where a crawl stores and extracts pages: 'process' "
             "(a worker process beside the downloader, using a second CPU core) or 'thread' "
             "(one process; for debugging).", _page_worker),
+    Setting("trusted_proxies", "", "Addresses or CIDR networks of the reverse proxies in "
+            "front of 'wildtrace serve', comma-separated; only from these is "
+            "X-Forwarded-For believed (for rate limits, the audit log and https). Empty: "
+            "never.", _networks),
+    Setting("max_request_bytes", 1_048_576, "Largest request body the web app reads on "
+            "routes that need a login, in bytes (bigger ones get 413).", _positive_int),
+    Setting("max_public_request_bytes", 65_536, "Largest request body on the public "
+            "routes (POST /login, POST /api/tips; the tip form may add a 5 MB "
+            "screenshot), in bytes.", _positive_int),
 )
 
 BY_NAME: Mapping[str, Setting] = {s.name: s for s in SETTINGS}
 ENV_PREFIX = "WILDTRACE_"
+MASK = "***"
+
+
+def shown(name: str, value: Any) -> Any:
+    """A setting's value as it may be printed: a secret setting masked whole, the
+    password of a URL (``scheme://user:password@host``) masked."""
+    setting = BY_NAME.get(name)
+    if setting is not None and setting.secret:
+        return MASK if value not in ("", None) else value
+    if isinstance(value, str) and "://" in value:
+        scheme, _, rest = value.partition("://")
+        authority, slash, path = rest.partition("/")
+        credentials, at, host = authority.rpartition("@")
+        if at and ":" in credentials:
+            user = credentials.split(":", 1)[0]
+            return f"{scheme}://{user}:{MASK}@{host}{slash}{path}"
+    return value
 
 
 def _coerce(setting: Setting, value: Any, where: str) -> Any:
@@ -116,6 +159,9 @@ def _coerce(setting: Setting, value: Any, where: str) -> Any:
     if not isinstance(value, str) and isinstance(setting.default, (int, float)) and not \
             isinstance(value, bool):
         value = str(value)
+    if setting.parse is _networks and isinstance(value, list) and \
+            all(isinstance(v, str) for v in value):
+        value = ",".join(value)  # TOML's natural spelling: trusted_proxies = ["10.0.0.1"]
     if not isinstance(value, str):
         raise ConfigError(f"{where}: setting {setting.name} has a value of the wrong type")
     try:
@@ -248,6 +294,21 @@ class Settings:
     def page_worker(self) -> str:
         """Where a crawl stores pages: 'process' (a worker process) or 'thread'."""
         return str(self.values["page_worker"])
+
+    @property
+    def trusted_proxies(self) -> tuple[str, ...]:
+        """Addresses or networks whose X-Forwarded-For is believed (none by default)."""
+        return tuple(i for i in str(self.values["trusted_proxies"]).split(",") if i)
+
+    @property
+    def max_request_bytes(self) -> int:
+        """Largest request body on routes that need a login."""
+        return int(self.values["max_request_bytes"])
+
+    @property
+    def max_public_request_bytes(self) -> int:
+        """Largest request body on the public routes."""
+        return int(self.values["max_public_request_bytes"])
 
 
 def load(toml_path: Path | None = None, env: Mapping[str, str] | None = None,

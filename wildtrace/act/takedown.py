@@ -7,22 +7,14 @@ personal data than the account name on their own platform.
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import defaultdict
 
+from wildtrace.act.exports.safecsv import SafeWriter
 from wildtrace.act.material import CaseListing, CaseMaterial
 
 COLUMNS = ("platform", "listing_url", "title", "seller_account", "posted", "taxa",
            "cites_appendix", "reasons", "evidence_sha256", "case_id", "wildtrace_listing_id")
-
-
-def _csv_safe(value: object) -> str:
-    """Neutralise spreadsheet formulas: listing text comes from the sellers."""
-    text = "" if value is None else str(value)
-    if text[:1] in ("=", "+", "-", "@", "\t", "\r"):
-        return "'" + text
-    return text
 
 
 def by_platform(material: CaseMaterial) -> dict[str, list[CaseListing]]:
@@ -36,14 +28,15 @@ def by_platform(material: CaseMaterial) -> dict[str, list[CaseListing]]:
 def takedown_csv(material: CaseMaterial, platform: str) -> str:
     """The CSV report for one platform (header only when it has no listings)."""
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    # Listing text comes from the sellers: every cell is formula-safe (safecsv).
+    writer = SafeWriter(buf, lineterminator="\n")
     writer.writerow(COLUMNS)
     for item in by_platform(material).get(platform, []):
         row, a = item.row, item.assessment or {}
         reasons = a.get("reasons") or "[]"
         evidence = ";".join(e.sha256 for e in item.evidence) or row.get("capture_sha256", "")
-        writer.writerow([_csv_safe(v) for v in (
-            platform, row.get("url"), row.get("title", "")[:500], row.get("seller"),
+        writer.writerow((
+            platform, row.get("url"), (row.get("title") or "")[:500], row.get("seller"),
             row.get("posted"), a.get("taxa", ""), a.get("cites", ""), reasons,
-            evidence, material.case.id, row.get("id"))])
+            evidence, material.case.id, row.get("id")))
     return buf.getvalue()

@@ -3,17 +3,23 @@
 
 Both use the workspace's scorer: its settings, its user lexicon, and a trained model
 when one is given (zero-shot otherwise).
+
+The ``score`` CSV keeps every input column and row (the command-line contract), but it
+is a file people open in spreadsheets and its text was written by sellers, so every cell
+goes through the formula-safe writer (:mod:`wildtrace.act.exports.safecsv`): a text cell
+starting with ``=``, ``+``, ``-``, ``@``, tab or CR gains a leading ``'``; numbers,
+plain numerals and empty cells are written as they came.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wildtrace.act.exports.safecsv import SafeDictWriter
 from wildtrace.assess import Scorer, load_scorer
 from wildtrace.assess.dataset import Table, read_table
 from wildtrace.assess.modelfile import latest_model
@@ -87,7 +93,7 @@ def write_scores(job: ScoreJob, output: Path,
     try:
         output.parent.mkdir(parents=True, exist_ok=True)
         with tmp.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=headers, extrasaction="ignore")
+            writer = SafeDictWriter(fh, headers, extrasaction="ignore")
             writer.writeheader()
             for i in range(0, len(table.texts), CHUNK):
                 results = scorer.assess(table.texts[i:i + CHUNK])

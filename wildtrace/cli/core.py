@@ -99,11 +99,11 @@ def settings(app: AppContext, as_json: bool) -> None:
     """List every setting with its current value and what it does."""
     current = app.ws.settings
     if as_json:
-        echo_json({s.name: {"value": getattr(current, s.name), "default": s.default,
-                            "help": s.help} for s in config.SETTINGS})
+        echo_json({s.name: {"value": config.shown(s.name, current.get(s.name)),
+                            "default": s.default, "help": s.help} for s in config.SETTINGS})
         return
     for s in config.SETTINGS:
-        click.echo(f"{s.name} = {getattr(current, s.name)!r}")
+        click.echo(f"{s.name} = {config.shown(s.name, current.get(s.name))!r}")
         click.echo(f"    {s.help} (env WILDTRACE_{s.name.upper()}, default {s.default!r})")
 
 

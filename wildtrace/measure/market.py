@@ -13,7 +13,7 @@ from __future__ import annotations
 import statistics
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from wildtrace.measure.rates import convert
@@ -98,7 +98,7 @@ class MarketSummary:
     prices_by_product: list[dict[str, Any]]
     volume: dict[str, dict[str, list[int]]]
     changes: tuple[Change, ...] = ()
-    notes: tuple[dict[str, str], ...] = field(default=())
+    notes: tuple[dict[str, str], ...] = ()
 
     @property
     def periods(self) -> list[str]:

@@ -24,7 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wildtrace import __version__
 from wildtrace.app.accounts import Accounts
-from wildtrace.app.tips import PageFetcher, TipDesk
+from wildtrace.app.tips import SCREENSHOT_READ, PageFetcher, TipDesk
 from wildtrace.errors import (
     AccessError,
     EvidenceError,
@@ -34,6 +34,7 @@ from wildtrace.errors import (
     WildtraceError,
 )
 from wildtrace.web.deps import TEMPLATES_DIR, ApiError, LoginRequired, WebState
+from wildtrace.web.middleware import BodyLimit, BodyLimits, ClientAddress, parse_networks
 from wildtrace.workspace import Workspace
 
 STATIC_DIR = Path(__file__).parent / "static"
@@ -131,7 +132,8 @@ def _install_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def http_error(request: Request, exc: StarletteHTTPException) -> Response:
-        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized"}
+        codes = {404: "not_found", 405: "method_not_allowed", 401: "unauthorized",
+                 413: "too_large"}
         return _error_response(request, exc.status_code, codes.get(exc.status_code, "error"),
                                str(exc.detail))
 
@@ -153,6 +155,13 @@ def create_app(workspace: Workspace, *, fetcher: PageFetcher | None = None,
     app.state.web = WebState(
         ws=workspace, accounts=Accounts(workspace.store), tips=TipDesk(workspace, fetcher),
         templates=templates, capture_tips=capture_tips, secure_cookies=secure_cookies)
+    settings = workspace.settings
+    public = settings.max_public_request_bytes
+    # Innermost first: the size cap, then the client address, then the headers that
+    # every answer (a 413 included) gets.
+    app.add_middleware(BodyLimit, limits=BodyLimits(
+        default=settings.max_request_bytes, public=public, upload=public + SCREENSHOT_READ))
+    app.add_middleware(ClientAddress, trusted=parse_networks(settings.trusted_proxies))
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
     _install_handlers(app)

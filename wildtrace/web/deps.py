@@ -23,7 +23,7 @@ from fastapi.templating import Jinja2Templates
 from wildtrace.app.accounts import Accounts, Session, User
 from wildtrace.app.tips import TipDesk
 from wildtrace.store.audit import AuditStore
-from wildtrace.web.ratelimit import RateLimiter
+from wildtrace.web.ratelimit import AccountLockout, RateLimiter
 from wildtrace.workspace import Workspace
 
 SESSION_COOKIE = "wt_session"
@@ -58,6 +58,8 @@ class WebState:
     capture_tips: bool = True
     tip_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(10, 3600))
     login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(20, 300))
+    # Per account, whatever the address: 10 failures in 15 minutes lock it 15 minutes.
+    lockout: AccountLockout = field(default_factory=AccountLockout)
     secure_cookies: str = "auto"  # auto: Secure when the request came over https
 
     @property
@@ -73,7 +75,9 @@ def state(request: Request) -> WebState:
 
 
 def client_key(request: Request) -> str:
-    """The client's address, for rate limiting."""
+    """The client's address, for rate limiting: the connecting peer, or what a proxy of
+    ``trusted_proxies`` forwarded (:class:`wildtrace.web.middleware.ClientAddress`);
+    an ``X-Forwarded-For`` from anyone else is never read."""
     return request.client.host if request.client else "unknown"
 
 

@@ -51,19 +51,32 @@ def login(request: Request, username: Annotated[str, Form(max_length=200)],
           password: Annotated[str, Form(max_length=1000)],
           csrf_token: Annotated[str, Form(max_length=200)],
           next: Annotated[str, Form(max_length=2000)] = "/queue") -> Response:
-    """Check the password and start a session."""
+    """Check the password and start a session (refused for a while after too many
+    failures from one address, or for one account from any address)."""
     check_prelogin_csrf(request, csrf_token)
     st = state(request)
     if not st.login_limiter.allow(client_key(request)):
         return render(request, "login.html", {"next": safe_next(next), "failed": True,
                                               "message": "Too many attempts; wait a while."},
                       status=429, prelogin=prelogin_token(request))
+    name = username[:200]
+    if st.lockout.locked(name):
+        # Said alike of real and unknown names (both get locked), and no password is
+        # checked, so neither the answer nor its time tells whether the account exists.
+        st.audit.record(name, "login_locked")
+        return render(request, "login.html", {
+            "next": safe_next(next), "failed": True,
+            "message": "Too many failed logins for this account; try again in 15 minutes."},
+            status=429, prelogin=prelogin_token(request))
     user = st.accounts.authenticate(username, password)
     if user is None:
-        st.audit.record(username[:200], "login_failed")
+        st.audit.record(name, "login_failed")
+        if st.lockout.failed(name):
+            st.audit.record(name, "lockout", detail={"minutes": 15})
         return render(request, "login.html", {"next": safe_next(next), "failed": True,
                                               "message": "Wrong user name or password."},
                       status=401, prelogin=prelogin_token(request))
+    st.lockout.succeeded(name)
     secret, _ = st.accounts.start_session(user)
     st.audit.record(user.name, "login")
     resp = RedirectResponse(safe_next(next), status_code=303)

@@ -7,16 +7,14 @@ writes it down, in the shapes those formats accept.
 
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from wildtrace.act.exports.safecsv import SafeWriter
 from wildtrace.errors import InputError
 
 if TYPE_CHECKING:
     import networkx as nx
-
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _clean(g: nx.Graph) -> nx.Graph:
@@ -39,26 +37,19 @@ def _clean(g: nx.Graph) -> nx.Graph:
     return h
 
 
-def _cell(value: Any) -> Any:
-    # Spreadsheets run cells starting with these as formulas; listing text is hostile.
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
-
-
 def _write_csv(h: nx.Graph, path: Path) -> None:
     node_path = path.with_name(path.stem + ".nodes.csv")
     keys = sorted({k for _, d in h.nodes(data=True) for k in d})
     with node_path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
+        w = SafeWriter(fh)
         w.writerow(["id", *keys])
         for n, d in h.nodes(data=True):
-            w.writerow([_cell(n), *(_cell(d.get(k, "")) for k in keys)])
+            w.writerow([n, *(d.get(k, "") for k in keys)])
     with path.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
+        w = SafeWriter(fh)
         w.writerow(["source", "target", "kind", "weight"])
         for a, b, d in h.edges(data=True):
-            w.writerow([_cell(a), _cell(b), d.get("kind", ""), d.get("weight", 1)])
+            w.writerow([a, b, d.get("kind", ""), d.get("weight", 1)])
 
 
 def write_graph(g: nx.Graph, fmt: str, path: Path) -> int:

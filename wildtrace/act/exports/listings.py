@@ -8,11 +8,12 @@ The JSONL shape is part of the command-line contract (DESIGN.md): ``id``, ``url`
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
+
+from wildtrace.act.exports.safecsv import SafeDictWriter
 
 COLUMNS = ("id", "url", "title", "description", "price", "currency", "seller", "location",
            "posted", "language", "identifiers", "taxa", "cites", "relevant", "score", "flags",
@@ -54,7 +55,7 @@ def write_listings(rows: Iterable[Mapping[str, Any]], fmt: str, path: Path) -> i
                 fh.write(json.dumps(obj, ensure_ascii=False) + "\n")
                 n += 1
         else:
-            writer = csv.DictWriter(fh, fieldnames=COLUMNS)
+            writer = SafeDictWriter(fh, COLUMNS)
             writer.writeheader()
             for obj in _objects(rows):
                 obj["identifiers"] = ";".join(f"{i['kind']}:{i['value']}"

@@ -1,25 +1,17 @@
 """Flat tables for pandas and R: rows of plain values as CSV or Parquet.
 
-The market exports (``prices``, ``volume``) share this writer. CSV cells that a
-spreadsheet would run as a formula are quoted with a leading apostrophe: listing text is
-written by the people being monitored.
+The market exports (``prices``, ``volume``) share this writer. CSV cells go through
+:mod:`wildtrace.act.exports.safecsv` (listing text is written by the people being
+monitored); Parquet keeps every value as it is.
 """
 
 from __future__ import annotations
 
-import csv
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 
+from wildtrace.act.exports.safecsv import SafeDictWriter
 from wildtrace.extras import require
-
-FORMULA_STARTS = "=+-@"
-
-
-def _safe(value: object) -> object:
-    if isinstance(value, str) and value[:1] in FORMULA_STARTS:
-        return "'" + value
-    return value
 
 
 def write_table(rows: Sequence[Mapping[str, object]], fmt: str, path: Path) -> int:
@@ -33,8 +25,7 @@ def write_table(rows: Sequence[Mapping[str, object]], fmt: str, path: Path) -> i
         return len(rows)
     with path.open("w", newline="", encoding="utf-8") as fh:
         if rows:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
+            writer = SafeDictWriter(fh, list(rows[0]))
             writer.writeheader()
-            for r in rows:
-                writer.writerow({k: _safe(v) for k, v in r.items()})
+            writer.writerows(rows)
     return len(rows)

@@ -4,11 +4,11 @@ listings it held."""
 
 from __future__ import annotations
 
-import csv
 import json
 from collections.abc import Sequence
 from pathlib import Path
 
+from wildtrace.act.exports.safecsv import SafeDictWriter
 from wildtrace.records import Venue
 
 COLUMNS = ("domain", "kind", "language", "country", "pages", "listings",
@@ -24,7 +24,7 @@ def write_venues(venues: Sequence[Venue], fmt: str, path: Path) -> int:
             for r in rows:
                 fh.write(json.dumps(r, ensure_ascii=False) + "\n")
         else:
-            writer = csv.DictWriter(fh, fieldnames=list(COLUMNS))
+            writer = SafeDictWriter(fh, COLUMNS)
             writer.writeheader()
             writer.writerows(rows)
     return len(rows)

@@ -1,0 +1,12 @@
+"""atheris: CSV import (``wildtrace.collect.importer.import_file``, ``--format csv``) on
+arbitrary bytes: any delimiter, encoding, quoting, NULs, cut-off files."""
+
+from __future__ import annotations
+
+from harness import fuzz
+from importing import importer
+
+test_one_input = importer("csv")
+
+if __name__ == "__main__":
+    fuzz(test_one_input)
