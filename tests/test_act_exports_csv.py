@@ -77,6 +77,10 @@ HOSTILE_ROWS: dict[str, Callable[[], Any]] = {
 CSV_KINDS = sorted(k for k, e in EXPORTERS.items() if "csv" in e.formats)
 
 
+def _dicts(path: Path) -> list[dict[str, str]]:
+    return list(csv.DictReader(io.StringIO(path.read_text(encoding="utf-8"), newline="")))
+
+
 def _cells(text: str) -> list[list[str]]:
     return list(csv.reader(io.StringIO(text, newline="")))
 
@@ -115,7 +119,7 @@ def test_registry_csv_writers_neutralise_formulas(kind: str, tmp_path: Path) -> 
 def test_numbers_and_empty_cells_are_not_mangled(tmp_path: Path) -> None:
     out = tmp_path / "prices.csv"
     EXPORTERS["prices"].write(_market_rows(), "csv", out)
-    rows = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    rows = _dicts(out)
     assert [r["price"] for r in rows[:2]] == ["", "-12.5"]
     assert rows[0]["price_converted"] == "" and rows[0]["rate_year"] == ""
     assert safe_cell(-3) == -3 and safe_cell("-3.5") == "-3.5" and safe_cell("+1e3") == "+1e3"
@@ -167,7 +171,7 @@ def test_score_csv_keeps_every_column_and_neutralises_formulas(tmp_path: Path) -
     table = Table(tmp_path / "in.csv", ["text", "price", "note"], rows, list(HOSTILE))
     out = tmp_path / "scored.csv"
     write_scores(ScoreJob(table, _Scorer()), out)  # type: ignore[arg-type]
-    written = list(csv.DictReader(out.open(encoding="utf-8", newline="")))
+    written = _dicts(out)
     assert len(written) == len(rows)
     assert {"text", "price", "note", "wt_relevant", "wt_score"} <= set(written[0])
     _assert_safe(_cells(out.read_text(encoding="utf-8")), "score")

@@ -56,6 +56,13 @@ def _page_worker(text: str) -> str:
     return value
 
 
+def _tsa_url(text: str) -> str:
+    value = text.strip()
+    if value and not value.lower().startswith(("http://", "https://")):
+        raise ValueError(f"expected an http:// or https:// URL (or empty), got {text!r}")
+    return value
+
+
 def _networks(text: str) -> str:
     # Validated here so a typo fails at start-up, not when the first request comes.
     items = [i.strip() for i in text.replace(";", ",").split(",") if i.strip()]
@@ -121,6 +128,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("page_worker", "process", "Where a crawl stores and extracts pages: 'process' "
             "(a worker process beside the downloader, using a second CPU core) or 'thread' "
             "(one process; for debugging).", _page_worker),
+    Setting("tsa_url", "", "RFC 3161 time-stamping authority that 'wildtrace evidence "
+            "timestamp' (and crawl/capture, at the end of a run) asks for a signed time over "
+            "the custody head, e.g. https://freetsa.org/tsr; empty means off.", _tsa_url),
+    Setting("tsa_ca_file", "", "The TSA's certificate chain (PEM, obtained from the TSA) "
+            "that 'evidence verify' checks timestamp signatures against; empty means "
+            "signatures are not checked."),
     Setting("trusted_proxies", "", "Addresses or CIDR networks of the reverse proxies in "
             "front of 'wildtrace serve', comma-separated; only from these is "
             "X-Forwarded-For believed (for rate limits, the audit log and https). Empty: "
@@ -294,6 +307,16 @@ class Settings:
     def page_worker(self) -> str:
         """Where a crawl stores pages: 'process' (a worker process) or 'thread'."""
         return str(self.values["page_worker"])
+
+    @property
+    def tsa_url(self) -> str:
+        """RFC 3161 time-stamping authority URL; empty means off."""
+        return str(self.values["tsa_url"])
+
+    @property
+    def tsa_ca_file(self) -> str:
+        """PEM certificate chain of the TSA; empty means signatures are not checked."""
+        return str(self.values["tsa_ca_file"])
 
     @property
     def trusted_proxies(self) -> tuple[str, ...]:

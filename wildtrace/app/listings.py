@@ -1,5 +1,9 @@
 """Lists of listings: the one shape every list on a screen has (the queue, the listing
-API's pages, a seller's other listings), and the listing API's pages themselves."""
+API's pages, a seller's other listings), and the listing API's pages themselves.
+
+A page of listings shows sellers' personal data, so each page served is one audit
+entry with the ids it held (:func:`wildtrace.app.audit.record_read`).
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from wildtrace.app.audit import record_read
 from wildtrace.workspace import Workspace
 
 MAX_SEARCH = 5000  # full-text matches a listing page draws from
@@ -53,13 +58,16 @@ def listing_item(row: Mapping[str, Any]) -> ListingItem:
         cites=row.get("cites") or "", flags=row.get("flags") or "")
 
 
-def listings_page(ws: Workspace, *, query: str = "", source: str = "", after: int = 0,
-                  limit: int = 100) -> ListingsPage:
+def listings_page(ws: Workspace, *, user: str, query: str = "", source: str = "",
+                  after: int = 0, limit: int = 100) -> ListingsPage:
     """Listings in id order after id ``after`` (the cursor is the last id seen), or only
-    the full-text matches of ``query``, of platform ``source`` when given."""
+    the full-text matches of ``query``, of platform ``source`` when given; audited as
+    read by ``user``."""
     ids = ws.store.search(query, limit=MAX_SEARCH) if query.strip() else None
     rows = ws.store.review.listing_page(ids=ids, source=source, after=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
+    record_read(ws, user, "listings", (r["id"] for r in rows), query=query[:200],
+                source=source[:200], after=after or None)
     return ListingsPage(items=tuple(listing_item(r) for r in rows),
                         next_cursor=str(rows[-1]["id"]) if more and rows else "")

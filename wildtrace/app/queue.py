@@ -1,11 +1,13 @@
 """The review queue as the analyst sees it: listings, riskiest or most informative
-first, and the labels that take them out of it."""
+first, and the labels that take them out of it. Every page of it served is audited
+with the listings it showed."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 from wildtrace.act.review import label_value, learning_page, queue_page
+from wildtrace.app.audit import record_read
 from wildtrace.app.listings import ListingItem, listing_item
 from wildtrace.store.review import QueueFilter
 from wildtrace.workspace import Workspace
@@ -20,15 +22,18 @@ class QueueView:
 
 
 def review_queue(ws: Workspace, flt: QueueFilter, order: str = "risk", cursor: str = "",
-                 limit: int = 50) -> QueueView:
-    """A page of the queue: risk order (keyset pages continued by ``cursor``), or the
-    active-learning order of assess (one page, recomputed after each label)."""
+                 limit: int = 50, *, user: str) -> QueueView:
+    """A page of the queue, audited as read by ``user``: risk order (keyset pages
+    continued by ``cursor``), or the active-learning order of assess (one page,
+    recomputed after each label)."""
     if order == "learning":
         page = learning_page(ws.store, flt, float(ws.settings.relevance_threshold), limit)
     else:
         page = queue_page(ws.store, flt, cursor, limit)
-    return QueueView(items=tuple(listing_item(r) for r in page.items),
-                     next_cursor=page.next_cursor)
+    items = tuple(listing_item(r) for r in page.items)
+    record_read(ws, user, "queue", (i.id for i in items), order=order, cursor=cursor,
+                filter={k: v for k, v in asdict(flt).items() if v})
+    return QueueView(items=items, next_cursor=page.next_cursor)
 
 
 def label_listing(ws: Workspace, user: str, listing_id: int, label: str,

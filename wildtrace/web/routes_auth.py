@@ -66,13 +66,14 @@ def login(request: Request, username: Annotated[str, Form(max_length=200)],
         st.audit.record(name, "login_locked")
         return render(request, "login.html", {
             "next": safe_next(next), "failed": True,
-            "message": "Too many failed logins for this account; try again in 15 minutes."},
+            "message": "Too many failed logins for this account; try again in "
+                       f"{int(st.lockout.lock // 60)} minutes."},
             status=429, prelogin=prelogin_token(request))
     user = st.accounts.authenticate(username, password)
     if user is None:
         st.audit.record(name, "login_failed")
         if st.lockout.failed(name):
-            st.audit.record(name, "lockout", detail={"minutes": 15})
+            st.audit.record(name, "lockout", detail={"seconds": st.lockout.lock})
         return render(request, "login.html", {"next": safe_next(next), "failed": True,
                                               "message": "Wrong user name or password."},
                       status=401, prelogin=prelogin_token(request))

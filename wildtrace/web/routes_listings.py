@@ -52,8 +52,9 @@ def api_listings(request: Request, user: Annotated[User, Depends(api_user())],
                  source: Annotated[str, Query(max_length=200)] = "",
                  cursor: Annotated[str, Query(max_length=20, pattern=r"^[0-9]*$")] = "",
                  limit: Annotated[int, Query(ge=1, le=500)] = 100) -> ListingPage:
-    """Listings in id order (``cursor`` = last id seen), or full-text matches of ``q``."""
-    page = listings_page(state(request).ws, query=q, source=source,
+    """Listings in id order (``cursor`` = last id seen), or full-text matches of ``q``
+    (audited with the ids of the page)."""
+    page = listings_page(state(request).ws, user=user.name, query=q, source=source,
                          after=int(cursor) if cursor else 0, limit=limit)
     return ListingPage(items=[summary(i) for i in page.items], next_cursor=page.next_cursor)
 

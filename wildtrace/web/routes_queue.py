@@ -43,10 +43,11 @@ Str = Annotated[str, Query(max_length=200)]
 Order = Annotated[str, Query(pattern="^(risk|learning)$")]
 
 
-def _page(request: Request, flt: QueueFilter, order: str, cursor: str,
+def _page(request: Request, user: User, flt: QueueFilter, order: str, cursor: str,
           limit: int) -> QueueView:
-    """Risk order (keyset pages), or the active-learning order of assess."""
-    return review_queue(state(request).ws, flt, order, cursor, limit)
+    """Risk order (keyset pages), or the active-learning order of assess (audited as
+    read by ``user``)."""
+    return review_queue(state(request).ws, flt, order, cursor, limit, user=user.name)
 
 
 @router.get("/api/queue", response_model=ListingPage, responses=ERRORS, tags=["review"])
@@ -61,7 +62,7 @@ def api_queue(request: Request, user: Annotated[User, Depends(api_user())],
     model most (active learning; one page, recomputed after each label).
     """
     flt = _filter(taxon, appendix, platform, language, date_from, date_to, labelled, all)
-    page = _page(request, flt, order, cursor, limit)
+    page = _page(request, user, flt, order, cursor, limit)
     return ListingPage(items=[summary(r) for r in page.items], next_cursor=page.next_cursor)
 
 
@@ -78,7 +79,7 @@ def queue_html(request: Request, user: Annotated[User, Depends(page_user())],
                cursor: Str = "", order: Order = "risk") -> Response:
     """The review queue page."""
     flt = _filter(taxon, appendix, platform, language, date_from, date_to, labelled, False)
-    page = _page(request, flt, order, cursor, 50)
+    page = _page(request, user, flt, order, cursor, 50)
     params = {k: v for k, v in (("taxon", taxon), ("appendix", appendix),
                                 ("order", "" if order == "risk" else order),
                                 ("platform", platform), ("language", language),
@@ -97,7 +98,7 @@ def queue_next(request: Request, user: Annotated[User, Depends(page_user())],
                date_from: Str = "", date_to: Str = "", order: Order = "risk") -> Response:
     """Open the next listing to review, or the queue when it is empty."""
     flt = _filter(taxon, appendix, platform, language, date_from, date_to, False, False)
-    page = _page(request, flt, order, "", 1)
+    page = _page(request, user, flt, order, "", 1)
     query = str(request.url.query)
     if not page.items:
         return RedirectResponse("/queue" + ("?" + query if query else ""), status_code=303)

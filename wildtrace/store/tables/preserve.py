@@ -70,3 +70,18 @@ custody = Table(
     Column("prev_hash", String(64), nullable=False),
     Column("entry_hash", String(64), nullable=False),
 )
+
+# RFC 3161 timestamp tokens over the custody head (migration 0012_timestamps): which
+# entry the token covers, its hash, and what the token says (the token itself is a blob).
+timestamps = Table(
+    "timestamps", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("custody_seq", Integer, nullable=False),
+    Column("custody_head", String(64), nullable=False),
+    Column("tsa_url", Text, nullable=False),
+    Column("token_sha256", String(64), nullable=False),
+    Column("gen_time", String(40), nullable=False),  # ISO 8601 UTC, from the token
+    Column("serial", String(60), nullable=False),  # up to 160 bits, kept as decimal text
+    Column("policy", String(200), nullable=False, default=""),
+    Column("requested_at", DateTime(timezone=True), nullable=False),
+)

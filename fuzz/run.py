@@ -1,0 +1,86 @@
+"""Run every atheris harness in this folder for a bounded time (``make fuzz``).
+
+Each harness starts from its committed corpus ``fuzz/corpus/<harness>/`` (read only: new
+inputs go to a scratch folder, so a run never dirties the tree) and stops after
+``--seconds``. A crash, a failed contract assertion, a timeout or a memory blow-up fails
+the run; libFuzzer's reproducer is kept as ``fuzz/crashes/<harness>/crash-<sha1>`` and
+the command to replay it is printed. ``--keep`` merges the inputs that found new
+coverage back into the corpus (minimised with ``-merge=1``), for a developer to commit.
+
+    .venv/bin/python fuzz/run.py --seconds 20            # what CI runs
+    .venv/bin/python fuzz/run.py --seconds 50 --keep     # a longer hunt
+"""
+
+from __future__ import annotations
+
+import argparse
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+
+
+def harnesses(only: list[str]) -> list[str]:
+    """The harness names to run: all ``fuzz_*.py`` here, or those named."""
+    names = sorted(p.stem for p in HERE.glob("fuzz_*.py"))
+    unknown = set(only) - set(names)
+    if unknown:
+        sys.exit(f"unknown harness {', '.join(sorted(unknown))} (have: {', '.join(names)})")
+    return [n for n in names if not only or n in only]
+
+
+def run_one(name: str, seconds: int, rss_mb: int, timeout_s: int, keep: bool) -> bool:
+    """Fuzz one harness; returns True when it ran clean."""
+    corpus = HERE / "corpus" / name
+    crashes = HERE / "crashes" / name
+    crashes.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=f"{name}-") as scratch:
+        cmd = [sys.executable, str(HERE / f"{name}.py"), f"-max_total_time={seconds}",
+               f"-rss_limit_mb={rss_mb}", f"-timeout={timeout_s}", "-max_len=65536",
+               f"-artifact_prefix={crashes}/", "-print_final_stats=1", scratch, str(corpus)]
+        started = time.monotonic()
+        # libFuzzer may overrun max_total_time while it finishes an input: allow slack.
+        try:
+            proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
+                                  timeout=seconds + 120)
+            rc, log = proc.returncode, proc.stdout + proc.stderr
+        except subprocess.TimeoutExpired as exc:
+            rc, log = -1, f"{exc.stderr or ''}\nstopped after {seconds + 120} s"
+        took = time.monotonic() - started
+        runs = next((line.split(":")[-1].strip() for line in log.splitlines()
+                     if "stat::number_of_executed_units" in line), "?")
+        if rc == 0:
+            print(f"{name}: clean, {runs} inputs in {took:.0f} s")
+            if keep:
+                merge = [sys.executable, str(HERE / f"{name}.py"), "-merge=1",
+                         f"-rss_limit_mb={rss_mb}", str(corpus), scratch]
+                subprocess.run(merge, capture_output=True, timeout=600, check=False)
+            return True
+    found = sorted(crashes.glob("*"), key=lambda p: p.stat().st_mtime)
+    print(f"{name}: FAILED (exit {rc}) after {took:.0f} s\n" + "\n".join(log.splitlines()[-60:]))
+    if found:
+        print(f"reproducer: {found[-1]}\nreplay: {sys.executable} {HERE / name}.py "
+              f"{found[-1]}")
+    return False
+
+
+def main() -> None:
+    """Parse the command line and fuzz each harness in turn."""
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--seconds", type=int, default=20, help="fuzzing time per harness")
+    ap.add_argument("--rss-limit-mb", type=int, default=2048)
+    ap.add_argument("--timeout", type=int, default=10, help="seconds one input may take")
+    ap.add_argument("--keep", action="store_true", help="merge new inputs into the corpus")
+    ap.add_argument("only", nargs="*", help="harness names (default: all)")
+    args = ap.parse_args()
+    failed = [n for n in harnesses(args.only)
+              if not run_one(n, args.seconds, args.rss_limit_mb, args.timeout, args.keep)]
+    if failed:
+        sys.exit(f"fuzzing found problems in: {', '.join(failed)}")
+
+
+if __name__ == "__main__":
+    main()
