@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 WS := demo-workspace
 
-.PHONY: run test lint venv dev-install system-deps clean
+.PHONY: run test lint fuzz venv dev-install system-deps clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -32,6 +32,12 @@ test: system-deps dev-install
 lint: dev-install
 	$(BIN)/ruff check wildtrace tests bench
 	$(BIN)/mypy
+
+# Each atheris harness in fuzz/ for FUZZ_SECONDS from its committed corpus (fuzz/run.py);
+# a crash fails the build and its reproducer is kept under fuzz/crashes/.
+FUZZ_SECONDS ?= 20
+fuzz: dev-install
+	$(BIN)/python fuzz/run.py --seconds $(FUZZ_SECONDS)
 
 clean:
 	rm -rf $(VENV) $(WS)

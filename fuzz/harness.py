@@ -17,6 +17,8 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
+from known import is_known
+
 try:
     import atheris
 except ImportError:  # replay without atheris (tests/test_fuzz_corpus.py)
@@ -36,10 +38,19 @@ def instrumented() -> Iterator[None]:
 
 
 def fuzz(test_one_input: Callable[[bytes], None]) -> None:
-    """Run ``test_one_input`` under libFuzzer with the command line's flags."""
+    """Run ``test_one_input`` under libFuzzer with the command line's flags; findings
+    already routed (``known.py``) are passed over so the run can find new ones."""
     if atheris is None:
         sys.exit("atheris is not installed: .venv/bin/pip install 'atheris>=3'")
-    atheris.Setup(sys.argv, test_one_input)
+
+    def guarded(data: bytes) -> None:
+        try:
+            test_one_input(data)
+        except Exception as exc:
+            if not is_known(exc):
+                raise
+
+    atheris.Setup(sys.argv, guarded)
     atheris.Fuzz()
 
 

@@ -37,20 +37,24 @@ def run_one(name: str, seconds: int, rss_mb: int, timeout_s: int, keep: bool) ->
     corpus = HERE / "corpus" / name
     crashes = HERE / "crashes" / name
     crashes.mkdir(parents=True, exist_ok=True)
+    log_path = crashes / "last.log"
     with tempfile.TemporaryDirectory(prefix=f"{name}-") as scratch:
         cmd = [sys.executable, str(HERE / f"{name}.py"), f"-max_total_time={seconds}",
                f"-rss_limit_mb={rss_mb}", f"-timeout={timeout_s}", "-max_len=65536",
                f"-artifact_prefix={crashes}/", "-print_final_stats=1", scratch, str(corpus)]
         started = time.monotonic()
-        # libFuzzer may overrun max_total_time while it finishes an input: allow slack.
-        try:
-            proc = subprocess.run(cmd, capture_output=True, text=True, errors="replace",
-                                  timeout=seconds + 120)
-            rc, log = proc.returncode, proc.stdout + proc.stderr
-        except subprocess.TimeoutExpired as exc:
-            rc, log = -1, f"{exc.stderr or ''}\nstopped after {seconds + 120} s"
+        # The log goes to a file: warcio warns on stderr for every damaged record, and a
+        # long run's warnings would not fit in memory.
+        with log_path.open("w", errors="replace") as log_file:
+            try:
+                # libFuzzer may overrun max_total_time finishing an input: allow slack.
+                rc = subprocess.run(cmd, stdout=log_file, stderr=subprocess.STDOUT,
+                                    timeout=seconds + 120, check=False).returncode
+            except subprocess.TimeoutExpired:
+                rc = -1
         took = time.monotonic() - started
-        runs = next((line.split(":")[-1].strip() for line in log.splitlines()
+        log = log_path.read_text(errors="replace").splitlines()
+        runs = next((line.split(":")[-1].strip() for line in log
                      if "stat::number_of_executed_units" in line), "?")
         if rc == 0:
             print(f"{name}: clean, {runs} inputs in {took:.0f} s")
@@ -59,12 +63,23 @@ def run_one(name: str, seconds: int, rss_mb: int, timeout_s: int, keep: bool) ->
                          f"-rss_limit_mb={rss_mb}", str(corpus), scratch]
                 subprocess.run(merge, capture_output=True, timeout=600, check=False)
             return True
-    found = sorted(crashes.glob("*"), key=lambda p: p.stat().st_mtime)
-    print(f"{name}: FAILED (exit {rc}) after {took:.0f} s\n" + "\n".join(log.splitlines()[-60:]))
+    print(f"{name}: FAILED (exit {rc}) after {took:.0f} s, {runs} inputs; log: {log_path}")
+    print("\n".join(_report(log)))
+    found = sorted((p for p in crashes.iterdir() if p.name != "last.log"),
+                   key=lambda p: p.stat().st_mtime)
     if found:
         print(f"reproducer: {found[-1]}\nreplay: {sys.executable} {HERE / name}.py "
               f"{found[-1]}")
     return False
+
+
+def _report(log: list[str]) -> list[str]:
+    """libFuzzer's crash report: from the Python traceback (or the libFuzzer error) on."""
+    for marker in ("=== Uncaught Python exception", "ERROR: libFuzzer", "==ERROR"):
+        at = next((i for i, line in enumerate(log) if marker in line), None)
+        if at is not None:
+            return log[at:at + 60]
+    return log[-40:]
 
 
 def main() -> None:

@@ -42,7 +42,8 @@ def test_export_writes_listings_and_creates_the_folder(ws: Workspace, tmp_path: 
         reader = csv.DictReader(fh)
         assert tuple(reader.fieldnames or ()) == COLUMNS
         (row,) = list(reader)
-    assert row["title"] == "=HYPERLINK(1)" and row["relevant"] == ""  # cells kept as stored
+    # seller text is neutralised for spreadsheets (issue 14); empty cells stay empty
+    assert row["title"] == "'=HYPERLINK(1)" and row["relevant"] == "" and row["price"] == "3.0"
 
 
 def test_a_download_is_audited_and_discarded(ws: Workspace) -> None:

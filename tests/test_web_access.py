@@ -174,3 +174,63 @@ def test_cli_user_add_and_token_create(tmp_path: Path) -> None:
     res = runner.invoke(main, ["--workspace", wsdir, "user", "add", "x", "--role", "admin",
                                "--password-stdin"], input="short\n")
     assert res.exit_code == 1 and "at least 8" in res.output
+
+
+def _reads(env: WebEnv, user: str, kind: str) -> list[dict[str, object]]:
+    return [e.detail for e in env.ws.store.audit.entries(user=user, action="view", limit=500)
+            if e.object_kind == kind]
+
+
+def test_bulk_reads_of_listings_are_audited_with_the_ids_shown(env: WebEnv) -> None:
+    headers = env.token("vic")
+    c = env.client()
+    page = c.get("/api/listings?limit=2", headers=headers).json()
+    shown = [str(i["id"]) for i in page["items"]]
+    reads = _reads(env, "vic", "listings")
+    assert reads and reads[0]["ids"] == shown and reads[0]["count"] == 2
+    c.get("/api/listings?q=ivory", headers=headers)
+    assert _reads(env, "vic", "listings")[0]["query"] == "ivory"
+
+
+def test_the_review_queue_page_and_api_are_audited(env: WebEnv) -> None:
+    c = env.client()
+    api = c.get("/api/queue", headers=env.token("vic")).json()
+    queue_reads = _reads(env, "vic", "queue")
+    assert queue_reads[0]["ids"] == [str(i["id"]) for i in api["items"]]
+    login(c, "ana")
+    before = len(_reads(env, "ana", "queue"))
+    assert c.get("/queue?appendix=I").status_code == 200
+    reads = _reads(env, "ana", "queue")
+    assert len(reads) == before + 1 and reads[0]["filter"] == {"appendix": "I"}
+
+
+def test_the_audit_chain_holds_after_a_working_session(env: WebEnv) -> None:
+    c = env.client()
+    login(c, "root")
+    for path in ("/queue", "/listings/1", "/api/listings", "/audit"):
+        assert c.get(path).status_code == 200
+    assert env.ws.store.audit.verify().ok
+
+
+def test_the_seller_network_is_audited(env: WebEnv) -> None:
+    c = env.client()
+    assert c.get("/api/dashboard/network", headers=env.token("vic")).status_code == 200
+    reads = _reads(env, "vic", "network")
+    assert reads and reads[0]["via"] == "api"
+    login(c, "ana")
+    assert c.get("/dashboard").status_code == 200
+    assert _reads(env, "ana", "network")[0]["via"] == "page"
+
+
+@pytest.mark.parametrize(("kind", "fmt"), [("listings", "csv"), ("listings", "jsonl"),
+                                           ("venues", "csv"), ("graph", "gexf")])
+def test_cli_exports_are_audited_under_the_operator(env: WebEnv, tmp_path: Path,
+                                                    kind: str, fmt: str) -> None:
+    out = tmp_path / f"out.{fmt}"
+    res = CliRunner().invoke(main, ["--workspace", str(env.ws.root), "export", kind,
+                                    "--format", fmt, "-o", str(out)],
+                             env={"WILDTRACE_OPERATOR": "investigator-7"})
+    assert res.exit_code == 0, res.output
+    entry = env.ws.store.audit.entries(user="investigator-7", action="export")[0]
+    assert entry.object_id == kind and entry.detail["via"] == "cli"
+    assert entry.detail["path"] == str(out.resolve())

@@ -113,7 +113,7 @@ def test_takedown_csv_per_platform_neutralises_formulas(env: WebEnv, case_id: in
 
 
 def test_takedown_csv_escapes_spreadsheet_formulas() -> None:
-    from wildtrace.act.takedown import _csv_safe
+    from wildtrace.act.exports.safecsv import safe_cell as _csv_safe
 
     assert _csv_safe("=HYPERLINK(\"http://x\")") == "'=HYPERLINK(\"http://x\")"
     assert _csv_safe("+1 555") == "'+1 555" and _csv_safe("ivory") == "ivory"

@@ -68,6 +68,7 @@ def open_workspace(directory: str | os.PathLike[str] | None = None,
     settings = config.load(toml, overrides=overrides)
     url = settings.database_url or f"sqlite:///{(root / DB_FILE).resolve()}"
     store = Store.open(url)
+    store.mark_interrupted_runs()  # runs killed midway are told, not left "unfinished"
     return Workspace(root=root, settings=settings, store=store,
                      blobs=BlobStore(root / "evidence" / "blobs"))
 

@@ -21,7 +21,8 @@ import pytest
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from web_seed import PASSWORD, XSS_DESC, XSS_TITLE, seed, tiny_png  # noqa: E402
 
-from wildtrace.app.accounts import Accounts  # noqa: E402
+from wildtrace.app.accounts import Accounts
+from wildtrace.app.sellers import resolve  # noqa: E402
 from wildtrace.workspace import open_workspace  # noqa: E402
 
 pytestmark = pytest.mark.browser
@@ -49,6 +50,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, objec
     wsdir = tmp_path_factory.mktemp("e2e") / "ws"
     ws = open_workspace(wsdir)
     info = seed(ws)
+    resolve(ws)  # a link run, as `wildtrace process` makes one: the network draws from it
     token = Accounts(ws.store).create_token("root")
     ws.close()
     port = _free_port()

@@ -29,7 +29,7 @@ def takedown_csv(material: CaseMaterial, platform: str) -> str:
     """The CSV report for one platform (header only when it has no listings)."""
     buf = io.StringIO()
     # Listing text comes from the sellers: every cell is formula-safe (safecsv).
-    writer = SafeWriter(buf, lineterminator="\n")
+    writer = SafeWriter(buf)
     writer.writerow(COLUMNS)
     for item in by_platform(material).get(platform, []):
         row, a = item.row, item.assessment or {}

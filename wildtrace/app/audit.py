@@ -13,6 +13,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from wildtrace.link.network import AccountNetwork
 from wildtrace.preserve.custody import operator_name
 from wildtrace.store.audit import ChainBreak
 from wildtrace.workspace import Workspace
@@ -37,6 +38,12 @@ def record_read(ws: Workspace, user: str, what: str, ids: Iterable[object],
         extra["ids_truncated"] = True
     ws.store.audit.record(user, "view", what, "bulk" if len(shown) != 1 else shown[0],
                           extra)
+
+
+def record_network(ws: Workspace, user: str, network: AccountNetwork, via: str) -> None:
+    """Write that ``user`` was shown the seller network (its accounts) of a link run."""
+    record_read(ws, user, "network", (n.id for n in network.nodes), run=network.run_id,
+                via=via)
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,6 +19,7 @@ from wildtrace.app.plan import CrawlPlan
 from wildtrace.app.runner import CrawlSummary, RunOptions, run_crawler
 from wildtrace.collect.canonical import acceptable, domain_of
 from wildtrace.collect.frontier import Entry, Frontier
+from wildtrace.collect.netguard import NetPolicy
 from wildtrace.collect.watch import DEFAULT_TERMS, load_watch
 from wildtrace.errors import InputError
 from wildtrace.workspace import Workspace
@@ -89,7 +90,9 @@ def crawl(ws: Workspace, request: CrawlRequest) -> CrawlResult:
         return CrawlResult(None, "nothing to crawl: every seed is already captured (use "
                                  "--recrawl to fetch them again)" if urls else
                                  "nothing to crawl: give seed URLs or --watch")
-    opts = RunOptions(domains=domains, max_pages=request.max_pages,
+    # Only what the user named may be at an internal address; never a page's links.
+    policy = NetPolicy([*urls, *(a.strip() for a in request.allow if a.strip())])
+    opts = RunOptions(domains=domains, policy=policy, max_pages=request.max_pages,
                       progress=request.progress, verbose=request.verbose)
     plan = CrawlPlan(terms=tuple(terms), domains=tuple(sorted(domains)),
                      max_depth=request.max_depth)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from wildtrace.preserve.timestamp import TimestampReport
 from wildtrace.preserve.verify import verify
 from wildtrace.workspace import Workspace
 
@@ -31,6 +32,8 @@ class VerifyReport:
     checked: dict[str, int]
     problems: tuple[Problem, ...]
     head: str
+    # Every trusted timestamp token and the latest trusted time covering the chain.
+    timestamps: TimestampReport = TimestampReport()
 
     @property
     def ok(self) -> bool:
@@ -41,7 +44,8 @@ class VerifyReport:
         """As ``evidence verify --json`` prints it."""
         return {"ok": self.ok, "checked": dict(self.checked),
                 "problems": [{"kind": p.kind, "subject": p.subject, "detail": p.detail}
-                             for p in self.problems], "head": self.head}
+                             for p in self.problems], "head": self.head,
+                **self.timestamps.as_dict()}
 
 
 def verify_evidence(ws: Workspace) -> VerifyReport:
@@ -50,4 +54,5 @@ def verify_evidence(ws: Workspace) -> VerifyReport:
     return VerifyReport(checked={k: int(v) for k, v in report["checked"].items()},
                         problems=tuple(Problem(p["kind"], p["subject"], p["detail"])
                                        for p in report["problems"]),
-                        head=str(report["head"]))
+                        head=str(report["head"]),
+                        timestamps=report.get("timestamps") or TimestampReport())

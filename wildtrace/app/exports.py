@@ -30,6 +30,7 @@ from wildtrace.act.exports import (
     media_type,
 )
 from wildtrace.act.exports.evidence import EvidenceArchive
+from wildtrace.app.audit import cli_user
 from wildtrace.app.market import market_summary, price_rows
 from wildtrace.app.sellers import seller_graph
 from wildtrace.measure.market import MarketRow, MarketSummary
@@ -143,6 +144,9 @@ def export(ws: Workspace, kind: str, fmt: str, path: Path) -> ExportResult:
     check(kind, fmt)
     path.parent.mkdir(parents=True, exist_ok=True)
     count = SOURCES[kind].write(ws, fmt, path)
+    # The command line's exports hand out sellers' data as the web's do: audited too.
+    ws.store.audit.record(cli_user(ws), "export", "export", kind, {
+        "format": fmt, "count": count, "path": str(path.resolve()), "via": "cli"})
     return ExportResult(kind, fmt, path, count)
 
 

@@ -20,7 +20,7 @@ from wildtrace.collect.venues import VenueBook, classify_kind
 from wildtrace.config import user_agent
 from wildtrace.extract.extractor import Extraction, Extractor
 from wildtrace.extract.html import decode_html, parse_html
-from wildtrace.preserve.capture import Preserved
+from wildtrace.preserve.capture import Preserved, extracted_hash
 from wildtrace.preserve.session import EvidenceSession
 from wildtrace.records import ListingDraft, Page, PageOutcome, RowError
 from wildtrace.store import Store, content_key
@@ -78,9 +78,13 @@ class PageProcessor:
             if found:
                 self.frontier.add(found)
         self.session.recorder.flush()
+        # Each capture's custody entry keeps a hash of the listing extracted from it,
+        # so `evidence verify` catches a listing edited after capture.
         preserved = self.session.preserver.preserve_many([
             (page, key, page.warc_file or self.session.recorder.name)
-            for page, key in zip(pages, keys, strict=True)])
+            for page, key in zip(pages, keys, strict=True)],
+            [{"extracted": _extracted(page, ex)}
+             for page, ex in zip(pages, extracted, strict=True)])
         outcomes: list[PageOutcome] = []
         drafts = []
         for page, kept, ex, score in zip(pages, preserved, extracted, scores, strict=True):
@@ -193,6 +197,16 @@ class PageProcessor:
     def error(self, where: str, reason: str) -> None:
         """Keep a page that could not be used, with its reason."""
         self.errors.append(RowError(where, None, reason))
+
+
+def _extracted(page: Page, ex: Extraction | None) -> str:
+    """The custody hash of the listing ``ex`` makes of ``page`` ("" when none)."""
+    if ex is None or not ex.is_listing:
+        return ""
+    try:
+        return extracted_hash(ex.draft(source="", url=page.url))
+    except Exception:  # noqa: BLE001 - _finish records why no listing was made
+        return ""
 
 
 def content_type(page: Page) -> str:

@@ -14,6 +14,7 @@ from typing import Any
 from wildtrace.app.pageworker import PageWork
 from wildtrace.collect.crawler import ProgressLine, run_crawl
 from wildtrace.collect.frontier import Entry, Frontier
+from wildtrace.collect.netguard import NetPolicy
 from wildtrace.collect.spider import CrawlContext
 from wildtrace.config import user_agent
 from wildtrace.records import RowError
@@ -25,6 +26,9 @@ class RunOptions:
     """How one crawl or capture run goes."""
 
     domains: set[str]
+    # The network guard: the origins the user named (the seeds, the URLs to capture,
+    # --allow-domain); anything else is fetched only at a public address.
+    policy: NetPolicy = field(default_factory=NetPolicy)
     max_pages: int | None = None
     entries: list[Entry] | None = None
     progress: bool = False
@@ -98,7 +102,7 @@ def run_crawler(ws: Workspace, work: PageWork, frontier: Frontier, opts: RunOpti
     ctx = CrawlContext(frontier=frontier, handle_pages=work.many, record_error=record_error,
                        sink=work.record, domains=opts.domains,
                        user_agent=user_agent(ws.settings), max_pages=opts.max_pages,
-                       progress=line, entries=opts.entries)
+                       progress=line, entries=opts.entries, policy=opts.policy)
     try:
         stats = run_crawl(ctx, ws.settings, verbose=opts.verbose)
     finally:

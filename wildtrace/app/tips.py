@@ -3,7 +3,9 @@
 A tip is checked (:func:`wildtrace.collect.tips.validate_tip`), stored at once so the
 citizen gets an answer, and its page captured afterwards, only through the SSRF guard
 (:class:`wildtrace.collect.netguard.SafeFetcher`): a tip must never make the server
-reach an internal address. The capture's outcome is recorded on the tip.
+reach an internal address. The page is then preserved like any capture (WARC record,
+body blob, capture record, custody entry naming the tip), and the tip's screenshot is
+logged in custody when it arrives. The capture's outcome is recorded on the tip.
 """
 
 from __future__ import annotations
@@ -14,11 +16,17 @@ from wildtrace.act.triage import TipBook
 from wildtrace.collect.netguard import Fetched, SafeFetcher
 from wildtrace.collect.tips import MAX_SCREENSHOT, validate_tip
 from wildtrace.errors import FetchError
+from wildtrace.preserve.session import EvidenceSession, custody_log
+from wildtrace.store import utcnow
 from wildtrace.workspace import Workspace
 
 # How much of an uploaded screenshot to read: one byte over the limit, so an oversized
 # file is refused as too large rather than cut to size.
 SCREENSHOT_READ = MAX_SCREENSHOT + 1
+
+
+def _now() -> str:
+    return utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 class PageFetcher(Protocol):
@@ -35,7 +43,8 @@ class TipDesk:
 
     def __init__(self, ws: Workspace, fetcher: PageFetcher | None = None) -> None:
         self.ws = ws
-        self.book = TipBook(ws.store, ws.blobs)
+        self.book = TipBook(ws.store, ws.blobs,
+                            custody_log(ws.evidence_dir, ws.store, "public (tip form)"))
         self.fetcher: PageFetcher = fetcher or SafeFetcher(
             max_bytes=int(ws.settings.max_body_bytes), timeout=float(ws.settings.timeout))
 
@@ -54,15 +63,29 @@ class TipDesk:
         tip = self.ws.store.tips.get(tip_id)
         if tip is None:
             return
+        started = _now()
         try:
             fetched = self.fetcher.fetch(str(tip["url"]))
         except FetchError as exc:
             refused = "not a public" in exc.message or "internal" in exc.message
             self.book.record_capture(tip_id, "refused" if refused else "failed", str(exc))
             return
-        self.book.record_capture(tip_id, "captured",
-                                 f"HTTP {fetched.status} from {fetched.address}; final URL "
-                                 f"{fetched.url}", fetched.body, fetched.media_type)
+        ended = _now()
+        agent = str(getattr(self.fetcher, "user_agent", "") or "wildtrace tip capture")
+        # The same preserve path as a crawl: a WARC file of its own (sealed at once),
+        # the body blob, a capture record and its custody entry naming the tip. Open
+        # WARC files are left alone: they may be a running crawl's.
+        session = EvidenceSession(
+            self.ws.evidence_dir, self.ws.store, self.ws.blobs,
+            operator=self.ws.settings.operator, user_agent=agent,
+            robots_policy="not consulted (a page reported in a citizen's tip)",
+            purpose=f"tip {tip_id}: {tip['url']} fetched through the SSRF guard; the "
+                    "response record keeps the Content-Type header only", recover=False)
+        try:
+            self.book.record_page(tip_id, str(tip["url"]), fetched, session,
+                                  started=started, ended=ended, user_agent=agent)
+        finally:
+            session.close()
 
     def get(self, tip_id: int) -> dict[str, Any] | None:
         """One tip (its columns), or None."""

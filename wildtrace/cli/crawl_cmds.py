@@ -1,4 +1,4 @@
-"""Commands of collect and preserve: crawl, capture, evidence verify.
+"""Commands of collect and preserve: crawl, capture, evidence verify and timestamp.
 
 Each parses its options, calls its use case in the application layer
 (:mod:`wildtrace.app.crawl`, :mod:`wildtrace.app.capture`, :mod:`wildtrace.app.evidence`)
@@ -69,6 +69,8 @@ def crawl(app: AppContext, seeds: tuple[str, ...], max_pages: int | None, delay:
             click.echo(f"  {f.url}: {f.reason}", err=True)
         if summary.broken:
             click.echo(f"crawl stopped: {summary.stopped}", err=True)
+    if summary is not None:
+        _timestamp_run(app)
     # Stopped by a failure rather than a limit: say so in the exit status too.
     if summary is not None and summary.broken:
         raise click.exceptions.Exit(1)
@@ -101,13 +103,28 @@ def capture(app: AppContext, urls: tuple[str, ...], browser: bool, as_json: bool
         else:
             click.echo(f"screenshot {s.screenshot_sha256[:12]} and DOM "
                        f"{s.dom_sha256[:12]} stored for {s.url}")
+    _timestamp_run(app)
     if result.failures:
         raise click.exceptions.Exit(1)
 
 
+def _timestamp_run(app: AppContext) -> None:
+    """With ``tsa_url`` set, timestamp the custody head a run left (on stderr, so
+    ``--json`` output stays one document); a failure is a warning, never a lost run."""
+    from wildtrace.app.timestamps import timestamp_after_run
+
+    done = timestamp_after_run(app.ws)
+    if done.stamp is not None:
+        r = done.stamp.row
+        click.echo(f"custody entry {r.custody_seq} timestamped at {r.gen_time} by "
+                   f"{r.tsa_url}", err=True)
+    if done.warning:
+        click.echo(f"warning: {done.warning}", err=True)
+
+
 @click.group()
 def evidence() -> None:
-    """Evidence: verify integrity."""
+    """Evidence: verify integrity, timestamp the custody log."""
 
 
 @evidence.command("verify")
@@ -132,8 +149,33 @@ def evidence_verify(app: AppContext, as_json: bool) -> None:
                    f"{len(report.problems)} problem(s) found")
         if report.head:
             click.echo(f"custody head: {report.head}")
+        for t in report.timestamps.tokens:
+            click.echo(f"timestamp {t.id}: custody entry {t.custody_seq} at {t.gen_time} "
+                       f"by {t.tsa_url} (signature {t.signature})")
+        if (trusted := report.timestamps.trusted) is not None:
+            click.echo(f"trusted time: {trusted.gen_time} covers custody entries 1-"
+                       f"{trusted.custody_seq}; {report.timestamps.uncovered} evidence "
+                       "entries after it are not covered yet")
     if not report.ok:
         raise click.exceptions.Exit(1)
+
+
+@evidence.command("timestamp")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored token as JSON.")
+@pass_context
+def evidence_timestamp(app: AppContext, as_json: bool) -> None:
+    """Ask the time-stamping authority (setting tsa_url) for an RFC 3161 token over the
+    custody head, and keep it as evidence; 'evidence verify' checks it."""
+    from wildtrace.app.timestamps import timestamp_custody
+
+    stamp = timestamp_custody(app.ws)
+    if as_json:
+        echo_json(stamp.as_dict())
+        return
+    r = stamp.row
+    click.echo(f"timestamped custody entry {r.custody_seq} (head {r.custody_head}) at "
+               f"{r.gen_time} by {r.tsa_url}, serial {r.serial}; signature {stamp.signature}")
+    click.echo(f"token: {r.token_sha256}")
 
 
 COMMANDS: tuple[click.Command, ...] = (crawl, capture, evidence)

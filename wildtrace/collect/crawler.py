@@ -12,14 +12,18 @@ import sys
 import time
 from typing import Any
 
+from wildtrace.collect.fetchguard import POLICY_SETTING
+from wildtrace.collect.netguard import NetPolicy
 from wildtrace.collect.spider import CrawlContext, CrawlStats, FocusedSpider
 from wildtrace.config import Settings, user_agent
 
 SWITCH_INTERVAL = 0.001  # seconds; see run_crawl
 
 
-def scrapy_settings(settings: Settings, *, verbose: bool = False) -> dict[str, Any]:
-    """Scrapy settings for a polite crawl under wildtrace ``settings``."""
+def scrapy_settings(settings: Settings, *, verbose: bool = False,
+                    policy: NetPolicy | None = None) -> dict[str, Any]:
+    """Scrapy settings for a polite crawl under wildtrace ``settings``, fetching only
+    what the network ``policy`` allows (public addresses only when none is given)."""
     return {
         "BOT_NAME": "wildtrace",
         "USER_AGENT": user_agent(settings),
@@ -63,14 +67,20 @@ def scrapy_settings(settings: Settings, *, verbose: bool = False) -> dict[str, A
         # 635 pages/s, bench/bench_crawl.py --pages 400 --sites 1), and one request at a
         # time per site makes that the crawl's pace.
         "TWISTED_REACTOR": None,
+        # The network guard: checks every request (first, before robots.txt is fetched
+        # for it) and every address a connection resolves to (wildtrace.collect.fetchguard).
+        POLICY_SETTING: policy if policy is not None else NetPolicy(),
+        "TWISTED_DNS_RESOLVER": "wildtrace.collect.fetchguard.GuardedResolver",
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
             "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
             "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
             "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
+            "wildtrace.collect.fetchguard.GuardMiddleware": 40,
             "wildtrace.collect.politeness.SlotMiddleware": 60,
             "wildtrace.collect.robots.RobotsMiddleware": 100,
             "wildtrace.collect.politeness.BackoffRetryMiddleware": 550,
+            "wildtrace.collect.fetchguard.ConnectGuardMiddleware": 900,
             "wildtrace.collect.recorder.ExchangeMiddleware": 950,
         },
         "EXTENSIONS": {"scrapy.extensions.logstats.LogStats": None,
@@ -106,7 +116,8 @@ def run_crawl(context: CrawlContext, settings: Settings, *, verbose: bool = Fals
     """Crawl until the frontier (for ``context.domains``) is empty or a limit is hit."""
     from scrapy.crawler import CrawlerProcess
 
-    process = CrawlerProcess(scrapy_settings(settings, verbose=verbose))
+    process = CrawlerProcess(scrapy_settings(settings, verbose=verbose,
+                                             policy=context.policy))
     process.crawl(FocusedSpider, context=context)
     # The page worker is CPU-bound; after each socket call the reactor thread waits for
     # the GIL up to the switch interval (5 ms by default), which stalls downloads.

@@ -7,6 +7,7 @@ reported with file:row and skipped while every good row is kept.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -21,6 +22,7 @@ from wildtrace.store import Store, content_key
 
 BATCH = 2000
 MAX_CELL_CHARS = 20_000_000
+MAX_PRICE = 1e15  # above any real asking price in any currency
 
 
 @dataclass
@@ -67,10 +69,13 @@ def to_draft(row: RawRow, mapping: dict[str, str], source: str) -> ListingDraft 
         return RowError(row.file, row.row, "row has no title or description text")
     price_text = get.get("price", "")
     amount, currency = money.parse_price(price_text, get.get("currency", ""))
-    if price_text and amount is None:
-        amount = None  # kept in extra as written; an unreadable price is not fatal
+    if amount is not None and not (math.isfinite(amount) and abs(amount) <= MAX_PRICE):
+        amount = None  # "1e999999" parses to infinity, which no later figure survives
     used = set(mapping.values())
     extra = {k: v for k, v in row.fields.items() if k not in used and v not in (None, "")}
+    if price_text and amount is None:
+        # an unreadable price is not fatal, and is kept as written
+        extra[f"{mapping['price']}_as_written"] = price_text
     return ListingDraft(
         source=source, title=title, description=description, url=get.get("url", ""),
         price=amount, currency=currency, seller=get.get("seller", ""),

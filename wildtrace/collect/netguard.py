@@ -23,7 +23,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from urllib.parse import urljoin, urlsplit
 
@@ -234,3 +234,148 @@ class SafeFetcher:
                         media or "application/octet-stream", b"".join(chunks))
         except httpx.HTTPError as exc:
             raise FetchError(f"request failed: {type(exc).__name__}: {exc}", url=url) from exc
+
+
+@dataclass(frozen=True, slots=True)
+class Origin:
+    """Scheme, host and port: what a user names when they name a site to fetch."""
+
+    scheme: str
+    host: str
+    port: int
+
+    def __str__(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"{self.scheme}://{host}:{self.port}"
+
+
+_WEB_SCHEMES = {"http": "http", "https": "https", "ws": "http", "wss": "https"}
+_DEFAULT_PORT = {"http": 80, "https": 443}
+
+
+def origin_of(url: str) -> Origin | None:
+    """The origin of an http(s) or ws(s) URL (a WebSocket counts as its http(s) twin),
+    or None for any other scheme or an unreadable URL."""
+    try:
+        parts = urlsplit(url)
+        scheme = _WEB_SCHEMES.get(parts.scheme.lower())
+        host = (parts.hostname or "").rstrip(".").lower()
+        if scheme is None or not host:
+            return None
+        literal = parse_ip(host)
+        if literal is not None:  # 127.1 and 127.0.0.1 are one origin, as to a socket
+            host = str(literal)
+        return Origin(scheme, host, parts.port or _DEFAULT_PORT[scheme])
+    except ValueError:
+        return None
+
+
+def named_origins(value: str) -> list[Origin]:
+    """The origins one user-given value names: a URL names its own origin; a bare
+    ``host`` or ``host:port`` (``--allow-domain``) names it over http and https, on the
+    default ports when no port is given."""
+    if "://" in value:
+        origin = origin_of(value)
+        return [origin] if origin is not None else []
+    out = []
+    for scheme in ("http", "https"):
+        origin = origin_of(f"{scheme}://{value.strip()}/")
+        if origin is not None:
+            out.append(origin)
+    return out
+
+
+class NetPolicy:
+    """The one network guard of a run: which URLs may be fetched, and which addresses a
+    connection may reach.
+
+    A public address may always be fetched. A non-public one (loopback, private,
+    link-local, metadata…; see :func:`is_public`) only when the URL's origin is exactly
+    one the user named (a seed, a capture URL, an ``--allow-domain``), so a page can
+    never send us to an internal service on its own say-so: not by a link, a redirect,
+    a sitemap, an image or a script. Host names are resolved and *every* address must be
+    public; answers are cached per host for ``ttl`` seconds so a crawl does not add a DNS
+    lookup per request. :meth:`connect_refusal` checks the address a connection is about
+    to use (the crawler's resolver calls it), which defeats DNS rebinding between the
+    check and the connection.
+    """
+
+    def __init__(self, named: Iterable[str] = (), *, resolver: Resolver = system_resolver,
+                 ttl: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.origins = frozenset(o for value in named for o in named_origins(value))
+        # At connection time only the host is known: a named host's addresses pass there,
+        # because its port and scheme were held to the named origin before.
+        self.named_hosts = frozenset(o.host for o in self.origins)
+        self.resolver = resolver
+        self.ttl = ttl
+        self.clock = clock
+        self._answers: dict[str, tuple[float, list[str] | str]] = {}
+
+    def named(self, url: str) -> bool:
+        """Whether ``url``'s origin is exactly one the user named."""
+        return origin_of(url) in self.origins
+
+    def needs_lookup(self, url: str) -> bool:
+        """Whether :meth:`refusal` would ask DNS (so a caller on an event loop can run it
+        in a thread): an unnamed host name with no fresh cached answer."""
+        origin = origin_of(url)
+        if origin is None or origin in self.origins or parse_ip(origin.host) is not None:
+            return False
+        cached = self._answers.get(origin.host)
+        return cached is None or cached[0] < self.clock()
+
+    def refusal(self, url: str) -> str:
+        """Why ``url`` must not be fetched, or ``""`` when it may be."""
+        origin = origin_of(url)
+        if origin is None:
+            return f"refused {url[:200]}: only http(s) URLs are fetched"
+        if origin in self.origins:
+            return ""
+        literal = parse_ip(origin.host)
+        if literal is not None:
+            addresses: list[str] | str = [str(literal)]
+        elif origin.host in INTERNAL_NAMES or origin.host.endswith(INTERNAL_SUFFIXES) \
+                or "." not in origin.host:
+            return self._why(url, origin, f"{origin.host} is an internal host name")
+        else:
+            addresses = self._lookup(origin.host, origin.port)
+        if isinstance(addresses, str):
+            return ""  # unresolvable: the fetch fails on its own, with its own reason
+        for addr in addresses:
+            ip = parse_ip(addr)
+            if ip is None or not is_public(ip):
+                shown = addr if literal is not None else f"{origin.host} resolves to {addr}"
+                return self._why(url, origin, f"{shown}, which is not a public internet "
+                                               "address")
+        return ""
+
+    def connect_refusal(self, host: str, address: str) -> str:
+        """Why a connection to ``host`` must not go to ``address`` (what the resolver
+        answered just now), or ``""``."""
+        name = host.rstrip(".").lower()
+        literal = parse_ip(name)
+        if (str(literal) if literal is not None else name) in self.named_hosts:
+            return ""
+        ip = parse_ip(address)
+        if ip is not None and is_public(ip):
+            return ""
+        return (f"refused at connection time: {name} now resolves to {address}, which is "
+                "not a public internet address (DNS rebinding?)")
+
+    def _lookup(self, host: str, port: int) -> list[str] | str:
+        now = self.clock()
+        cached = self._answers.get(host)
+        if cached is not None and cached[0] >= now:
+            return cached[1]
+        answer: list[str] | str
+        try:
+            answer = self.resolver(host, port)
+        except FetchError as exc:
+            answer = exc.message
+        self._answers[host] = (now + self.ttl, answer)
+        return answer
+
+    @staticmethod
+    def _why(url: str, origin: Origin, what: str) -> str:
+        return (f"refused {url[:200]}: {what}, and {origin} is not an origin you named "
+                "(a seed or --allow-domain); not fetched")

@@ -30,6 +30,7 @@ from twisted.python.failure import Failure
 
 from wildtrace.collect.canonical import acceptable, domain_of, same_site
 from wildtrace.collect.frontier import DONE, FAILED, HUB, LISTING, SKIPPED, Entry, Frontier
+from wildtrace.collect.netguard import NetPolicy
 from wildtrace.collect.politeness import describe_exception, site_of, slot_of
 from wildtrace.collect.recorder import Sink
 from wildtrace.collect.robots import RobotsDenied, RobotsFile
@@ -80,6 +81,8 @@ class CrawlContext:
     progress: Callable[[CrawlStats], None] | None = None
     stats: CrawlStats = field(default_factory=CrawlStats)
     entries: list[Entry] | None = None  # fetch exactly these (capture), not the frontier
+    # What may be fetched: the origins the user named (None: public addresses only).
+    policy: NetPolicy | None = None
 
 
 class FocusedSpider(scrapy.Spider):

@@ -17,7 +17,6 @@ row stops the build with ``file:row``; nothing is written until the pack is comp
 from __future__ import annotations
 
 import csv
-import gzip
 import io
 import re
 import unicodedata
@@ -28,7 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import IO
 
-from wildtrace.errors import ReferencePackError
+from wildtrace.collect.compression import read_gzip
+from wildtrace.errors import FormatError, ReferencePackError
 from wildtrace.identify.lexicon import load_stopwords
 from wildtrace.identify.normalise import NORMALISER_VERSION, fold_key, pad_key
 from wildtrace.identify.pack import RANK_ORDER, Pack, highest_appendix, write_pack
@@ -47,6 +47,8 @@ _SYNONYM = re.compile(r"\b([A-Z][a-z]+(?: \([A-Z][a-z]+\))? [a-z][a-z-]{2,}"
 _NOT_EPITHET = {"in", "de", "von", "van", "da", "del", "la", "le", "du", "et", "ex", "and",
                 "der", "den", "des", "dos", "das"}
 _TAG = re.compile(r"<[^>]{0,200}>")
+# The 2017 Species+ export inflates to 98 MB; a newer one may grow, a bomb grows to GBs.
+MAX_SOURCE_BYTES = 1 << 30
 
 
 @dataclass
@@ -78,12 +80,14 @@ class _Builder:
 def _open_text(path: Path) -> IO[str]:
     try:
         if path.suffix == ".gz":
-            data = gzip.open(path, "rb").read()
+            data = read_gzip(path, MAX_SOURCE_BYTES)
         else:
             data = path.read_bytes()
     except FileNotFoundError as exc:
         raise ReferencePackError(f"{path}: source file not found") from exc
-    except (OSError, EOFError) as exc:
+    except FormatError as exc:
+        raise ReferencePackError(exc.message, hint=exc.hint) from exc
+    except OSError as exc:
         raise ReferencePackError(f"{path}: cannot read source: {exc}") from exc
     if b"\x00" in data[:4096]:
         raise ReferencePackError(f"{path}:1: binary data, expected CSV text")

@@ -19,7 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wildtrace.errors import ReferencePackError
+from wildtrace.collect.compression import read_gzip
+from wildtrace.errors import FormatError, ReferencePackError
 
 PACK_FORMAT = "wildtrace-pack/2"
 PACK_FILE = "pack.json.gz"
@@ -32,6 +33,7 @@ RANK_ORDER = {"FORM": 0, "VARIETY": 0, "SUBSPECIES": 0, "SPECIES": 1, "GENUS": 2
 TAXON_FIELDS = ("name", "rank", "appendix", "listing", "kingdom", "klass", "order", "family",
                 "genus")
 NAME_FIELDS = ("text", "key", "taxon", "rule", "ambiguous")
+MAX_PACK_BYTES = 512 << 20  # the shipped pack inflates to about 10 MB
 
 
 def highest_appendix(listing: str) -> str:
@@ -82,12 +84,15 @@ def load_pack(path: Path | None = None) -> Pack:
     if path.is_dir():
         path = path / PACK_FILE
     try:
-        with gzip.open(path, "rt", encoding="utf-8") as fh:
-            doc = json.load(fh)
+        doc = json.loads(read_gzip(path, MAX_PACK_BYTES).decode("utf-8"))
     except FileNotFoundError as exc:
         raise ReferencePackError(f"{path}: reference pack not found",
                                  hint="run 'wildtrace reference build'") from exc
-    except (OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except FormatError as exc:
+        raise ReferencePackError(f"{exc}", hint="run 'wildtrace reference build' "
+                                                "again") from exc
+    except (OSError, EOFError, json.JSONDecodeError, UnicodeDecodeError,
+            RecursionError) as exc:
         raise ReferencePackError(f"{path}: reference pack is corrupt: {exc}",
                                  hint="run 'wildtrace reference build' again") from exc
     if not isinstance(doc, dict) or doc.get("format") != PACK_FORMAT:

@@ -3,24 +3,48 @@ when they were taken, for storing as evidentiary artefacts of a capture.
 
 Uses Debian's chromium (setting ``chromium_path``) through Playwright with
 ``executable_path``; no browser is downloaded. Needs the ``[browser]`` extra.
+
+A rendered page is a criminal's program running on the investigator's machine, so:
+
+* **Chromium's sandbox is on.** Chromium refuses to start sandboxed as root; as root
+  it is started as an unprivileged user (``nobody``, through util-linux's ``setpriv``,
+  with no capabilities and no new privileges), which lets its user-namespace sandbox
+  run. When that is impossible the browser is not used at all (fail closed).
+* **Chromium has no network of its own.** It is pointed at a proxy that refuses every
+  connection (a reserved local port nothing listens on, loopback included), so nothing
+  it might do unasked (preconnect, a redirect it follows, prefetch) reaches anything.
+  Every request it makes (page, image, stylesheet, iframe, script, ``fetch()``/XHR) is
+  intercepted and fetched on its behalf, hop by hop, only when the run's
+  :class:`~wildtrace.collect.netguard.NetPolicy` allows each hop; WebSockets are never
+  opened and service workers are blocked. Each refusal is kept with its reason.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import os
+import pwd
+import shutil
+import socket
+import tempfile
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urljoin
+
+from wildtrace.collect.netguard import NetPolicy
 
 if TYPE_CHECKING:
-    from playwright.sync_api import Browser, BrowserContext, Playwright
+    from playwright.sync_api import BrowserContext, Playwright, Request, Route, WebSocketRoute
 
-LAUNCH_ARGS = ["--headless", "--no-sandbox", "--disable-gpu",
+LAUNCH_ARGS = ["--headless", "--disable-gpu",
                "--disable-background-networking", "--disable-component-update",
-               "--disable-sync", "--no-first-run"]
+               "--disable-sync", "--no-first-run", "--proxy-bypass-list=<-loopback>"]
 VIEWPORT: Any = {"width": 1280, "height": 900}  # Playwright's ViewportSize
 MAX_HEIGHT = 16_000  # px; taller pages are cut (Chromium's own limit is near this)
+REDIRECTS = (301, 302, 303, 307, 308)
+UNPRIVILEGED = "nobody"
 
 
 def _now() -> str:
@@ -35,6 +59,15 @@ def browser_unavailable(chromium: str) -> str:
         import playwright.sync_api  # noqa: F401
     except ImportError:
         return "Playwright is not installed (pip install 'wildtrace[browser]')"
+    if os.geteuid() == 0:
+        if shutil.which("setpriv") is None:
+            return ("running as root, and Chromium's sandbox needs an unprivileged user: "
+                    "install util-linux (setpriv) or run wildtrace as another user")
+        try:
+            pwd.getpwnam(UNPRIVILEGED)
+        except KeyError:
+            return (f"running as root, and there is no {UNPRIVILEGED!r} user to run "
+                    "Chromium sandboxed as")
     return ""
 
 
@@ -48,17 +81,67 @@ class Rendering:
     detail: dict[str, Any]
 
 
-class Chromium:
-    """Headless Chromium for one run, as a context manager: one browser, one context
-    (our User-Agent, a fixed viewport, no service workers), a fresh tab per page."""
+@dataclass
+class _Profile:
+    """Chromium's throwaway profile folder, the executable to start, and the closed
+    local port that serves as its (refusing) proxy."""
 
-    def __init__(self, executable: str, *, user_agent: str, timeout: float) -> None:
+    root: str
+    executable: str
+    env: dict[str, str]
+    dead_port: socket.socket = field(default_factory=socket.socket)
+
+    @property
+    def folder(self) -> str:
+        return os.path.join(self.root, "profile")
+
+    def close(self) -> None:
+        self.dead_port.close()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _profile(chromium: str) -> _Profile:
+    """A fresh profile; as root, with a launcher that drops to an unprivileged user
+    (Chromium's sandbox will not start as root)."""
+    root = tempfile.mkdtemp(prefix="wildtrace-chromium-")
+    profile = _Profile(root, chromium, {"PATH": os.environ.get("PATH", "/usr/bin:/bin"),
+                                        "HOME": os.path.join(root, "profile")})
+    # Bound, never listening: connecting to it is refused, and no one else can take it.
+    profile.dead_port.bind(("127.0.0.1", 0))
+    os.mkdir(profile.folder, 0o700)
+    if os.geteuid() == 0:
+        user = pwd.getpwnam(UNPRIVILEGED)
+        os.chmod(root, 0o711)  # the unprivileged browser may pass through, not list
+        os.chown(profile.folder, user.pw_uid, user.pw_gid)
+        launcher = os.path.join(root, "chromium")
+        with open(launcher, "w", encoding="utf-8") as fh:
+            fh.write("#!/bin/sh\n"
+                     f"exec setpriv --reuid={user.pw_uid} --regid={user.pw_gid} "
+                     "--clear-groups --inh-caps=-all --no-new-privs -- "
+                     f"'{chromium}' \"$@\"\n")
+        os.chmod(launcher, 0o700)
+        profile.executable = launcher
+    return profile
+
+
+class Chromium:
+    """Headless Chromium for one run, as a context manager: one sandboxed browser, one
+    context (our User-Agent, a fixed viewport, no service workers, every request through
+    ``policy``), a fresh tab per page. ``refused`` lists (URL, why) of each request the
+    guard stopped during the last :meth:`render`."""
+
+    def __init__(self, executable: str, *, user_agent: str, timeout: float,
+                 policy: NetPolicy | None = None, max_redirects: int = 5) -> None:
         self.executable = executable
         self.user_agent = user_agent
         self.timeout_ms = max(1.0, timeout) * 1000
+        self.policy = policy if policy is not None else NetPolicy()
+        self.max_redirects = max_redirects
+        self.refused: list[tuple[str, str]] = []
+        self._next = ""  # where the page's own redirect points (see _route)
         self._pw: Playwright | None = None
-        self._browser: Browser | None = None
         self._context: BrowserContext | None = None
+        self._profile: _Profile | None = None
         self.version = ""
 
     def __enter__(self) -> Chromium:
@@ -66,11 +149,15 @@ class Chromium:
 
         self._pw = sync_playwright().start()
         try:
-            self._browser = self._pw.chromium.launch(
-                executable_path=self.executable, headless=True, args=LAUNCH_ARGS)
-            self.version = self._browser.version
-            self._context = self._browser.new_context(
+            self._profile = profile = _profile(self.executable)
+            proxy = f"--proxy-server=http://127.0.0.1:{profile.dead_port.getsockname()[1]}"
+            self._context = self._pw.chromium.launch_persistent_context(
+                profile.folder, executable_path=profile.executable, headless=True,
+                chromium_sandbox=True, args=[*LAUNCH_ARGS, proxy], env=profile.env,
                 user_agent=self.user_agent, viewport=VIEWPORT, service_workers="block")
+            self.version = self._context.browser.version if self._context.browser else ""
+            self._context.route("**/*", self._route)
+            self._context.route_web_socket("**/*", self._socket)
         except BaseException:
             self.__exit__(None, None, None)
             raise
@@ -79,37 +166,103 @@ class Chromium:
     def __exit__(self, kind: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         try:
-            if self._browser is not None:
-                self._browser.close()
+            if self._context is not None:
+                self._context.close()
         finally:
-            self._browser = self._context = None
+            self._context = None
             if self._pw is not None:
                 self._pw.stop()
                 self._pw = None
+            if self._profile is not None:
+                self._profile.close()
+                self._profile = None
+
+    def _refuse(self, url: str, why: str) -> None:
+        if len(self.refused) < 1000:
+            self.refused.append((url[:500], why))
+
+    def _route(self, route: Route, request: Request) -> None:
+        """Fetch one request for Chromium, hop by hop, each hop checked by the policy.
+
+        Chromium itself can reach nothing (module doc), and Playwright does not show a
+        redirect's next hop to a route, so redirects are never handed back to Chromium
+        to follow: a sub-resource's hops are followed here; the page's own redirect is
+        noted and :meth:`render` navigates to it (so it is routed, and checked, anew).
+        """
+        from playwright.sync_api import Error as PlaywrightError
+
+        url = request.url
+        if url.split(":", 1)[0].lower() in ("data", "blob"):
+            route.continue_()  # the page's own bytes: no network
+            return
+        top = request.is_navigation_request() and request.frame.parent_frame is None
+        current = url
+        for _hop in range(self.max_redirects + 1):
+            why = self.policy.refusal(current)
+            if why:
+                self._refuse(current, why)
+                route.abort("blockedbyclient")
+                return
+            try:
+                resp = route.fetch(url=current, max_redirects=0, timeout=self.timeout_ms)
+            except PlaywrightError as exc:
+                self._refuse(current, f"fetch failed: {str(exc).splitlines()[0][:200]}")
+                route.abort("failed")
+                return
+            location = resp.headers.get("location", "") if resp.status in REDIRECTS else ""
+            if not location:
+                route.fulfill(response=resp)
+                return
+            current = urljoin(current, location)
+            if top:
+                self._next = current
+                route.abort("aborted")
+                return
+        self._refuse(url, f"more than {self.max_redirects} redirects")
+        route.abort("failed")
+
+    def _socket(self, ws: WebSocketRoute) -> None:
+        # Never connected: a screenshot needs no live socket, and a socket is a channel
+        # out of the page that a route cannot inspect.
+        self._refuse(ws.url, "WebSockets are not opened by the capture browser")
+        ws.close()
 
     def render(self, url: str) -> Rendering | str:
-        """Load ``url`` and take its screenshot and DOM; on a browser error, the first
-        line of its message instead."""
+        """Load ``url`` and take its screenshot and DOM; on a browser error or a refusal,
+        a one-line reason instead."""
         from playwright.sync_api import Error as PlaywrightError
 
         assert self._context is not None, "use Chromium as a context manager"
+        self.refused = []
         page = self._context.new_page()
         started = _now()
         try:
-            resp = page.goto(url, wait_until="load", timeout=self.timeout_ms)
+            current, hops = url, []
+            for _hop in range(self.max_redirects + 1):
+                self._next = ""
+                try:
+                    resp = page.goto(current, wait_until="load", timeout=self.timeout_ms)
+                    break
+                except PlaywrightError as exc:
+                    if not self._next:
+                        refused = [why for u, why in self.refused if u == current]
+                        return refused[0] if refused else str(exc).splitlines()[0][:300]
+                    current = self._next
+                    hops.append(current)
+            else:
+                return f"more than {self.max_redirects} redirects"
             height = page.evaluate("document.documentElement.scrollHeight")
             clip: Any = None
             if isinstance(height, (int, float)) and height > MAX_HEIGHT:
                 clip = {"x": 0, "y": 0, "width": VIEWPORT["width"], "height": MAX_HEIGHT}
             png = page.screenshot(full_page=True, type="png", clip=clip)
             dom = page.content().encode("utf-8")
-            detail = {"url": url, "final_url": page.url, "started": started,
-                      "ended": _now(), "chromium": self.version,
+            detail = {"url": url, "final_url": page.url, "redirects": hops,
+                      "started": started, "ended": _now(), "chromium": self.version,
                       "status": resp.status if resp is not None else None,
                       "viewport": f"{VIEWPORT['width']}x{VIEWPORT['height']}",
-                      "truncated": clip is not None}
+                      "truncated": clip is not None, "sandbox": True,
+                      "refused": [{"url": u, "reason": why} for u, why in self.refused]}
             return Rendering(png, dom, detail)
-        except PlaywrightError as exc:
-            return str(exc).splitlines()[0][:300]
         finally:
             page.close()

@@ -22,7 +22,7 @@ from typing import Any
 from wildtrace import __version__
 from wildtrace.blobstore import BlobStore, sha256_bytes
 from wildtrace.preserve.custody import CustodyLog
-from wildtrace.records import Artefact, Capture, Page
+from wildtrace.records import Artefact, Capture, Listing, ListingDraft, Page
 from wildtrace.store import Store, utcnow
 from wildtrace.store.evidence import EvidenceWriter
 
@@ -60,6 +60,24 @@ def capture_fields(record: Mapping[str, Any]) -> dict[str, Any]:
     return {k: record[k] for k in HASHED_FIELDS}
 
 
+# What a listing extracted from a page says, as custody records it (identifiers are
+# left out: ``process`` fills them in later, legitimately).
+LISTING_FIELDS = ("url", "title", "description", "price", "currency", "seller",
+                  "location", "posted", "language")
+
+
+def extracted_hash(listing: ListingDraft | Listing | Mapping[str, Any]) -> str:
+    """SHA-256 of what was extracted from a page: the capture's custody entry keeps it
+    as ``detail.extracted``, so a listing edited after capture no longer matches."""
+    if isinstance(listing, Mapping):
+        fields = {k: listing[k] for k in LISTING_FIELDS}
+    else:
+        fields = {k: getattr(listing, k) for k in LISTING_FIELDS}
+    if fields["price"] is not None:
+        fields["price"] = float(fields["price"])  # a database may hand back an int
+    return record_hash(fields)
+
+
 @dataclass
 class Preserved:
     """A page's capture, and the URL of an earlier capture with the same body if any."""
@@ -82,12 +100,21 @@ class Preserver:
         self._last_sync = time.monotonic()
         self._robots: dict[str, tuple[bytes, str]] = {}  # robots URL -> (body, blob)
 
-    def preserve(self, page: Page, url_key: str, warc_file: str = "") -> Preserved:
-        """Store ``page``'s body and robots copy and its capture record; log custody."""
-        return self.preserve_many([(page, url_key, warc_file)])[0]
+    def preserve(self, page: Page, url_key: str, warc_file: str = "",
+                 detail: Mapping[str, Any] | None = None) -> Preserved:
+        """Store ``page``'s body and robots copy and its capture record; log custody
+        (``detail`` as for :meth:`preserve_many`)."""
+        return self.preserve_many([(page, url_key, warc_file)], [detail or {}])[0]
 
-    def preserve_many(self, items: Sequence[tuple[Page, str, str]]) -> list[Preserved]:
+    def preserve_many(self, items: Sequence[tuple[Page, str, str]],
+                      details: Sequence[Mapping[str, Any]] | None = None
+                      ) -> list[Preserved]:
         """Preserve several pages, ``(page, url_key, warc_file)``, in one transaction.
+
+        ``details`` (one per page) go into each capture's custody entry: ``extracted``,
+        the :func:`extracted_hash` of the listing extracted from the page (``""`` when
+        none; always written, so verification can tell a page with no listing from a
+        capture logged before listings were hashed), and ``tip_id`` for a tip's page.
 
         A crawl hands over the pages that arrived while the previous group was being
         stored (group commit): one commit, one custody-chain run and one FTS flush per
@@ -96,6 +123,7 @@ class Preserver:
         that group is fetched again, never that a captured page is lost or refetched.
         """
         prepared = []
+        notes = list(details) if details is not None else [{} for _ in items]
         for page, url_key, warc_file in items:
             body_sha = self.blobs.put(page.body, durable=self.durable)
             robots_sha = ""
@@ -122,9 +150,9 @@ class Preserver:
         try:
             with self.custody.lock, self.evidence.transaction() as tx:
                 stored = [self._store(tx, fields, digest, body_sha, robots_sha, url_key,
-                                      page, now)
-                          for page, url_key, fields, digest, body_sha, robots_sha
-                          in prepared]
+                                      page, now, note)
+                          for (page, url_key, fields, digest, body_sha, robots_sha), note
+                          in zip(prepared, notes, strict=True)]
         except BaseException:
             self.custody.forget()
             raise
@@ -167,7 +195,7 @@ class Preserver:
 
     def _store(self, tx: EvidenceWriter, fields: dict[str, Any], digest: str,
                body_sha: str, robots_sha: str, url_key: str, page: Page,
-               now: datetime) -> tuple[int, str]:
+               now: datetime, note: Mapping[str, Any]) -> tuple[int, str]:
         # Looked up before the insert, so a page never counts as a duplicate of itself.
         dup = tx.duplicate_of(body_sha, url_key)
         cid = tx.add_capture({**fields, "record_sha256": digest})
@@ -176,8 +204,11 @@ class Preserver:
             items.append(Artefact(cid, "robots", robots_sha, "text/plain", now,
                                   {"url": page.robots_url}))
         tx.add_artefacts(items)
+        # The capture id and the hashes of its body and robots copy bind the artefact
+        # rows to this capture: a body row pointed at another blob no longer matches.
         self.custody.append(tx, "captured", page.url, digest, {
-            "capture_id": cid, "body_sha256": body_sha, "method": page.method,
+            "extracted": "", **note, "capture_id": cid, "body_sha256": body_sha,
+            "robots_sha256": robots_sha, "method": page.method,
             "warc_file": fields["warc_file"]})
         return cid, dup
 

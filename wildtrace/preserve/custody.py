@@ -17,6 +17,7 @@ import hashlib
 import json
 import os
 import threading
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,14 +28,22 @@ from wildtrace.store.evidence import EvidenceWriter
 GENESIS = "0" * 64
 
 
-def entry_hash(seq: int, at: str, who: str, action: str, subject: str, sha256: str,
-               detail: dict[str, Any], prev_hash: str) -> str:
-    """The hash an entry must carry: SHA-256 of its canonical JSON and the previous hash."""
+def entry_body(seq: int, at: str, who: str, action: str, subject: str, sha256: str,
+               detail: dict[str, Any], prev_hash: str) -> bytes:
+    """An entry's canonical JSON (with the previous hash): the bytes its hash is taken
+    over, and what a trusted timestamp of the entry asks the TSA to hash."""
     body = json.dumps({"seq": seq, "at": at, "who": who, "action": action,
                        "subject": subject, "sha256": sha256, "detail": detail,
                        "prev_hash": prev_hash}, sort_keys=True, ensure_ascii=False,
                       separators=(",", ":"))
-    return hashlib.sha256(body.encode("utf-8", "surrogatepass")).hexdigest()
+    return body.encode("utf-8", "surrogatepass")
+
+
+def entry_hash(seq: int, at: str, who: str, action: str, subject: str, sha256: str,
+               detail: dict[str, Any], prev_hash: str) -> str:
+    """The hash an entry must carry: SHA-256 of its canonical JSON and the previous hash."""
+    return hashlib.sha256(entry_body(seq, at, who, action, subject, sha256, detail,
+                                     prev_hash)).hexdigest()
 
 
 def operator_name(configured: str) -> str:
@@ -101,12 +110,10 @@ class CustodyLog:
         return self.store.evidence.custody_entries()
 
     def _mirror_last(self) -> int:
-        if self._mirrored is None:
-            last = 0
-            if self.mirror.exists():
-                for line in read_mirror(self.mirror):
-                    last = max(last, int(line.get("seq", 0)))
-            self._mirrored = last
+        # Read from the file's tail every time rather than cached: another process (a
+        # crawl beside the web server taking tips) appends to the same mirror, and a
+        # stale count would copy its entries a second time.
+        self._mirrored = mirror_last_seq(self.mirror)
         return self._mirrored
 
     def sync_mirror(self, durable: bool = False) -> int:
@@ -132,40 +139,78 @@ class CustodyLog:
         return len(rows)
 
 
-def read_mirror(path: Path) -> list[dict[str, Any]]:
-    """Entries of a JSONL mirror; an unreadable line becomes ``{"_bad": line_number}``."""
-    out: list[dict[str, Any]] = []
+def iter_mirror(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
+    """``(line number, entry)`` of each non-blank line of a JSONL mirror, streamed; the
+    entry is None where the line is not a JSON object."""
     with path.open(encoding="utf-8", errors="replace") as fh:
         for n, line in enumerate(fh, 1):
             if not line.strip():
                 continue
             try:
                 item = json.loads(line)
-                out.append(item if isinstance(item, dict) else {"_bad": n})
             except json.JSONDecodeError:
-                out.append({"_bad": n})
-    return out
+                item = None
+            yield n, item if isinstance(item, dict) else None
 
 
-def check_chain(entries: list[CustodyEntry]) -> list[str]:
-    """Every break in a chain of entries, described."""
-    problems: list[str] = []
-    prev = GENESIS
-    expected_seq = 1
-    for e in entries:
-        if e.seq != expected_seq:
-            problems.append(f"custody entry {expected_seq} is missing (next is {e.seq})")
-        if e.prev_hash != prev:
+def read_mirror(path: Path) -> list[dict[str, Any]]:
+    """Entries of a JSONL mirror; an unreadable line becomes ``{"_bad": line_number}``."""
+    return [item if item is not None else {"_bad": n} for n, item in iter_mirror(path)]
+
+
+def mirror_last_seq(path: Path, tail: int = 1 << 13) -> int:
+    """The sequence number of the last readable entry of a mirror (0 if none), read
+    from the file's tail so that a long mirror is not read whole."""
+    if not path.exists():
+        return 0
+    with path.open("rb") as fh:
+        size = fh.seek(0, os.SEEK_END)
+        fh.seek(max(0, size - tail))
+        lines = fh.read().splitlines()
+    for raw in reversed(lines):
+        try:
+            item = json.loads(raw)
+        except ValueError:
+            continue  # a torn last line or the cut first line of the tail
+        if isinstance(item, dict) and isinstance(item.get("seq"), int):
+            return int(item["seq"])
+    return 0 if size <= tail else max(int(i.get("seq", 0)) for i in read_mirror(path))
+
+
+class ChainCheck:
+    """Checks a chain of entries fed one at a time, in sequence order (so a log of
+    millions of entries is checked while it streams past)."""
+
+    def __init__(self) -> None:
+        self.prev = GENESIS
+        self.expected_seq = 1
+        self.head = ""
+
+    def feed(self, e: CustodyEntry) -> list[str]:
+        """The breaks in the chain at entry ``e``, described."""
+        problems: list[str] = []
+        if e.seq != self.expected_seq:
+            problems.append(f"custody entry {self.expected_seq} is missing (next is "
+                            f"{e.seq})" if e.seq > self.expected_seq else
+                            f"custody entry {e.seq} is out of order (after entry "
+                            f"{self.expected_seq - 1})")
+        if e.prev_hash != self.prev:
             problems.append(f"custody entry {e.seq} does not follow the entry before it "
                             "(an entry was deleted, inserted or edited)")
         want = entry_hash(e.seq, e.at, e.who, e.action, e.subject, e.sha256, e.detail,
                           e.prev_hash)
         if want != e.entry_hash:
             problems.append(f"custody entry {e.seq} was edited (its hash no longer matches)")
-        prev = e.entry_hash
-        expected_seq = e.seq + 1
-    return problems
+        self.prev = self.head = e.entry_hash
+        self.expected_seq = e.seq + 1
+        return problems
 
 
-__all__ = ["CustodyLog", "check_chain", "entry_hash", "operator_name", "read_mirror",
-           "GENESIS"]
+def check_chain(entries: Iterable[CustodyEntry]) -> list[str]:
+    """Every break in a chain of entries, described."""
+    check = ChainCheck()
+    return [p for e in entries for p in check.feed(e)]
+
+
+__all__ = ["CustodyLog", "check_chain", "entry_body", "entry_hash", "operator_name",
+           "read_mirror", "GENESIS"]

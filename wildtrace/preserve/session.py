@@ -25,12 +25,15 @@ class EvidenceSession:
 
     def __init__(self, evidence_dir: Path, store: Store, blobs: BlobStore, *,
                  operator: str, user_agent: str, robots_policy: str,
-                 durable: bool = True, purpose: str = "") -> None:
+                 durable: bool = True, purpose: str = "", recover: bool = True) -> None:
         self.operator = operator_name(operator)
         self.custody = custody_log(evidence_dir, store, self.operator)
-        # A crashed run may have left the mirror short or a WARC file open.
+        # A crashed run may have left the mirror short or a WARC file open. A session
+        # opened beside running ones (a tip captured by the web server while a crawl
+        # writes its file) passes recover=False: the open files are not crashed.
         self.custody.sync_mirror()
-        self.recovered = warc.recover(evidence_dir / "warc", store, self.custody)
+        self.recovered = (warc.recover(evidence_dir / "warc", store, self.custody)
+                          if recover else [])
         versions = tool_versions()
         info = warc.warcinfo(
             software=f"wildtrace/{versions['wildtrace']} "

@@ -4,22 +4,22 @@ Checks, in order: each blob still hashes to its name; each artefact's blob exist
 capture record still hashes to the hash it was logged with, and the custody log holds
 that hash; each WARC file still hashes to its sealed hash and every record's block and
 payload digests hold; no WARC file is unregistered; the custody chain is unbroken and the
-JSONL mirror agrees with the database, entry by entry.
+JSONL mirror agrees with the database, entry by entry; every trusted timestamp token
+still covers a head in the chain (:func:`wildtrace.preserve.timestamp.check_timestamps`).
 """
 
 from __future__ import annotations
 
-import json
-from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
 from wildtrace.blobstore import sha256_file
-from wildtrace.preserve.capture import capture_fields, record_hash
-from wildtrace.preserve.custody import check_chain, read_mirror
-from wildtrace.preserve.session import CUSTODY_FILE, custody_log
+from wildtrace.preserve import bindings
+from wildtrace.preserve.custody_index import CustodyIndex, read_custody
+from wildtrace.preserve.session import CUSTODY_FILE
+from wildtrace.preserve.timestamp import check_timestamps
 from wildtrace.workspace import Workspace
 
 
@@ -71,14 +71,31 @@ def _missing_records(named: list[tuple[int, str, str, list[str]]],
     return out
 
 
+def _check_seal(index: CustodyIndex, name: str, sha: str,
+                sealed: bool) -> list[dict[str, str]]:
+    """A registered WARC file's seal against the custody entry that logged it."""
+    logged = index.sealed.pop(name, None)
+    if logged is None:
+        return [_problem("warc", name, "seal not in the custody log")] if sealed else []
+    if not sealed:
+        return [_problem("warc", name, f"custody entry {logged[0]} sealed it as "
+                         f"{logged[1]}, table warc_files says it was never sealed")]
+    if logged[1] != sha:
+        return [_problem("warc", name, f"custody entry {logged[0]} sealed it as "
+                         f"{logged[1]}, table warc_files says {sha}")]
+    return []
+
+
 def verify(ws: Workspace) -> dict[str, Any]:
     """The verification report: ``{"ok", "checked", "problems", "head"}``."""
     evidence = ws.store.evidence
     problems: list[dict[str, str]] = []
     checked = {"blobs": 0, "artefacts": 0, "captures": 0, "warc_files": 0,
                "warc_records": 0, "custody_entries": 0}
+    stored: set[str] = set()
     for sha in ws.blobs:
         checked["blobs"] += 1
+        stored.add(sha)
         try:
             ok = ws.blobs.verify(sha)
         except OSError as exc:
@@ -86,30 +103,17 @@ def verify(ws: Workspace) -> dict[str, Any]:
             continue
         if not ok:
             problems.append(_problem("blob", sha, "content no longer matches its SHA-256"))
-    custody = custody_log(ws.evidence_dir, ws.store, "verify")
-    entries = custody.entries()
-    logged = {(e.action, e.sha256) for e in entries}
-    logged_hashes = {e.sha256 for e in entries}
-    for art in evidence.iter_artefacts():
-        checked["artefacts"] += 1
-        if not ws.blobs.exists(art.sha256):
-            problems.append(_problem("artefact", f"capture {art.capture_id} {art.kind}",
-                                     f"blob {art.sha256} is missing"))
-        elif art.kind in ("screenshot", "dom") and art.sha256 not in logged_hashes:
-            problems.append(_problem("artefact", f"capture {art.capture_id} {art.kind}",
-                                     "not in the custody log"))
-    named: list[tuple[int, str, str, list[str]]] = []  # capture, url, file, records
-    for row in evidence.iter_captures():
-        checked["captures"] += 1
-        named.append((row.id, row.final_url, row.warc_file,
-                      json.loads(row.warc_record_ids or "[]")))
-        digest = record_hash(capture_fields(asdict(row)))
-        if digest != row.record_sha256:
-            problems.append(_problem("capture", f"capture {row.id} {row.final_url}",
-                                     "capture record was changed after it was logged"))
-        elif ("captured", digest) not in logged:
-            problems.append(_problem("capture", f"capture {row.id} {row.final_url}",
-                                     "no custody entry for this capture"))
+    # One pass over the custody log and its mirror; the rows are then checked against
+    # what it names, both ways (wildtrace.preserve.bindings).
+    index = read_custody(ws.store, ws.evidence_dir / CUSTODY_FILE)
+    caps = bindings.check_captures(ws, index, problems)
+    checked["captures"] = len(caps.facts)
+    checked["artefacts"] = bindings.check_artefacts(ws, index, caps, problems)
+    checked["listings"], checked["listings_unhashed"] = bindings.check_listings(
+        ws, caps, problems)
+    checked["tips"] = bindings.check_tips(ws, index, caps, problems)
+    checked["imported_files"] = bindings.check_imported(ws, index, caps, problems)
+    named = caps.named
     warc_dir = ws.evidence_dir / "warc"
     in_file: dict[str, set[str]] = {}  # WARC file -> its response record ids
     known = set()
@@ -117,6 +121,7 @@ def verify(ws: Workspace) -> dict[str, Any]:
         known.add(wf.name)
         path = warc_dir / wf.name
         checked["warc_files"] += 1
+        problems.extend(_check_seal(index, wf.name, wf.sha256, wf.sealed_at is not None))
         if not path.exists():
             problems.append(_problem("warc", wf.name, "file is missing"))
             continue
@@ -126,8 +131,6 @@ def verify(ws: Workspace) -> dict[str, Any]:
         elif sha256_file(path) != wf.sha256:
             problems.append(_problem("warc", wf.name, "file no longer matches its sealed "
                                      "SHA-256"))
-        elif ("warc_sealed", wf.sha256) not in logged:
-            problems.append(_problem("warc", wf.name, "seal not in the custody log"))
         ids = in_file.setdefault(wf.name, set())
         n, bad = check_warc_records(path, ids)
         checked["warc_records"] += n
@@ -137,30 +140,21 @@ def verify(ws: Workspace) -> dict[str, Any]:
         for path in sorted(warc_dir.glob("*.warc.gz")):
             if path.name not in known:
                 problems.append(_problem("warc", path.name, "file is not registered"))
-    checked["custody_entries"] = len(entries)
-    problems.extend(_problem("custody", "database", p) for p in check_chain(entries))
-    mirror = ws.evidence_dir / CUSTODY_FILE
-    if entries and not mirror.exists():
-        problems.append(_problem("custody", CUSTODY_FILE, "the mirror file is missing"))
-    elif mirror.exists():
-        lines = read_mirror(mirror)
-        db = {e.seq: e.as_dict() for e in entries}
-        seen = set()
-        for item in lines:
-            if "_bad" in item:
-                problems.append(_problem("custody", CUSTODY_FILE,
-                                         f"line {item['_bad']} is not valid JSON"))
-                continue
-            seq = int(item.get("seq", 0))
-            seen.add(seq)
-            if seq not in db:
-                problems.append(_problem("custody", CUSTODY_FILE, f"entry {seq} is missing "
-                                         "from the database (deleted?)"))
-            elif json.dumps(db[seq], sort_keys=True) != json.dumps(item, sort_keys=True):
-                problems.append(_problem("custody", CUSTODY_FILE, f"entry {seq} differs "
-                                         "between the database and the mirror (edited?)"))
-        for seq in sorted(set(db) - seen):
-            problems.append(_problem("custody", CUSTODY_FILE, f"entry {seq} is missing "
-                                     "from the mirror (deleted?)"))
+    for name, (seq, sha) in sorted(index.sealed.items()):
+        problems.append(_problem("warc", name, f"custody entry {seq} sealed this file "
+                                 f"({sha}), which table warc_files no longer registers"
+                                 + ("" if (warc_dir / name).exists() else
+                                    " and which is gone from evidence/warc")))
+    checked["custody_entries"] = index.entries
+    checked["custody_mirror_lines"] = index.mirror_lines
+    problems.extend(index.problems)
+    caps.referenced |= index.blobs
+    bindings.check_unreferenced(stored, caps, problems)
+    # Trusted timestamps: each token still over a head in the chain (and signed, when
+    # tsa_ca_file is set); see wildtrace.preserve.timestamp. It streams the log once more.
+    stamps = check_timestamps(ws.store, ws.blobs, ws.store.evidence.iter_custody(),
+                              ws.settings.tsa_ca_file)
+    checked["timestamps"] = len(stamps.tokens)
+    problems.extend(stamps.problems)
     return {"ok": not problems, "checked": checked, "problems": problems,
-            "head": entries[-1].entry_hash if entries else ""}
+            "head": index.head, "timestamps": stamps}

@@ -115,9 +115,10 @@ class AuditStore:
         Values longer than their columns are cut rather than refused: a hostile user
         name must not be able to keep its own failed login out of the log.
         """
-        values = {"at": utcnow(), "user": user[:200], "action": action[:40],
-                  "object_kind": object_kind[:40], "object_id": str(object_id)[:200],
-                  "detail": json.dumps(detail or {}, ensure_ascii=False, default=str)}
+        at = utcnow()
+        user, action = user[:200], action[:40]
+        kind, oid = object_kind[:40], str(object_id)[:200]
+        text = json.dumps(detail or {}, ensure_ascii=False, default=str)
         with self.engine.begin() as conn:
             # Writing the head first takes the write lock (SQLite) or the row lock
             # (PostgreSQL) before the newest hash is read: two writers cannot fork.
@@ -128,11 +129,10 @@ class AuditStore:
             # Chained to the head, not to whatever row is last now: a tail deleted behind
             # the triggers' back stays visible after the next append.
             entry_id = max(last_id, int(top or 0)) + 1
-            digest = entry_hash(prev, entry_id, values["at"], values["user"],
-                                values["action"], values["object_kind"],
-                                values["object_id"], values["detail"])
-            conn.execute(audit_log.insert().values(id=entry_id, prev_hash=prev,
-                                                   hash=digest, **values))
+            digest = entry_hash(prev, entry_id, at, user, action, kind, oid, text)
+            conn.execute(audit_log.insert().values(
+                id=entry_id, at=at, user=user, action=action, object_kind=kind,
+                object_id=oid, detail=text, prev_hash=prev, hash=digest))
             done = conn.execute(audit_head.update().where(audit_head.c.id == HEAD_ID)
                                 .values(last_id=entry_id, last_hash=digest))
             if done.rowcount == 0:

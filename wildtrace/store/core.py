@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import functools
 import json
+import os
+import socket
 from collections.abc import Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
@@ -42,6 +44,7 @@ if TYPE_CHECKING:  # area stores that import this module (imported in their prop
     from wildtrace.store.cases import CaseStore
     from wildtrace.store.frontier import FrontierStore
     from wildtrace.store.review import ReviewStore
+    from wildtrace.store.timestamps import TimestampStore
     from wildtrace.store.tips import TipStore
     from wildtrace.store.venues import VenueStore
 
@@ -65,6 +68,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA busy_timeout=30000")
     cur.close()
+
+
+def _process_alive(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this host (a pid reused since only keeps a dead
+    run unmarked a while longer, never marks a live one)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OSError):
+        return True  # exists but belongs to someone else, or cannot be asked
+    return True
 
 
 def make_engine(url: str) -> Engine:
@@ -173,6 +188,13 @@ class Store:
         """Captures, their artefacts, the custody log and the WARC files."""
         return EvidenceStore(self.engine)
 
+    @functools.cached_property
+    def timestamps(self) -> TimestampStore:
+        """RFC 3161 timestamp tokens over the custody head."""
+        from wildtrace.store.timestamps import TimestampStore
+
+        return TimestampStore(self.engine)
+
     # area: link
     @functools.cached_property
     def link(self) -> LinkStore:
@@ -232,11 +254,13 @@ class Store:
 
     # -- runs -------------------------------------------------------------------------
     def start_run(self, stage: str, version: str, detail: dict[str, Any] | None = None) -> int:
-        """Record the start of a stage run; returns its id."""
+        """Record the start of a stage run (with the pid and host running it, so a run
+        killed midway can be told later: :meth:`mark_interrupted_runs`); returns its id."""
+        owner = {"pid": os.getpid(), "host": socket.gethostname()}
         with self.engine.begin() as conn:
             res = conn.execute(t.runs.insert().values(
                 stage=stage, version=version, started_at=utcnow(),
-                detail=json.dumps(detail or {})))
+                detail=json.dumps({**(detail or {}), **owner})))
             key = res.inserted_primary_key
             assert key is not None
             return int(key[0])
@@ -248,6 +272,32 @@ class Store:
             merged = {**json.loads(old or "{}"), **(detail or {})}
             conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(
                 finished_at=utcnow(), detail=json.dumps(merged)))
+
+    def mark_interrupted_runs(self) -> list[int]:
+        """Mark as interrupted every unfinished run started on this host by a process
+        that no longer runs (killed, crashed, power cut), and record it as an error so
+        ``wildtrace errors`` shows it; returns their ids. What such a run stored before it
+        stopped is kept. Runs of other hosts (a shared PostgreSQL) are left alone."""
+        host = socket.gethostname()
+        q = sa.select(t.runs.c.id, t.runs.c.stage, t.runs.c.detail).where(
+            t.runs.c.finished_at.is_(None))
+        with self.engine.begin() as conn:
+            marked = []
+            for run_id, stage, raw in conn.execute(q).all():
+                detail = json.loads(raw or "{}")
+                pid = detail.get("pid")
+                if detail.get("interrupted") or detail.get("host") != host or \
+                        not isinstance(pid, int) or _process_alive(pid):
+                    continue
+                detail.update(interrupted=True, interrupted_noticed_at=utcnow().isoformat())
+                conn.execute(t.runs.update().where(t.runs.c.id == run_id).values(
+                    detail=json.dumps(detail)))
+                conn.execute(t.input_errors.insert().values(
+                    run_id=run_id, file=f"run {run_id} ({stage})", row=None,
+                    reason=f"interrupted: process {pid} on {host} stopped before the run "
+                           "finished; what it stored before is kept, run it again"))
+                marked.append(run_id)
+        return marked
 
     def record_errors(self, run_id: int, errors: Iterable[RowError]) -> None:
         """Keep bad rows, pages or files with their reasons so users can see them."""

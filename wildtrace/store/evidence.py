@@ -21,6 +21,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from wildtrace.records import Artefact, CustodyEntry
+from wildtrace.store import tables as t
 from wildtrace.store.tables.preserve import artefacts, captures, custody, warc_files
 
 _CHUNK = 500  # values per IN (...) list, well under every database's parameter limit
@@ -68,6 +69,28 @@ class WarcFile:
     opened_at: datetime
     sealed_at: datetime | None
     note: str
+
+
+@dataclass(frozen=True, slots=True)
+class ArtefactRow:
+    """An artefact row as verification reads it: its id, capture, kind and blob."""
+
+    id: int
+    capture_id: int
+    kind: str
+    sha256: str
+
+
+@dataclass(frozen=True, slots=True)
+class CapturedListing:
+    """A listing extracted from a capture, as verification reads it: the fields its
+    custody hash covers, the capture body it names and the capture id in its ``extra``
+    (None when it has none)."""
+
+    id: int
+    capture_sha256: str
+    capture_id: int | None
+    fields: dict[str, Any]
 
 
 def _custody_entry(row: Any) -> CustodyEntry:
@@ -194,6 +217,53 @@ class EvidenceStore:
             yield from (_artefact(r) for r in rows)
             last = int(rows[-1].id)
 
+    def iter_artefact_rows(self, batch: int = 5000) -> Iterator[ArtefactRow]:
+        """Every artefact row (id, capture, kind, blob), in id order."""
+        q = sa.select(artefacts.c.id, artefacts.c.capture_id, artefacts.c.kind,
+                      artefacts.c.sha256)
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(q.where(artefacts.c.id > last)
+                                    .order_by(artefacts.c.id).limit(batch)).all()
+            if not rows:
+                return
+            yield from (ArtefactRow(int(r.id), int(r.capture_id), str(r.kind),
+                                    str(r.sha256)) for r in rows)
+            last = int(rows[-1].id)
+
+    def iter_captured_listings(self, fields: Sequence[str],
+                               batch: int = 2000) -> Iterator[CapturedListing]:
+        """Every listing that names a capture (``capture_sha256`` set), in id order,
+        with the columns ``fields``; listings imported from tables have no capture and
+        are left out."""
+        cols = [t.listings.c[f] for f in fields]
+        q = sa.select(t.listings.c.id, t.listings.c.capture_sha256, t.listings.c.extra,
+                      *cols).where(t.listings.c.capture_sha256 != "")
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(q.where(t.listings.c.id > last)
+                                    .order_by(t.listings.c.id).limit(batch)).all()
+            if not rows:
+                return
+            for r in rows:
+                m = r._mapping
+                try:
+                    cid = json.loads(m["extra"] or "{}").get("capture_id")
+                except (ValueError, AttributeError):
+                    cid = None
+                yield CapturedListing(int(m["id"]), str(m["capture_sha256"]),
+                                      cid if isinstance(cid, int) else None,
+                                      {f: m[f] for f in fields})
+            last = int(rows[-1].id)
+
+    def captures_with_body(self, body_sha256: str) -> list[int]:
+        """Ids of the captures whose body is ``body_sha256``, oldest first."""
+        with self.engine.connect() as conn:
+            return [int(i) for i in conn.execute(sa.select(captures.c.id).where(
+                captures.c.body_sha256 == body_sha256).order_by(captures.c.id)).scalars()]
+
     def captured_keys(self) -> set[str]:
         """URL keys of every page captured so far."""
         with self.engine.connect() as conn:
@@ -232,6 +302,19 @@ class EvidenceStore:
             q = q.where(custody.c.seq > after)
         with self.engine.connect() as conn:
             return [_custody_entry(r) for r in conn.execute(q)]
+
+    def iter_custody(self, batch: int = 5000) -> Iterator[CustodyEntry]:
+        """Every custody entry in sequence order, read ``batch`` at a time (a workspace
+        of millions of entries is walked without holding them all)."""
+        last = -1
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(sa.select(custody).where(custody.c.seq > last)
+                                    .order_by(custody.c.seq).limit(batch)).all()
+            if not rows:
+                return
+            yield from (_custody_entry(r) for r in rows)
+            last = int(rows[-1].seq)
 
     def custody_of(self, sha256s: Sequence[str], capture_body: str = "",
                    limit: int = 200) -> list[CustodyEntry]:

@@ -7,6 +7,7 @@ the captured page) are indexed in the same transaction as the row that names the
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import sqlalchemy as sa
@@ -62,6 +63,22 @@ class TipStore:
         with self.engine.connect() as conn:
             row = conn.execute(sa.select(tips).where(tips.c.id == tip_id)).first()
         return dict(row._mapping) if row else None
+
+    def iter_evidence(self, batch: int = 5000) -> Iterator[tuple[int, str, str]]:
+        """``(id, screenshot_sha256, capture_sha256)`` of every tip that holds evidence,
+        in id order (what ``evidence verify`` checks against the custody log)."""
+        q = sa.select(tips.c.id, tips.c.screenshot_sha256, tips.c.capture_sha256).where(
+            sa.or_(tips.c.screenshot_sha256 != "", tips.c.capture_sha256 != ""))
+        last = 0
+        while True:
+            with self.engine.connect() as conn:
+                rows = conn.execute(q.where(tips.c.id > last).order_by(tips.c.id)
+                                    .limit(batch)).all()
+            if not rows:
+                return
+            for r in rows:
+                yield int(r.id), str(r.screenshot_sha256), str(r.capture_sha256)
+            last = int(rows[-1].id)
 
     def recent(self, status: str = "new", limit: int = 100,
                before: int | None = None) -> list[dict[str, Any]]:

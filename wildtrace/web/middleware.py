@@ -62,7 +62,7 @@ class ClientAddress:
         client = scope.get("client") or ("", 0)
         peer = str(client[0])
         if _trusted(peer, self.trusted):
-            headers = {}
+            headers: dict[str, str] = {}
             for key, value in scope.get("headers", []):
                 name = key.decode("latin-1").lower()
                 if name in ("x-forwarded-for", "x-forwarded-proto"):
@@ -158,8 +158,10 @@ class BodyLimit:
 
 
 async def _refuse(send: Send, status: int, code: str, message: str) -> None:
+    hint = ("the caps are the settings max_request_bytes and max_public_request_bytes"
+            if status == 413 else "")
     body = json.dumps({"error": {"status": status, "code": code, "message": message,
-                                 "hint": "send less"}}).encode()
+                                 "hint": hint}}).encode()
     await send({"type": "http.response.start", "status": status,
                 "headers": [(b"content-type", b"application/json"),
                             (b"content-length", str(len(body)).encode()),

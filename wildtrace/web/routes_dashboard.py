@@ -16,6 +16,7 @@ from fastapi.responses import Response
 from markupsafe import Markup
 
 from wildtrace.app.accounts import User
+from wildtrace.app.audit import record_network
 from wildtrace.app.dashboard import Dashboard, MarketFigures, map_backdrop
 from wildtrace.app.dashboard import dashboard as dashboard_of
 from wildtrace.app.sellers import NO_LINK_RUN
@@ -73,7 +74,9 @@ def api_network(request: Request,
                 user: Annotated[User, Depends(api_user())]) -> dict[str, Any]:
     """Sellers' accounts linked by the newest link run (shared contact identifiers,
     near-identical photos or texts)."""
-    return _figures(request).network().as_dict()
+    net = _figures(request).network()
+    record_network(state(request).ws, user.name, net, "api")  # sellers' data: audited
+    return net.as_dict()
 
 
 @router.get("/dashboard", include_in_schema=False)
@@ -82,6 +85,7 @@ def dashboard(request: Request, user: Annotated[User, Depends(page_user())],
     """All dashboards on one page, drawn as inline SVG."""
     figures = _figures(request)
     market, net = figures.market(), figures.network()
+    record_network(state(request).ws, user.name, net, "page")  # sellers' data: audited
     countries = _countries(market)
     return render(request, "dashboard.html", {
         "by": by,

@@ -40,6 +40,8 @@ def _filter(taxon: str, appendix: str, platform: str, language: str, date_from: 
 
 
 Str = Annotated[str, Query(max_length=200)]
+# In the schema too, so a client (or a fuzzer) reading /openapi.json knows the choices.
+Appendix = Annotated[str, Query(pattern="^(I|II|III)?$")]
 Order = Annotated[str, Query(pattern="^(risk|learning)$")]
 
 
@@ -52,7 +54,7 @@ def _page(request: Request, user: User, flt: QueueFilter, order: str, cursor: st
 
 @router.get("/api/queue", response_model=ListingPage, responses=ERRORS, tags=["review"])
 def api_queue(request: Request, user: Annotated[User, Depends(api_user())],
-              taxon: Str = "", appendix: Str = "", platform: Str = "", language: Str = "",
+              taxon: Str = "", appendix: Appendix = "", platform: Str = "", language: Str = "",
               date_from: Str = "", date_to: Str = "", labelled: bool = False,
               all: bool = False, cursor: Str = "", order: Order = "risk",
               limit: Annotated[int, Query(ge=1, le=200)] = 50) -> ListingPage:
@@ -74,7 +76,7 @@ def home(user: Annotated[User, Depends(page_user())]) -> Response:
 
 @router.get("/queue", include_in_schema=False)
 def queue_html(request: Request, user: Annotated[User, Depends(page_user())],
-               taxon: Str = "", appendix: Str = "", platform: Str = "", language: Str = "",
+               taxon: Str = "", appendix: Appendix = "", platform: Str = "", language: Str = "",
                date_from: Str = "", date_to: Str = "", labelled: bool = False,
                cursor: Str = "", order: Order = "risk") -> Response:
     """The review queue page."""
@@ -94,7 +96,7 @@ def queue_html(request: Request, user: Annotated[User, Depends(page_user())],
 
 @router.get("/queue/next", include_in_schema=False)
 def queue_next(request: Request, user: Annotated[User, Depends(page_user())],
-               taxon: Str = "", appendix: Str = "", platform: Str = "", language: Str = "",
+               taxon: Str = "", appendix: Appendix = "", platform: Str = "", language: Str = "",
                date_from: Str = "", date_to: Str = "", order: Order = "risk") -> Response:
     """Open the next listing to review, or the queue when it is empty."""
     flt = _filter(taxon, appendix, platform, language, date_from, date_to, False, False)

@@ -42,10 +42,15 @@ def safe_cell(value: Any) -> Any:
 
 
 class SafeWriter:
-    """A ``csv.writer`` whose every cell goes through :func:`safe_cell`."""
+    """A ``csv.writer`` whose every cell goes through :func:`safe_cell`.
 
-    def __init__(self, fh: IO[str], **fmtparams: Any) -> None:
-        self._writer = csv.writer(fh, **fmtparams)
+    Rows end in CRLF (RFC 4180) and nothing else: the csv module quotes a cell only for
+    the characters of its line terminator, so with a bare ``\n`` a seller's ``\r``
+    would go out unquoted and split the row in two when read back.
+    """
+
+    def __init__(self, fh: IO[str], *, delimiter: str = ",") -> None:
+        self._writer = csv.writer(fh, delimiter=delimiter, lineterminator="\r\n")
 
     def writerow(self, row: Iterable[Any]) -> None:
         """Write one row of cells, neutralised."""
@@ -62,10 +67,10 @@ class SafeDictWriter:
     (column names chosen by wildtrace or by the file's owner) is neutralised too."""
 
     def __init__(self, fh: IO[str], fieldnames: Sequence[str], *,
-                 extrasaction: str = "raise", **fmtparams: Any) -> None:
+                 extrasaction: str = "raise", delimiter: str = ",") -> None:
         self.fieldnames = list(fieldnames)
         self._extrasaction = extrasaction
-        self._writer = SafeWriter(fh, **fmtparams)
+        self._writer = SafeWriter(fh, delimiter=delimiter)
 
     def writeheader(self) -> None:
         """Write the column names."""
