@@ -455,3 +455,26 @@ def test_tampering_is_caught(ctx: Ctx, name: str) -> None:
 
 def test_verify_report_matches_the_cli(ctx: Ctx) -> None:
     assert verify(ctx.ws)["ok"]
+
+
+PG_CASES = ["listing_title_edited", "listing_pointed_at_another_capture",
+            "screenshots_swapped", "body_row_pointed_at_another_blob", "capture_deleted",
+            "custody_entry_deleted", "mirror_lines_reordered", "tip_screenshot_swapped",
+            "imported_warc_blob_deleted", "warc_row_deleted"]
+
+
+@pytest.mark.postgres
+@pytest.mark.parametrize("name", PG_CASES)
+def test_tampering_is_caught_on_postgres(tmp_path: Path, pg_url: str, name: str) -> None:
+    settings = {"database_url": pg_url}
+    build(tmp_path / "pgws", settings)
+    ws = open_workspace(tmp_path / "pgws", overrides=settings)
+    try:
+        assert verify(ws)["ok"], verify(ws)["problems"]
+        kind, says = CASES[name](Ctx(ws))
+        report = verify(ws)
+        found = [f"{p['subject']} {p['detail']}" for p in report["problems"]
+                 if p["kind"] == kind]
+        assert any(says in f for f in found), (says, report["problems"])
+    finally:
+        ws.close()

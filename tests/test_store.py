@@ -74,3 +74,13 @@ def test_failed_batch_changes_nothing(ws: Workspace) -> None:
     with pytest.raises(sa.exc.IntegrityError):
         ws.store.add_listings(bad + [broken])
     assert ws.store.count_listings() == 3
+
+
+def test_a_bad_database_url_is_reported_without_its_password() -> None:
+    from wildtrace.errors import WorkspaceError
+    from wildtrace.store import make_engine
+
+    with pytest.raises(WorkspaceError) as caught:
+        make_engine("nosuchdb+driver://analyst:s3cret-pass@db.example/wt")
+    assert "s3cret-pass" not in str(caught.value)
+    assert "db.example" in str(caught.value)

@@ -21,8 +21,9 @@ from wildtrace.collect.archive import (
     unusable,
     warc_pages,
 )
+from wildtrace.collect.archivecheck import check_archive
 from wildtrace.collect.watch import DEFAULT_TERMS, keyword_scorer
-from wildtrace.errors import WildtraceError
+from wildtrace.errors import FormatError, WildtraceError
 from wildtrace.preserve.session import EvidenceSession
 from wildtrace.records import RowError
 from wildtrace.workspace import Workspace
@@ -32,10 +33,25 @@ def import_archives(ws: Workspace, files: Sequence[Path], fmt: str,
                     source: str | None = None) -> ImportSummary:
     """Import WARC or HTML files (``fmt``: ``warc``, ``html`` or ``auto``, from each
     name): each page preserved, extracted, stored; the run recorded."""
+    # Unreadable files are refused before anything is kept as evidence (issue 14): the
+    # only file given is an error (exit 1, file:offset), one of several is reported.
+    refused: list[RowError] = []
+    readable = []
+    for path in files:
+        try:
+            if not unusable(path):
+                check_archive(path, archive_format(path, fmt))
+            readable.append(path)
+        except FormatError as exc:
+            if len(files) == 1:
+                raise
+            refused.append(RowError(exc.file or str(path), None, exc.reason))
+    files = readable
     session = evidence_session(ws, durable=True, purpose=f"wildtrace import --format {fmt}")
     processor = page_processor(ws, session, keyword_scorer(DEFAULT_TERMS), None, source or "")
     run_id = ws.store.start_run("import", "1", {"files": [str(f) for f in files],
                                                 "format": fmt})
+    processor.errors.extend(refused)
     try:
         pages = _import_files(session, processor, files, fmt)
     finally:

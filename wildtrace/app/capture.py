@@ -4,7 +4,9 @@ Each URL is fetched once more even when it was captured before (capturing is an
 explicit act), preserved durably (WARC, capture record, custody) and extracted like a
 crawled page, without following its links. With the browser, headless Chromium then
 renders each captured page and its screenshot and DOM are stored as further evidence of
-that capture.
+that capture. Both fetch through one network guard: only the origins of the URLs the
+user named may be at an internal address; whatever a page asks for beyond them must be
+public, and each refusal is recorded (``wildtrace errors``).
 """
 
 from __future__ import annotations
@@ -19,10 +21,12 @@ from wildtrace.app.pageworker import LocalPages
 from wildtrace.app.runner import Failure, RunOptions, run_crawler
 from wildtrace.collect.canonical import domain_of
 from wildtrace.collect.frontier import Entry, Frontier
+from wildtrace.collect.netguard import NetPolicy
 from wildtrace.collect.watch import DEFAULT_TERMS, keyword_scorer
 from wildtrace.config import user_agent
 from wildtrace.preserve.browser import Chromium, browser_unavailable
 from wildtrace.preserve.capture import Preserver
+from wildtrace.records import RowError
 from wildtrace.workspace import Workspace
 
 CAPTURE_PRIORITY = 2.0  # above any crawl's seeds: an explicit capture goes first
@@ -45,13 +49,17 @@ class Screenshot:
     screenshot_sha256: str = ""
     dom_sha256: str = ""
     error: str = ""
+    refused: tuple[tuple[str, str], ...] = ()  # (URL, why) the page asked for, refused
 
     def as_dict(self) -> dict[str, Any]:
         """As ``capture --json`` prints it."""
+        refused = [{"url": u, "reason": why} for u, why in self.refused]
         if self.error:
-            return {"url": self.url, "capture_id": self.capture_id, "error": self.error}
+            return {"url": self.url, "capture_id": self.capture_id, "error": self.error,
+                    "refused": refused}
         return {"url": self.url, "capture_id": self.capture_id,
-                "screenshot_sha256": self.screenshot_sha256, "dom_sha256": self.dom_sha256}
+                "screenshot_sha256": self.screenshot_sha256, "dom_sha256": self.dom_sha256,
+                "refused": refused}
 
 
 @dataclass(frozen=True)
@@ -79,34 +87,45 @@ def capture(ws: Workspace, urls: Sequence[str], *, browser: bool = True) -> Capt
     processor = page_processor(ws, session, keyword_scorer(DEFAULT_TERMS), None)
     processor.remember = True
     entries = [Entry(u, priority=CAPTURE_PRIORITY) for u in urls]
+    policy = NetPolicy(urls)  # the user named these pages; nothing a page says is named
     summary = run_crawler(ws, LocalPages(processor), frontier,
                           RunOptions(domains={domain_of(u) for u in urls}, entries=entries,
-                                     stage="capture"))
-    shots = screenshots(ws, session.preserver, processor.captures) if browser else []
+                                     stage="capture", policy=policy))
+    shots = screenshots(ws, session.preserver, processor.captures, policy) if browser else []
     return CaptureResult(
         captured=tuple(CapturedPage(u, cid) for u, cid in processor.captures.items()),
         failures=summary.failures, browser=tuple(shots))
 
 
-def screenshots(ws: Workspace, preserver: Preserver, captures: Mapping[str, int]
-                ) -> list[Screenshot]:
-    """Render each ``url -> capture id`` in headless Chromium and store its screenshot
-    and DOM as artefacts of the capture; failures are reported per URL."""
+def screenshots(ws: Workspace, preserver: Preserver, captures: Mapping[str, int],
+                policy: NetPolicy | None = None) -> list[Screenshot]:
+    """Render each ``url -> capture id`` in headless Chromium (fetching only what
+    ``policy`` allows: public addresses when None) and store its screenshot and DOM as
+    artefacts of the capture; failures are reported per URL, and every request the guard
+    refused is recorded as an error of a ``capture-browser`` run."""
     chromium = ws.settings.chromium_path
     why = browser_unavailable(chromium)
     if why:
         return [Screenshot(u, c, error=why) for u, c in captures.items()]
     out: list[Screenshot] = []
-    with Chromium(chromium, user_agent=user_agent(ws.settings),
-                  timeout=ws.settings.timeout) as chromium_run:
+    with Chromium(chromium, user_agent=user_agent(ws.settings), timeout=ws.settings.timeout,
+                  policy=policy, max_redirects=int(ws.settings.max_redirects)
+                  ) as chromium_run:
         for url, capture_id in captures.items():
             shown = chromium_run.render(url)
+            refused = tuple(chromium_run.refused)
             if isinstance(shown, str):
-                out.append(Screenshot(url, capture_id, error=shown))
+                out.append(Screenshot(url, capture_id, error=shown, refused=refused))
                 continue
             shot = preserver.add_artefact(capture_id, "screenshot", shown.png, "image/png",
                                           shown.detail)
             dom = preserver.add_artefact(capture_id, "dom", shown.dom,
                                          "text/html; charset=utf-8", shown.detail)
-            out.append(Screenshot(url, capture_id, shot, dom))
+            out.append(Screenshot(url, capture_id, shot, dom, refused=refused))
+    errors = [RowError(u, None, f"{why} (asked for by {s.url})")
+              for s in out for u, why in s.refused]
+    if errors:
+        run_id = ws.store.start_run("capture-browser", "1", {"pages": len(out)})
+        ws.store.record_errors(run_id, errors)
+        ws.store.finish_run(run_id, {"refused": len(errors)})
     return out

@@ -23,7 +23,8 @@ import numpy as np
 
 from wildtrace.assess.linear import FORMAT, KIND, LinearModel
 from wildtrace.assess.textfeatures import TextFeaturiser
-from wildtrace.errors import ModelError
+from wildtrace.collect.compression import check_zip
+from wildtrace.errors import FormatError, ModelError
 
 SUFFIX = ".wtmodel"
 INDEX = "index.jsonl"
@@ -74,9 +75,12 @@ def _open(path: Path) -> tuple[dict[str, Any], np.ndarray, np.ndarray]:
                          hint="train one with 'wildtrace train' or list them with "
                               "'wildtrace models'")
     try:
+        check_zip(path)  # an .npz is a zip: refuse one that would inflate past 1 GiB
         with np.load(path, allow_pickle=False) as z:
             header = json.loads(str(z["header"]))
             idx, val = z["idx"], z["val"]
+    except FormatError as exc:
+        raise ModelError(f"{path} is not a wildtrace model file ({exc.reason})") from exc
     except (OSError, ValueError, KeyError, zipfile.BadZipFile, json.JSONDecodeError) as exc:
         raise ModelError(f"{path} is not a wildtrace model file ({exc})") from exc
     if header.get("kind") != KIND or header.get("format") != FORMAT:

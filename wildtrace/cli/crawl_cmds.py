@@ -90,6 +90,7 @@ def capture(app: AppContext, urls: tuple[str, ...], browser: bool, as_json: bool
 
     check_urls(urls)  # before the workspace is opened (and made, on first use)
     result = run_capture(app.ws, urls, browser=browser)
+    _timestamp_run(app)
     if as_json:
         echo_json(result.as_dict())
         return
@@ -103,7 +104,6 @@ def capture(app: AppContext, urls: tuple[str, ...], browser: bool, as_json: bool
         else:
             click.echo(f"screenshot {s.screenshot_sha256[:12]} and DOM "
                        f"{s.dom_sha256[:12]} stored for {s.url}")
-    _timestamp_run(app)
     if result.failures:
         raise click.exceptions.Exit(1)
 

@@ -19,6 +19,7 @@ import zipfile
 from collections import defaultdict
 from pathlib import Path
 
+from wildtrace.collect.compression import read_zip_member
 from wildtrace.errors import InputError
 
 HEADER = """\
@@ -40,7 +41,7 @@ def read_daily(path: Path) -> list[dict[str, str]]:
                 names = [n for n in z.namelist() if n.lower().endswith(".csv")]
                 if not names:
                     raise InputError(f"{path}: no CSV inside the zip")
-                text = z.read(names[0]).decode("utf-8-sig")
+                text = read_zip_member(z, names[0]).decode("utf-8-sig")
         else:
             text = path.read_text(encoding="utf-8-sig")
     except (OSError, zipfile.BadZipFile, UnicodeDecodeError) as exc:

@@ -88,7 +88,7 @@ class _Profile:
 
     root: str
     executable: str
-    env: dict[str, str]
+    env: dict[str, str | float | bool]  # Playwright's type for a child environment
     dead_port: socket.socket = field(default_factory=socket.socket)
 
     @property

@@ -165,31 +165,28 @@ class Stamp:
                 "signature": self.signature}
 
 
-def _head_entry(store: Store) -> CustodyEntry:
+def _head(store: Store) -> CustodyEntry | None:
+    """The newest custody entry, read without walking the log."""
     with store.evidence.transaction() as tx:
         head = tx.custody_head()
-    if head is None:
-        raise EvidenceError("the custody log is empty: there is nothing to timestamp yet",
-                            hint="capture, crawl or import something first")
-    found = store.evidence.custody_entries(after=head[0] - 1)
-    return found[0]
+    return None if head is None else store.evidence.custody_entries(after=head[0] - 1)[0]
 
 
 def needs_timestamp(store: Store) -> bool:
     """Whether the custody log has entries and its head is not a token's own record
     (after a run that added nothing there is nothing new to timestamp)."""
-    with store.evidence.transaction() as tx:
-        head = tx.custody_head()
-    if head is None:
-        return False
-    return store.evidence.custody_entries(after=head[0] - 1)[0].action != ACTION
+    head = _head(store)
+    return head is not None and head.action != ACTION
 
 
 def timestamp_head(store: Store, blobs: BlobStore, custody: CustodyLog, *, tsa_url: str,
                    ca_file: str, timeout: float, user_agent: str) -> Stamp:
     """Ask the TSA at ``tsa_url`` for a token over the custody head, check it (against
     ``ca_file`` when given), store it as a blob with its row, and log it in custody."""
-    head = _head_entry(store)
+    head = _head(store)
+    if head is None:
+        raise EvidenceError("the custody log is empty: there is nothing to timestamp yet",
+                            hint="capture, crawl or import something first")
     body = entry_body(head.seq, head.at, head.who, head.action, head.subject, head.sha256,
                       head.detail, head.prev_hash)
     if hashlib.sha256(body).hexdigest() != head.entry_hash:
@@ -207,7 +204,7 @@ def timestamp_head(store: Store, blobs: BlobStore, custody: CustodyLog, *, tsa_u
                                 f"tsa_ca_file {ca_file}: {why}; it was not stored")
         signature = "verified"
     token_sha = blobs.put(der)
-    custody.record(ACTION, f"custody entry {head.seq}", token_sha, {
+    custody.record(ACTION, f"custody/{head.seq}", token_sha, {
         "tsa_url": tsa_url, "custody_seq": head.seq, "custody_head": head.entry_hash,
         "gen_time": info.gen_time, "serial": info.serial, "policy": info.policy})
     row = store.timestamps.add(custody_seq=head.seq, custody_head=head.entry_hash,

@@ -82,12 +82,21 @@ def _process_alive(pid: int) -> bool:
     return True
 
 
+def _masked(url: str) -> str:
+    """``url`` with any password replaced by ``***`` (error messages end up in logs)."""
+    try:
+        return sa.engine.make_url(url).render_as_string(hide_password=True)
+    except (sa.exc.ArgumentError, ValueError):
+        return url.split("@")[-1] if "@" in url else url
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``, with SQLite tuned for WAL and concurrent readers."""
     try:
         engine = sa.create_engine(url, future=True)
     except (sa.exc.ArgumentError, ImportError) as exc:
-        raise WorkspaceError(f"cannot use database URL {url!r}: {exc}") from exc
+        raise WorkspaceError(f"cannot use database URL {_masked(url)!r}: "
+                             f"{str(exc).replace(url, _masked(url))}") from exc
     if engine.dialect.name == "sqlite":
         sa.event.listen(engine, "connect", _sqlite_pragmas)
     return engine
