@@ -14,7 +14,7 @@ import io
 import traceback
 from pathlib import Path
 
-from harness import check, fuzz, instrumented
+from fuzzsupport import check, fuzz, instrumented
 
 with instrumented():
     import wildtrace

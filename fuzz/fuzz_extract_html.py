@@ -8,7 +8,7 @@ from __future__ import annotations
 import math
 import re
 
-from harness import check, fuzz, instrumented
+from fuzzsupport import check, fuzz, instrumented
 
 with instrumented():
     from wildtrace.extract.extractor import MAX_FIELD, Extractor

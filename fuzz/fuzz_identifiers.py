@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import re
 
-from harness import check, fuzz, instrumented, text_of
+from fuzzsupport import check, fuzz, instrumented, text_of
 
 with instrumented():
     from wildtrace.errors import InputError

@@ -5,7 +5,7 @@ text it names, and the verdict must be one the rules table knows."""
 
 from __future__ import annotations
 
-from harness import check, fuzz, instrumented, text_of
+from fuzzsupport import check, fuzz, instrumented, text_of
 
 with instrumented():
     from wildtrace.identify import load_identifier

@@ -3,8 +3,8 @@ arbitrary bytes: any delimiter, encoding, quoting, NULs, cut-off files."""
 
 from __future__ import annotations
 
-from harness import fuzz
-from importing import importer
+from fuzzimport import importer
+from fuzzsupport import fuzz
 
 test_one_input = importer("csv")
 

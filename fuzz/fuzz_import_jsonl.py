@@ -3,8 +3,8 @@ jsonl``) on arbitrary bytes: broken lines, deep nesting, huge numbers, odd encod
 
 from __future__ import annotations
 
-from harness import fuzz
-from importing import importer
+from fuzzimport import importer
+from fuzzsupport import fuzz
 
 test_one_input = importer("jsonl")
 

@@ -138,3 +138,15 @@ def test_policy_resolves_once_per_host_and_checks_every_address() -> None:
     assert "DNS rebinding" in policy.connect_refusal("shop.example", "127.0.0.1")
     assert policy.connect_refusal("shop.example", "93.184.216.34") == ""
     assert NetPolicy(["http://127.0.0.1:81/"]).connect_refusal("127.0.0.1", "127.0.0.1") == ""
+
+
+def test_connection_time_check_refuses_a_rebound_answer() -> None:
+    from twisted.internet.error import DNSLookupError
+
+    from wildtrace.collect.fetchguard import GuardedResolver
+
+    resolver = GuardedResolver(None, 0, 1.0, NetPolicy(["http://127.0.0.1:81/"]))  # type: ignore[arg-type]
+    assert resolver._check("93.184.216.34", "shop.example") == "93.184.216.34"
+    with pytest.raises(DNSLookupError, match="now resolves to 10.0.0.5"):
+        resolver._check("10.0.0.5", "shop.example")
+    assert "DNS rebinding" in GuardedResolver.refused["shop.example"]

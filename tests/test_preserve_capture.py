@@ -138,5 +138,6 @@ def test_import_warc_and_html(tmp_path: Path) -> None:
     assert dup["imported"] == 0 and dup["duplicates"] == 2
     broken = tmp_path / "broken.warc.gz"
     broken.write_bytes(b"\x1f\x8b\x08\x00garbage" * 10)
-    bad = run("import", str(broken))
-    assert bad["imported"] == 0 and "unreadable" in bad["errors"][0]["reason"]
+    # unreadable: exit 1 with file:offset, and not kept as evidence (issue 14)
+    bad = runner.invoke(main, ["--workspace", str(ws), "import", str(broken), "--json"])
+    assert bad.exit_code == 1 and f"{broken}:0: unreadable WARC record" in bad.output

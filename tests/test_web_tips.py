@@ -154,7 +154,29 @@ def test_tip_capture_stores_the_page_as_evidence(tmp_path: Path, server: int) ->
     tip = env.ws.store.tips.get(tip_id)
     assert tip["capture_status"] == "captured", tip
     assert env.ws.blobs.get(tip["capture_sha256"]) == b"<html><title>tiger skin</title></html>"
+    # Preserved like any capture: a sealed WARC file holding the response, a capture
+    # record whose custody entry names the tip, and nothing for verify to complain of
+    # (the seeded listings and blobs are not real evidence: they are left out here).
+    from wildtrace.preserve.verify import verify
+
+    report = verify(env.ws)
+    assert not [p for p in report["problems"] if p["kind"] not in ("listing", "blob")], \
+        report["problems"]
+    assert report["checked"]["captures"] == 1 and report["checked"]["warc_records"] >= 2
+    logged = [e for e in env.ws.store.evidence.custody_entries() if e.action == "captured"]
+    assert logged[0].detail["tip_id"] == tip_id
+    assert logged[0].detail["body_sha256"] == tip["capture_sha256"]
     env.ws.close()
+
+
+def test_tip_screenshot_is_logged_in_custody(env: WebEnv) -> None:
+    png = tiny_png()
+    from wildtrace.app.tips import TipDesk
+
+    tip_id = TipDesk(env.ws).submit("https://shop.example/p/2", "pangolin scales", "en", png)
+    entry = env.ws.store.evidence.custody_entries()[-1]
+    assert (entry.action, entry.subject) == ("tip_screenshot", f"tip/{tip_id}")
+    assert entry.sha256 == env.ws.store.tips.get(tip_id)["screenshot_sha256"]
 
 
 def test_tip_capture_refuses_private_dns_and_internal_redirects(tmp_path: Path,

@@ -50,7 +50,9 @@ def check_warc(path: Path) -> int:
         except FormatError:
             raise
         except Exception as exc:  # noqa: BLE001 - warcio, zlib and gzip raise many kinds
-            raise _refuse(path, offset, f"{type(exc).__name__}: {exc}"[:200]) from exc
+            # the message may quote the file's bytes: kept short and printable
+            raise _refuse(path, offset, f"{type(exc).__name__}: {ascii(str(exc))[1:120]}"
+                          ) from exc
     if records == 0:
         raise _refuse(path, 0, "no WARC record found")
     return records

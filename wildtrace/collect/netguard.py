@@ -16,6 +16,11 @@ the cloud metadata service. So, for every hop (the first request and each redire
 
 ``first_hop_exempt`` lets tests fetch from a server on 127.0.0.1 for the *first*
 request only, to prove that a redirect from there to an internal address is refused.
+
+:class:`NetPolicy` is the same address classification as the one guard of a crawl or
+capture run: a non-public address is allowed only for an origin the user named. The
+crawler consults it for every request and connection (:mod:`wildtrace.collect.fetchguard`),
+and the capture browser for every request it makes (:mod:`wildtrace.preserve.browser`).
 """
 
 from __future__ import annotations

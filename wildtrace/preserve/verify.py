@@ -1,10 +1,13 @@
 """``wildtrace evidence verify``: re-hash everything and report every difference.
 
-Checks, in order: each blob still hashes to its name; each artefact's blob exists; each
-capture record still hashes to the hash it was logged with, and the custody log holds
-that hash; each WARC file still hashes to its sealed hash and every record's block and
-payload digests hold; no WARC file is unregistered; the custody chain is unbroken and the
-JSONL mirror agrees with the database, entry by entry; every trusted timestamp token
+Checks, in order: each blob still hashes to its name; the custody chain is unbroken
+and the JSONL mirror holds the same entries in the same order
+(:mod:`wildtrace.preserve.custody_index`); every capture, artefact, listing taken from a
+capture, tip and imported file matches the custody entry that logged it, and every
+entry still has its row and blob (:mod:`wildtrace.preserve.bindings`); each WARC file
+still hashes to its sealed hash, its seal is logged under its name, and every record's
+block and payload digests hold; no WARC file is unregistered; no blob is named by
+nothing; every trusted timestamp token
 still covers a head in the chain (:func:`wildtrace.preserve.timestamp.check_timestamps`).
 """
 

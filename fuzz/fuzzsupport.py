@@ -17,7 +17,7 @@ import sys
 from collections.abc import Callable, Iterator
 from typing import Any
 
-from known import is_known
+from fuzzknown import is_known
 
 try:
     import atheris
@@ -39,7 +39,7 @@ def instrumented() -> Iterator[None]:
 
 def fuzz(test_one_input: Callable[[bytes], None]) -> None:
     """Run ``test_one_input`` under libFuzzer with the command line's flags; findings
-    already routed (``known.py``) are passed over so the run can find new ones."""
+    already routed (``fuzzknown.py``) are passed over so the run can find new ones."""
     if atheris is None:
         sys.exit("atheris is not installed: .venv/bin/pip install 'atheris>=3'")
 

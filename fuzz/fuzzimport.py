@@ -11,7 +11,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from harness import check, instrumented
+from fuzzsupport import check, instrumented
 
 with instrumented():
     from wildtrace.collect.importer import import_file
