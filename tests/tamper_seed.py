@@ -163,6 +163,10 @@ def cli_report(root: Path) -> tuple[int, dict[str, Any]]:
     """``wildtrace evidence verify --json`` on a workspace: (exit code, report)."""
     res = CliRunner().invoke(main, ["--workspace", str(root), "evidence", "verify",
                                     "--json"])
-    return res.exit_code, json.loads(res.output)
+    # The report is the first JSON value on stdout; anything another part of the process
+    # prints after it (a warning, a log line) is not part of it.
+    assert res.stdout.strip(), (res.output, res.exception)
+    report, _ = json.JSONDecoder().raw_decode(res.stdout.lstrip())
+    return res.exit_code, report
 
 
