@@ -13,11 +13,6 @@ import traceback
 # (exception type, pattern over its message, file the exception was raised in)
 KNOWN: tuple[tuple[str, str, str], ...] = (
     ("ValueError", r"invalid literal for int\(\)", "wildtrace/collect/archive.py"),
-    ("ValueError", r"Invalid IPv6 URL", "urllib/parse.py"),
-    # normalise_url looks for "://" anywhere in the match, so a later "://" leaves the
-    # scheme off, the host unparsed, and "www." and the case in place: not canonical.
-    ("AssertionError", r"canonical form is not stable: Identifier\(kind='profile_url'",
-     "fuzzsupport.py"),
     # A CSV of ASCII with NUL bytes is taken for UTF-16-LE and decoding raises.
     ("UnicodeDecodeError", r"'utf-16-(le|be)' codec can't decode", "<frozen codecs>"),
 )

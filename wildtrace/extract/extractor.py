@@ -154,10 +154,14 @@ class Extractor:
         if "posted" in raw:
             out["posted"] = generic.normalise_date(str(raw["posted"]))
         if "seller_url" in raw:
-            out["seller_url"] = urljoin(url, str(raw["seller_url"]).strip())[:2000]
+            seller_url = _absolute(url, str(raw["seller_url"]).strip())
+            if seller_url:
+                out["seller_url"] = seller_url
+            else:
+                prov.pop("seller_url", None)
         if "images" in raw:
             imgs = raw["images"] if isinstance(raw["images"], list) else [raw["images"]]
-            out["images"] = [urljoin(url, str(i))[:2000] for i in imgs][:20]
+            out["images"] = [u for u in (_absolute(url, str(i)) for i in imgs) if u][:20]
         return out
 
     @staticmethod
@@ -200,3 +204,13 @@ class Extractor:
         if "price" in fields or ids:
             return True, "offer text: " + ("price" if "price" in fields else "contact")
         return False, "no price, contact or listing markup"
+
+
+def _absolute(base: str, ref: str) -> str:
+    """``ref`` resolved against ``base``, or "" when a hostile page wrote a URL that cannot
+    be split (``https://img].example/``, ``http://[oops/``): that URL is dropped, the
+    rest of the page is still extracted."""
+    try:
+        return urljoin(base, ref)[:2000]
+    except ValueError:
+        return ""

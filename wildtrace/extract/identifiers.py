@@ -136,9 +136,14 @@ def normalise_phone(value: str, region: str = "ZZ") -> str:
 def normalise_url(value: str) -> str:
     """A profile URL reduced to ``https://host/path`` for comparison."""
     v = value.strip()
-    if "://" not in v:
+    # A scheme only at the start counts: "www.facebook.com/a://b" has none.
+    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*://", v):
         v = "https://" + v
-    parts = urlsplit(v)
+    try:
+        parts = urlsplit(v)
+        parts.hostname  # noqa: B018 - raises for a host urllib cannot parse
+    except ValueError:
+        return v
     host = (parts.hostname or "").lower()
     if host.startswith("www."):
         host = host[4:]

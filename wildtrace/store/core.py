@@ -413,7 +413,10 @@ class Store:
 
     def search(self, query: str, limit: int = 50) -> list[int]:
         """Listing ids whose title or description match ``query`` (full-text)."""
-        words = [w for w in query.replace('"', " ").split() if w]
+        # Control characters (a NUL ends an FTS5 string early) are no part of a word.
+        cleaned = "".join(" " if c == '"' or (ord(c) < 32 or 127 <= ord(c) < 160) else c
+                          for c in query)
+        words = [w for w in cleaned.split() if w]
         if not words:
             return []
         with self.engine.connect() as conn:

@@ -166,7 +166,9 @@ def api_takedown(request: Request, case_id: IdPath,
     """The takedown report for one platform of the case, as CSV."""
     report = _exported(takedown_export(state(request).ws, case_id, user.name, platform),
                        case_id)
-    safe = "".join(c if c.isalnum() or c in ".-" else "_" for c in platform)[:80]
+    # Header values are latin-1: a platform named in any script becomes an ASCII name.
+    safe = "".join(c if (c.isascii() and c.isalnum()) or c in ".-" else "_"
+                   for c in platform)[:80]
     return Response(report, media_type="text/csv; charset=utf-8",
                     headers={"content-disposition":
                              f'attachment; filename="takedown-{safe}-case-{case_id}.csv"'})
