@@ -7,6 +7,9 @@ baseline the naive "latest assessment per listing" query (``Store.latest_assessm
 a GROUP BY over every assessment) that a queue without keyset pagination would run.
 
     .venv/bin/python bench/bench_web.py --n 1000000 --dir /tmp/wt-bench-web
+
+``--concurrent`` measures instead 20 concurrent clients against real ``wildtrace serve``
+processes on a PostgreSQL workspace (see ``bench/web_concurrent.py``).
 """
 
 from __future__ import annotations
@@ -101,7 +104,23 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=1_000_000)
     parser.add_argument("--dir", type=Path, default=Path("/tmp/wt-bench-web"))
     parser.add_argument("--requests", type=int, default=100)
+    parser.add_argument("--concurrent", action="store_true",
+                        help="20 clients against real 'serve' processes on PostgreSQL "
+                             "(bench/web_concurrent.py) instead of in-process SQLite")
+    parser.add_argument("--clients", type=int, default=20)
+    parser.add_argument("--seconds", type=float, default=30.0)
+    parser.add_argument("--workers", default="1,2",
+                        help="server processes of each 'after' configuration")
+    parser.add_argument("--before-src", type=Path, default=None,
+                        help="source tree of the code before a change, measured first")
     args = parser.parse_args()
+    if args.concurrent:
+        sys.path.insert(0, str(Path(__file__).parent))
+        from web_concurrent import run
+
+        run(args.n, args.clients, args.seconds, args.before_src,
+            [int(w) for w in args.workers.split(",")], args.dir)
+        return
     from fastapi.testclient import TestClient
 
     from wildtrace.app.accounts import Accounts

@@ -63,6 +63,56 @@ def _tsa_url(text: str) -> str:
     return value
 
 
+def _scheduler(text: str) -> str:
+    # Checked here so a typo fails before any work is sent: "" (this process),
+    # local[:N] (N worker processes on this machine), or a Dask scheduler's address.
+    value = text.strip()
+    if value in ("", "local") or value.lower().startswith(("tcp://", "tls://")):
+        return value
+    if value.startswith("local:") and value[6:].isdigit() and int(value[6:]) > 0:
+        return value
+    raise ValueError(f"expected tcp://HOST:PORT, tls://HOST:PORT, local, local:N or "
+                     f"empty, got {text!r}")
+
+
+def _redis_url(text: str) -> str:
+    value = text.strip()
+    if value and not value.lower().startswith(("redis://", "rediss://", "unix://")):
+        raise ValueError(f"expected redis://HOST:PORT/DB, rediss://… or unix://… "
+                         f"(or empty), got {text!r}")
+    return value
+
+
+def _blob_store(text: str) -> str:
+    # Checked here so a typo fails at start-up, and credentials never sit in a
+    # workspace file: S3 takes them from the standard AWS environment.
+    value = text.strip()
+    if value.lower() in ("", "postgres", "database"):
+        return value.lower()
+    if not value.startswith("s3://"):
+        raise ValueError(f"expected empty (the local folder), 'postgres' or "
+                         f"s3://BUCKET/PREFIX, got {text!r}")
+    bucket = value[5:].partition("/")[0]
+    if "@" in bucket or ":" in bucket:
+        raise ValueError("put no credentials in blob_store: S3 reads them from "
+                         "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE)")
+    if not 3 <= len(bucket) <= 63 or not all(c.isalnum() or c in ".-" for c in bucket) \
+            or bucket != bucket.lower():
+        raise ValueError(f"{bucket!r} is not an S3 bucket name (3-63 lower-case "
+                         "letters, digits, dots and hyphens)")
+    return value
+
+
+def _endpoint_url(text: str) -> str:
+    value = text.strip()
+    if value and not value.lower().startswith(("http://", "https://")):
+        raise ValueError(f"expected an http:// or https:// URL (or empty), got {text!r}")
+    if "@" in value.partition("://")[2].partition("/")[0]:
+        raise ValueError("put no credentials in s3_endpoint_url: S3 reads them from "
+                         "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+    return value
+
+
 def _networks(text: str) -> str:
     # Validated here so a typo fails at start-up, not when the first request comes.
     items = [i.strip() for i in text.replace(";", ",").split(",") if i.strip()]
@@ -128,16 +178,37 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("page_worker", "process", "Where a crawl stores and extracts pages: 'process' "
             "(a worker process beside the downloader, using a second CPU core) or 'thread' "
             "(one process; for debugging).", _page_worker),
+    Setting("crawl_lease", 120.0, "Seconds a crawl worker holds the URLs it took before "
+            "other workers sharing the frontier may take them back (it renews them every "
+            "quarter of that while it runs; a worker killed midway loses its URLs after "
+            "this long).", _positive_float),
     Setting("tsa_url", "", "RFC 3161 time-stamping authority that 'wildtrace evidence "
             "timestamp' (and crawl/capture, at the end of a run) asks for a signed time over "
             "the custody head, e.g. https://freetsa.org/tsr; empty means off.", _tsa_url),
     Setting("tsa_ca_file", "", "The TSA's certificate chain (PEM, obtained from the TSA) "
             "that 'evidence verify' checks timestamp signatures against; empty means "
             "signatures are not checked."),
+    Setting("blob_store", "", "Where evidence blobs and sealed WARC files are kept: empty "
+            "means evidence/blobs in the workspace folder (one machine); 'postgres' means "
+            "chunked rows in the workspace database; s3://BUCKET/PREFIX means S3-compatible "
+            "object storage (credentials from the AWS_* environment variables). Teams "
+            "sharing a database use 'postgres' or s3:// so that any machine can verify.",
+            _blob_store),
+    Setting("s3_endpoint_url", "", "Endpoint of an S3-compatible server other than AWS "
+            "(MinIO, Ceph, Garage: http://HOST:9000); empty means AWS.", _endpoint_url),
     Setting("trusted_proxies", "", "Addresses or CIDR networks of the reverse proxies in "
             "front of 'wildtrace serve', comma-separated; only from these is "
             "X-Forwarded-For believed (for rate limits, the audit log and https). Empty: "
             "never.", _networks),
+    Setting("scheduler", "", "Dask distributed scheduler that 'wildtrace process' sends "
+            "identify/assess to (tcp://HOST:8786; local:N starts N worker processes here); "
+            "empty means this process alone.", _scheduler),
+    Setting("redis_url", "", "Redis server (redis://HOST:6379/0) that several 'wildtrace "
+            "serve' processes share rate limits and login lockouts through, and crawl "
+            "workers their politeness (one request at a time per server, Crawl-delay); "
+            "empty: the database when it is PostgreSQL, else this process's memory.", _redis_url),
+    Setting("db_pool_size", 10, "Database connections each process keeps open (PostgreSQL;"
+            " a 'serve' worker answers as many requests at once).", _positive_int),
     Setting("max_request_bytes", 1_048_576, "Largest request body the web app reads on "
             "routes that need a login, in bytes (bigger ones get 413).", _positive_int),
     Setting("max_public_request_bytes", 65_536, "Largest request body on the public "
@@ -309,6 +380,11 @@ class Settings:
         return str(self.values["page_worker"])
 
     @property
+    def crawl_lease(self) -> float:
+        """Seconds a crawl worker's leases on the URLs it took last without renewal."""
+        return max(1.0, float(self.values["crawl_lease"]))
+
+    @property
     def tsa_url(self) -> str:
         """RFC 3161 time-stamping authority URL; empty means off."""
         return str(self.values["tsa_url"])
@@ -319,9 +395,34 @@ class Settings:
         return str(self.values["tsa_ca_file"])
 
     @property
+    def blob_store(self) -> str:
+        """Evidence blob backend: '' (local folder), 'postgres'/'database', or s3://…."""
+        return str(self.values["blob_store"])
+
+    @property
+    def s3_endpoint_url(self) -> str:
+        """S3-compatible endpoint; empty means AWS."""
+        return str(self.values["s3_endpoint_url"])
+
+    @property
     def trusted_proxies(self) -> tuple[str, ...]:
         """Addresses or networks whose X-Forwarded-For is believed (none by default)."""
         return tuple(i for i in str(self.values["trusted_proxies"]).split(",") if i)
+
+    @property
+    def scheduler(self) -> str:
+        """Dask scheduler address for 'process' (empty: this process alone)."""
+        return str(self.values["scheduler"])
+
+    @property
+    def redis_url(self) -> str:
+        """Redis server shared by several app servers (empty: none)."""
+        return str(self.values["redis_url"])
+
+    @property
+    def db_pool_size(self) -> int:
+        """Database connections kept open per process."""
+        return int(self.values["db_pool_size"])
 
     @property
     def max_request_bytes(self) -> int:

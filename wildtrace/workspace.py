@@ -1,7 +1,9 @@
 """A workspace: a folder holding settings, the database and the evidence store.
 
 Chosen by ``--workspace DIR``, else ``$WILDTRACE_WORKSPACE``, else ``./wildtrace-data``.
-Any command creates it on first use.
+Any command creates it on first use. Its evidence blobs are in the folder by default;
+the setting ``blob_store`` puts them in the database or object storage instead, so that
+every machine of a team sharing the database sees the same evidence (:func:`open_blobs`).
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from wildtrace import config
-from wildtrace.blobstore import BlobStore
+from wildtrace.blobstore import BlobStore, LocalBlobStore
 from wildtrace.errors import WorkspaceError
 from wildtrace.store import Store
 
@@ -53,6 +55,19 @@ class Workspace:
         self.store.close()
 
 
+def open_blobs(root: Path, settings: config.Settings, store: Store) -> BlobStore:
+    """The blob store the setting ``blob_store`` names, for the workspace at ``root``."""
+    spec = settings.blob_store
+    if not spec:
+        return LocalBlobStore(root / "evidence" / "blobs")
+    if spec in ("postgres", "database"):
+        return store.blob_chunks
+    from wildtrace.blobstore.s3 import S3BlobStore
+
+    bucket, _, prefix = spec.removeprefix("s3://").partition("/")
+    return S3BlobStore(bucket, prefix, endpoint_url=settings.s3_endpoint_url)
+
+
 def open_workspace(directory: str | os.PathLike[str] | None = None,
                    overrides: dict[str, Any] | None = None) -> Workspace:
     """Open the workspace, creating the folder, settings file and schema if needed."""
@@ -68,9 +83,13 @@ def open_workspace(directory: str | os.PathLike[str] | None = None,
     settings = config.load(toml, overrides=overrides)
     url = settings.database_url or f"sqlite:///{(root / DB_FILE).resolve()}"
     store = Store.open(url)
-    store.mark_interrupted_runs()  # runs killed midway are told, not left "unfinished"
-    return Workspace(root=root, settings=settings, store=store,
-                     blobs=BlobStore(root / "evidence" / "blobs"))
+    try:
+        store.mark_interrupted_runs()  # runs killed midway are told, not "unfinished"
+        blobs = open_blobs(root, settings, store)
+    except BaseException:
+        store.close()
+        raise
+    return Workspace(root=root, settings=settings, store=store, blobs=blobs)
 
 
 def reopen_workspace(root: Path, values: dict[str, Any]) -> Workspace:
@@ -79,5 +98,6 @@ def reopen_workspace(root: Path, values: dict[str, Any]) -> Workspace:
     overrides carry over)."""
     settings = config.Settings(dict(values))
     url = settings.database_url or f"sqlite:///{(root / DB_FILE).resolve()}"
-    return Workspace(root=root, settings=settings, store=Store.open(url),
-                     blobs=BlobStore(root / "evidence" / "blobs"))
+    store = Store.open(url)
+    return Workspace(root=root, settings=settings, store=store,
+                     blobs=open_blobs(root, settings, store))

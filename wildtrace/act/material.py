@@ -111,7 +111,7 @@ def evidence_for(store: Store, blobs: BlobStore, listing: dict[str, Any]) -> lis
             continue
         seen.add(art.sha256)
         present = blobs.exists(art.sha256)
-        size = blobs.path(art.sha256).stat().st_size if present else 0
+        size = blobs.size(art.sha256) if present else 0
         items.append(EvidenceItem(sha256=art.sha256,
                                   role="capture" if art.kind == "body" else art.kind,
                                   media_type=art.media_type or "application/octet-stream",

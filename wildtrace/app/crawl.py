@@ -1,10 +1,16 @@
 """The ``crawl`` use case: from seeds (or a watch file) to a finished crawl run.
 
-The frontier is readied first (URLs an interrupted run left taken go back in the queue,
-what the capture index holds is marked done, the seeds are queued, and with
+The frontier is readied first (URLs that workers now gone left taken go back in the
+queue, what the capture index holds is marked done, the seeds are queued, and with
 ``recrawl`` the seeds and the captured index pages near them are queued again); then
 the crawler runs with a page worker storing what it fetches
 (:mod:`wildtrace.app.runner`, :mod:`wildtrace.app.pageworker`).
+
+Every run is a worker of the workspace's frontier: on a shared PostgreSQL database
+several run at once, on as many machines, each taking URLs of its own under a lease.
+``worker`` (``crawl --worker``) joins such a shared crawl: seeds are optional (without
+them it crawls the sites already in the frontier) and it stays until the frontier is
+empty, waiting while other workers still hold URLs.
 """
 
 from __future__ import annotations
@@ -20,6 +26,7 @@ from wildtrace.app.runner import CrawlSummary, RunOptions, run_crawler
 from wildtrace.collect.canonical import acceptable, domain_of
 from wildtrace.collect.frontier import Entry, Frontier
 from wildtrace.collect.netguard import NetPolicy
+from wildtrace.collect.sharedgate import connect
 from wildtrace.collect.watch import DEFAULT_TERMS, load_watch
 from wildtrace.errors import InputError
 from wildtrace.workspace import Workspace
@@ -39,6 +46,7 @@ class CrawlRequest:
     max_depth: int = 10
     recrawl: bool = False
     recrawl_depth: int = 2
+    worker: bool = False  # join a shared crawl: seeds optional, stay till it is done
     progress: bool = False  # draw a progress line on stderr
     verbose: bool = False  # show Scrapy's log
 
@@ -74,11 +82,14 @@ def crawl(ws: Workspace, request: CrawlRequest) -> CrawlResult:
         urls += [*watch.seeds, *watch.search_urls()]
         terms = watch.all_terms() or terms
     check_urls(urls, hint="seeds look like https://site.example/path")
-    frontier = Frontier(ws.store.frontier)
+    frontier = Frontier(ws.store.frontier, lease=ws.settings.crawl_lease)
     frontier.recover()
     frontier.mark_done(ws.store.evidence.captured_keys())
     domains = {domain_of(u) for u in urls} | {a.lower().strip() for a in request.allow
                                              if a.strip()}
+    if request.worker and not urls:
+        # A worker joining without seeds crawls the shared crawl's sites.
+        domains |= set(ws.store.frontier.counts_by_domain())
     if request.recrawl:
         hubs = [u for u in frontier.hubs(sorted(domains) or None, request.recrawl_depth)
                 if u not in set(urls)]
@@ -86,14 +97,21 @@ def crawl(ws: Workspace, request: CrawlRequest) -> CrawlResult:
         frontier.requeue(urls, priority=SEED_PRIORITY)
     else:
         frontier.add(Entry(u, priority=SEED_PRIORITY) for u in urls)
-    if not frontier.counts(sorted(domains) or None).get("queued", 0):
+    counts = frontier.counts(sorted(domains) or None)
+    waiting = request.worker and counts.get("active", 0) > 0  # others hold URLs
+    if not counts.get("queued", 0) and not waiting:
         return CrawlResult(None, "nothing to crawl: every seed is already captured (use "
                                  "--recrawl to fetch them again)" if urls else
-                                 "nothing to crawl: give seed URLs or --watch")
+                                 "nothing to crawl: the frontier is empty" if request.worker
+                                 else "nothing to crawl: give seed URLs or --watch")
     # Only what the user named may be at an internal address; never a page's links.
     policy = NetPolicy([*urls, *(a.strip() for a in request.allow if a.strip())])
     opts = RunOptions(domains=domains, policy=policy, max_pages=request.max_pages,
                       progress=request.progress, verbose=request.verbose)
     plan = CrawlPlan(terms=tuple(terms), domains=tuple(sorted(domains)),
                      max_depth=request.max_depth)
+    if ws.settings.redis_url:
+        connect(ws.settings.redis_url).close()  # a clear error now, not mid-crawl
+    frontier.join({"seeds": len(urls), "domains": sorted(domains)[:50],
+                   "worker": request.worker})
     return CrawlResult(run_crawler(ws, crawl_work(ws, plan), frontier, opts))

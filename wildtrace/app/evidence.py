@@ -8,8 +8,9 @@ this is the report a face shows, and whether it passes.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import IO, Any
 
+from wildtrace.preserve.custody import export_jsonl
 from wildtrace.preserve.timestamp import TimestampReport
 from wildtrace.preserve.verify import verify
 from wildtrace.workspace import Workspace
@@ -56,3 +57,9 @@ def verify_evidence(ws: Workspace) -> VerifyReport:
                                        for p in report["problems"]),
                         head=str(report["head"]),
                         timestamps=report.get("timestamps") or TimestampReport())
+
+
+def export_custody(ws: Workspace, out: IO[str]) -> tuple[int, str]:
+    """Write the custody log of record (the database's, whichever machines wrote it) to
+    ``out`` as JSONL, the mirror's format; returns the entries written and the head."""
+    return export_jsonl(ws.store.evidence.iter_custody(), out)

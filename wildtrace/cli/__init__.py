@@ -19,10 +19,12 @@ from wildtrace.cli import (
     identify_cmds,
     measure_cmds,
     web_cmds,
+    workspace_cmds,
 )
 from wildtrace.cli.base import AppContext, WildtraceGroup, pass_context
 
-AREAS = (core, crawl_cmds, identify_cmds, assess_cmds, measure_cmds, export_cmds, web_cmds)
+AREAS = (core, crawl_cmds, identify_cmds, assess_cmds, measure_cmds, export_cmds, web_cmds,
+         workspace_cmds)
 
 
 @click.group(cls=WildtraceGroup, context_settings={"help_option_names": ["-h", "--help"]})

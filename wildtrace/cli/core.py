@@ -111,9 +111,14 @@ def settings(app: AppContext, as_json: bool) -> None:
 @click.option("--model", "model_path", type=click.Path(path_type=Path, dir_okay=True),
               default=None,
               help="Trained model (default: the newest trained in the workspace, else zero-shot).")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler that identifies and assesses (tcp://HOST:8786, or local:N "
+                   "for N worker processes here); results are written by this process. "
+                   "Default: the 'scheduler' setting.")
 @click.option("--json", "as_json", is_flag=True)
 @pass_context
-def process(app: AppContext, model_path: Path | None, as_json: bool) -> None:
+def process(app: AppContext, model_path: Path | None, scheduler: str | None,
+            as_json: bool) -> None:
     """Identify, assess and link every listing not yet processed."""
     from wildtrace.app.process import process as run_process
 
@@ -121,7 +126,8 @@ def process(app: AppContext, model_path: Path | None, as_json: bool) -> None:
     total = ws.store.count_listings()
     with click.progressbar(length=max(total, 1), label="processing",
                            hidden=not progress_wanted() or as_json) as bar:
-        result = run_process(ws, model_path=model_path, progress=bar.update)
+        result = run_process(ws, model_path=model_path, progress=bar.update,
+                             scheduler=scheduler)
     if as_json:
         echo_json(result.as_dict())
         return

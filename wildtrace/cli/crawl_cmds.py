@@ -1,4 +1,5 @@
-"""Commands of collect and preserve: crawl, capture, evidence verify and timestamp.
+"""Commands of collect and preserve: crawl, capture, evidence verify, export-custody
+and timestamp.
 
 Each parses its options, calls its use case in the application layer
 (:mod:`wildtrace.app.crawl`, :mod:`wildtrace.app.capture`, :mod:`wildtrace.app.evidence`)
@@ -9,13 +10,27 @@ commands that crawl, so other commands start without them.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import click
 
 from wildtrace.cli.base import AppContext, echo_json, pass_context, progress_wanted
 
 
-@click.command()
+class _CrawlCommand(click.Command):
+    """``crawl SEED…``, and ``crawl status`` (a URL is never named "status")."""
+
+    def make_context(self, info_name: str | None, args: list[str],
+                     parent: click.Context | None = None, **extra: Any) -> click.Context:
+        """Hand ``crawl status …`` to the status command."""
+        if args and args[0] == "status":
+            return crawl_status.make_context(f"{info_name} status", args[1:], parent=parent,
+                                             **extra)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
+
+@click.command(cls=_CrawlCommand, epilog="'wildtrace crawl status' shows the crawl "
+               "workers of the workspace, the URLs they hold and the queue.")
 @click.argument("seeds", nargs=-1)
 @click.option("--max-pages", type=click.IntRange(min=1), default=None,
               help="Stop after capturing this many pages (the rest stays queued).")
@@ -35,16 +50,21 @@ from wildtrace.cli.base import AppContext, echo_json, pass_context, progress_wan
                    "scheduled monitoring runs.")
 @click.option("--recrawl-depth", type=click.IntRange(min=0), default=2, show_default=True,
               help="With --recrawl: how far from the seeds index pages are fetched again.")
+@click.option("--worker", is_flag=True,
+              help="Join the workspace's shared crawl (several workers, on any machines, "
+                   "sharing one PostgreSQL database_url): seeds are optional, and the worker "
+                   "takes URLs until the frontier is empty.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--verbose", is_flag=True, help="Show Scrapy's log.")
 @pass_context
 def crawl(app: AppContext, seeds: tuple[str, ...], max_pages: int | None, delay: float | None,
           allow: tuple[str, ...], watch_file: Path | None, max_depth: int, recrawl: bool,
-          recrawl_depth: int,
+          recrawl_depth: int, worker: bool,
           as_json: bool, verbose: bool) -> None:
     """Crawl from SEED_URLs politely, capturing every page as evidence and extracting
     listings; links are followed on the same sites, most relevant first. Interrupted
-    crawls resume where they stopped."""
+    crawls resume where they stopped; several crawls on one shared database split the
+    work between them."""
     from wildtrace.app.crawl import CrawlRequest
     from wildtrace.app.crawl import crawl as run_crawl
 
@@ -53,7 +73,7 @@ def crawl(app: AppContext, seeds: tuple[str, ...], max_pages: int | None, delay:
         ws.settings = ws.settings.replace(delay=delay)
     result = run_crawl(ws, CrawlRequest(
         seeds=seeds, watch_file=watch_file, allow=allow, max_pages=max_pages,
-        max_depth=max_depth, recrawl=recrawl, recrawl_depth=recrawl_depth,
+        max_depth=max_depth, recrawl=recrawl, recrawl_depth=recrawl_depth, worker=worker,
         progress=progress_wanted() and not as_json, verbose=verbose))
     summary = result.summary
     if as_json:
@@ -74,6 +94,33 @@ def crawl(app: AppContext, seeds: tuple[str, ...], max_pages: int | None, delay:
     # Stopped by a failure rather than a limit: say so in the exit status too.
     if summary is not None and summary.broken:
         raise click.exceptions.Exit(1)
+
+
+@click.command("status")
+@click.option("--json", "as_json", is_flag=True, help="Print the status as JSON.")
+@pass_context
+def crawl_status(app: AppContext, as_json: bool) -> None:
+    """Show the crawl workers of the workspace (running, lost, stopped), the URLs each
+    holds under lease, and the queue by state and site."""
+    from wildtrace.app.crawl_status import crawl_status as read_status
+
+    status = read_status(app.ws)
+    if as_json:
+        echo_json(status.as_dict())
+        return
+    q = status.states
+    click.echo("queue: " + ", ".join(f"{n} {state}" for state, n in sorted(q.items()))
+               if q else "queue: empty")
+    click.echo(f"workers ({len(status.workers)}, leases of {status.lease_seconds:g} s):")
+    for w in status.workers:
+        click.echo(f"  {w.id}  {w.state:<8} {w.host} pid {w.pid}  {w.pages} pages  "
+                   f"{w.leases} URLs held ({w.expired} expired)  last seen "
+                   f"{w.last_seen:%Y-%m-%d %H:%M:%S}")
+    if status.unowned:
+        click.echo(f"  {status.unowned} URLs held by no registered worker")
+    click.echo("sites:")
+    for domain, states in status.domains.items():
+        click.echo(f"  {domain}: " + ", ".join(f"{n} {s}" for s, n in sorted(states.items())))
 
 
 @click.command()
@@ -158,6 +205,25 @@ def evidence_verify(app: AppContext, as_json: bool) -> None:
                        "entries after it are not covered yet")
     if not report.ok:
         raise click.exceptions.Exit(1)
+
+
+@evidence.command("export-custody")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=None, help="File to write (default: standard output).")
+@pass_context
+def evidence_export_custody(app: AppContext, output: Path | None) -> None:
+    """Write the whole custody log from the database (the log of record, whichever
+    machine wrote each entry) as JSONL, the format of evidence/custody.jsonl: the copy
+    to hand over with the evidence."""
+    from wildtrace.app.evidence import export_custody
+
+    if output is None:
+        n, head = export_custody(app.ws, click.get_text_stream("stdout"))
+        click.echo(f"{n} custody entries, head {head or '(none)'}", err=True)
+        return
+    with output.open("w", encoding="utf-8") as fh:
+        n, head = export_custody(app.ws, fh)
+    click.echo(f"wrote {n} custody entries to {output}; head {head or '(none)'}")
 
 
 @evidence.command("timestamp")

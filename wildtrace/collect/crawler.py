@@ -14,6 +14,7 @@ from typing import Any
 
 from wildtrace.collect.fetchguard import POLICY_SETTING
 from wildtrace.collect.netguard import NetPolicy
+from wildtrace.collect.sharedgate import REDIS_SETTING
 from wildtrace.collect.spider import CrawlContext, CrawlStats, FocusedSpider
 from wildtrace.config import Settings, user_agent
 
@@ -70,6 +71,8 @@ def scrapy_settings(settings: Settings, *, verbose: bool = False,
         # The network guard: checks every request (first, before robots.txt is fetched
         # for it) and every address a connection resolves to (wildtrace.collect.fetchguard).
         POLICY_SETTING: policy if policy is not None else NetPolicy(),
+        # Politeness shared by every crawl worker through Redis (none when empty).
+        REDIS_SETTING: settings.redis_url,
         "TWISTED_DNS_RESOLVER": "wildtrace.collect.fetchguard.GuardedResolver",
         "DOWNLOADER_MIDDLEWARES": {
             "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
@@ -80,6 +83,11 @@ def scrapy_settings(settings: Settings, *, verbose: bool = False,
             "wildtrace.collect.politeness.SlotMiddleware": 60,
             "wildtrace.collect.robots.RobotsMiddleware": 100,
             "wildtrace.collect.politeness.BackoffRetryMiddleware": 550,
+            # Politeness shared between workers, with redis_url: after robots.txt (which
+            # it lets through first, so robots fetches take the gate too), before the
+            # connection.
+            **({"wildtrace.collect.sharedgate.GateMiddleware": 800}
+               if settings.redis_url else {}),
             "wildtrace.collect.fetchguard.ConnectGuardMiddleware": 900,
             "wildtrace.collect.recorder.ExchangeMiddleware": 950,
         },

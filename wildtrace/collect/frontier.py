@@ -1,12 +1,16 @@
 """The crawl frontier, persisted in the workspace database.
 
 Every canonical URL the crawler has seen has one row. A run takes the highest-priority
-queued rows, marks them ``active``, and marks them ``done``, ``failed`` or ``skipped``
-(with the reason) when they are settled. Writes are batched by the caller and flushed
-often; a run killed with ``kill -9`` leaves rows ``active`` or unsettled, and the next
-run's :meth:`Frontier.recover` puts those back in the queue, so nothing is lost. What
-was captured is marked done from the capture index (see :meth:`mark_done`), so nothing
-captured is fetched again.
+queued rows, marks them ``active`` and leased to itself, and marks them ``done``,
+``failed`` or ``skipped`` (with the reason) when they are settled. Writes are batched by
+the caller and flushed often. Several workers (on one machine or many, sharing one
+PostgreSQL database) may take from one frontier at once: each row goes to one worker,
+which renews its leases while it runs (:meth:`Frontier.heartbeat`). A worker killed with
+``kill -9`` leaves rows ``active``; they go back in the queue when their lease expires,
+or at once when the next run on the same machine finds its process gone
+(:meth:`Frontier.recover`), never while their worker lives, so nothing is lost and
+nothing fetched twice. What was captured is marked done from the capture index, so
+nothing captured is fetched again.
 
 The rows live in :class:`wildtrace.store.frontier.FrontierStore`; this module decides
 what a URL's row is (its canonical form and key, what is fetchable at all) and what the
@@ -19,6 +23,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from wildtrace.collect.canonical import acceptable, canonical_url, domain_of, url_key
+from wildtrace.collect.workers import WorkerId, gone_here
 from wildtrace.store.frontier import FrontierRow, FrontierStore
 
 QUEUED, ACTIVE, DONE, FAILED, SKIPPED = "queued", "active", "done", "failed", "skipped"
@@ -45,10 +50,15 @@ class Entry:
 
 
 class Frontier:
-    """Queue of URLs to crawl, kept in the ``frontier`` table."""
+    """Queue of URLs to crawl, kept in the ``frontier`` table, taken as ``worker``
+    (this process, unless given) with leases of ``lease`` seconds."""
 
-    def __init__(self, rows: FrontierStore) -> None:
+    def __init__(self, rows: FrontierStore, worker: WorkerId | None = None,
+                 lease: float = 120.0) -> None:
         self.rows = rows
+        self.worker = worker or WorkerId.here()
+        self.lease = lease
+        self.registered = False
 
     def add(self, entries: Iterable[Entry]) -> int:
         """Queue URLs not seen before (by canonical form); returns how many were new."""
@@ -77,8 +87,43 @@ class Frontier:
         return self.rows.done_urls(f"captured % ({HUB})%", domains, max_depth, limit)
 
     def recover(self) -> int:
-        """Put rows left ``active`` by an interrupted run back in the queue."""
-        return self.rows.recover()
+        """Put back in the queue the rows of workers that are gone: leases that expired,
+        those of workers of this machine whose process no longer runs (a crawl killed
+        here and started again resumes at once), and those of takers that never
+        registered; a running worker's rows on any machine stay its own. Returns how
+        many went back."""
+        running = self.rows.workers.all(running_only=True, limit=100_000)
+        gone = gone_here(running, self.worker)
+        self.rows.workers.stop(gone)
+        return self.rows.reclaim([w.id for w in running if w.id not in gone])
+
+    def join(self, detail: dict[str, object] | None = None) -> None:
+        """Register this worker (``crawl status`` lists it) before it takes anything."""
+        if not self.registered:
+            self.rows.workers.register(self.worker.id, self.worker.host, self.worker.pid,
+                                       dict(detail or {}))
+            self.registered = True
+
+    def heartbeat(self, pages: int) -> int:
+        """Say this worker is alive, renew its leases, and put the expired leases of
+        other workers back in the queue; returns how many went back."""
+        if self.registered:
+            self.rows.workers.beat(self.worker.id, pages)
+        self.rows.renew(self.worker.id, self.lease)
+        return self.rows.reclaim()
+
+    def leave(self, pages: int) -> int:
+        """Give back what this worker took and never settled, and mark it stopped;
+        returns how many rows went back in the queue."""
+        n = self.rows.release(self.worker.id)
+        if self.registered:
+            self.rows.workers.stop([self.worker.id], pages)
+        return n
+
+    def others_busy(self) -> bool:
+        """Whether other workers hold live leases (their pages may queue more links)."""
+        return any(w != self.worker.id and n > expired
+                   for w, n, expired, _ in self.rows.leases())
 
     def mark_done(self, keys: Iterable[str], reason: str = "captured") -> int:
         """Mark URL keys done (e.g. those the capture index already holds)."""
@@ -96,7 +141,8 @@ class Frontier:
         """
         cap = per_domain if per_domain is not None else max(2, n // 8)
         return [Entry(r.url, r.priority, r.depth, r.kind, r.parent, r.anchor)
-                for r in self.rows.take(n, domains, cap, exclude)]
+                for r in self.rows.take(n, domains, cap, exclude, self.worker.id,
+                                        self.lease)]
 
     def settle(self, results: Sequence[tuple[str, str, str]]) -> None:
         """Record final states: ``(url, state, reason)`` triples, in one transaction."""

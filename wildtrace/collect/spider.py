@@ -42,6 +42,7 @@ FLUSH_EVERY = 50
 GROUP = 64  # most pages stored in one transaction (group commit)
 GROUP_BYTES = 8_000_000  # and most bytes of page bodies in one group (past its first page)
 TAKE_INTERVAL = 0.05  # seconds between frontier reads for a site about to idle
+WAIT_POLL = 1.0  # seconds between looks for work while other workers hold URLs
 
 
 @dataclass
@@ -108,6 +109,7 @@ class FocusedSpider(scrapy.Spider):
         # Pages waiting for the worker, with the future their callback awaits.
         self._pending: list[tuple[Page, Deferred[PageOutcome]]] = []
         self._busy = False
+        self._beat = 0.0  # when this worker last renewed its leases
 
     @classmethod
     def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> FocusedSpider:
@@ -198,6 +200,18 @@ class FocusedSpider(scrapy.Spider):
             self.crawler.engine.crawl(request)
         if requests:
             raise DontCloseSpider
+        if self._wait_for_others():
+            raise DontCloseSpider
+
+    def _wait_for_others(self) -> bool:
+        """Whether to stay open with nothing to fetch: other workers sharing the
+        frontier hold URLs whose pages may queue more links (or whose leases may expire
+        and come back); the ticker looks for work meanwhile."""
+        if self._stopping or self.ctx.entries is not None:
+            return False
+        if self.ctx.max_pages is not None and self.ctx.stats.pages >= self.ctx.max_pages:
+            return False
+        return self.ctx.frontier.others_busy()
 
     def _on_opened(self, spider: scrapy.Spider) -> None:
         self._ticker = LoopingCall(self._tick)
@@ -205,6 +219,14 @@ class FocusedSpider(scrapy.Spider):
 
     def _tick(self) -> None:
         self.flush()
+        now = time.monotonic()
+        if now - self._beat >= self.ctx.frontier.lease / 4:
+            self._beat = now
+            # Renew this worker's leases long before they expire; take back expired ones.
+            if self.ctx.frontier.heartbeat(self.ctx.stats.pages):
+                self._last_take = 0.0
+        if not self._site_out and now - self._last_take >= WAIT_POLL:
+            self._top_up()  # idle while other workers hold URLs: look again
         if self.ctx.progress is not None:
             counts = self.ctx.frontier.counts()
             self.ctx.stats.queued = counts.get("queued", 0) + counts.get("active", 0)
@@ -216,7 +238,7 @@ class FocusedSpider(scrapy.Spider):
         self._worker.shutdown(wait=True)
         self.flush()
         # Taken but never settled (stopped by --max-pages): back to the queue.
-        self.ctx.frontier.recover()
+        self.ctx.frontier.leave(self.ctx.stats.pages)
         counts = self.ctx.frontier.counts()
         self.ctx.stats.queued = counts.get("queued", 0)
         if not self.ctx.stats.stopped:

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -20,6 +21,7 @@ SHINGLE = 5
 NUM_PERM = 64
 BANDS = 16
 MAX_CHARS = 4000  # texts beyond this add little to similarity and much to time
+MAX_BUCKET = 200  # a bucket bigger than this is boilerplate (a footer), not one advert
 _SPACE = re.compile(r"\s+")
 _EMPTY = np.uint32(0xFFFFFFFF)
 
@@ -137,10 +139,41 @@ def boilerplate(sig: np.ndarray, ok: np.ndarray, owners: np.ndarray, *, bands: i
     bucket's first member count. Rows whose owner is negative (anonymous listings with
     neither account nor identifier) are not counted as owners.
     """
-    flagged = np.zeros(len(sig), dtype=bool)
+    return boilerplate_detail(sig, ok, owners, bands=bands, max_owners=max_owners,
+                              threshold=threshold).counts > 0
+
+
+@dataclass
+class BandTable:
+    """One LSH band over the comparable rows: each row's key (as signed 64 bits, the way
+    it is stored), and whether it is close (at least the boilerplate threshold similar)
+    to its bucket's first row."""
+
+    rows: np.ndarray
+    keys: np.ndarray
+    close: np.ndarray
+
+
+@dataclass
+class Boilerplate:
+    """Boilerplate in detail: per row, in how many bands it sits close to the head of a
+    bucket shared by too many owners (``counts > 0`` is the flag); those buckets as
+    ``(band, key)``; and, when asked for, every band's table (the link index)."""
+
+    counts: np.ndarray
+    buckets: list[tuple[int, int]]
+    tables: list[BandTable]
+
+
+def boilerplate_detail(sig: np.ndarray, ok: np.ndarray, owners: np.ndarray, *,
+                       bands: int = BANDS, max_owners: int = 5, threshold: float = 0.8,
+                       tables: bool = False) -> Boilerplate:
+    """:func:`boilerplate` with what an incremental run needs to redo it later."""
+    counts = np.zeros(len(sig), dtype=np.int64)
+    out = Boilerplate(counts, [], [])
     rows = np.flatnonzero(ok)
-    if len(rows) < 2:
-        return flagged
+    if len(rows) == 0 or (len(rows) < 2 and not tables):
+        return out
     sub, own = sig[rows], owners[rows]
     for band in range(bands):
         keys = band_keys(sub, band, bands)
@@ -149,10 +182,17 @@ def boilerplate(sig: np.ndarray, ok: np.ndarray, owners: np.ndarray, *, bands: i
         new_key = np.concatenate([[True], k[1:] != k[:-1]])
         starts = np.flatnonzero(new_key)
         sizes = np.diff(np.concatenate([starts, [len(k)]]))
-        if sizes.max() <= max_owners:
+        big = len(k) > 0 and sizes.max() > max_owners
+        if not big and not tables:
             continue
         head = np.repeat(order[starts], sizes)
         close = similarity(sub[order], sub[head]) >= threshold
+        if tables:
+            in_row_order = np.empty(len(order), dtype=bool)
+            in_row_order[order] = close
+            out.tables.append(BandTable(rows, keys.view(np.int64), in_row_order))
+        if not big:
+            continue
         o = np.where(close, own[order], -1)
         bucket = np.repeat(np.arange(len(starts)), sizes)
         # Distinct (bucket, owner) pairs among close, identified members.
@@ -160,5 +200,6 @@ def boilerplate(sig: np.ndarray, ok: np.ndarray, owners: np.ndarray, *, bands: i
         distinct = np.bincount(pairs[0], minlength=len(starts))
         bad = distinct > max_owners
         if bad.any():
-            flagged[rows[order[bad[bucket] & close]]] = True
-    return flagged
+            counts[rows[order[bad[bucket] & close]]] += 1
+            out.buckets.extend((band, int(x)) for x in k[starts[bad]].view(np.int64).tolist())
+    return out

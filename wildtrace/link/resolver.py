@@ -17,25 +17,20 @@ are compared only within LSH buckets, so a million listings fit in a few GB.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from wildtrace.link import minhash
+from wildtrace.link import keys, minhash
+from wildtrace.link.keys import KeyState, scan
 from wildtrace.records import Identifier
+from wildtrace.store.link_index import LinkIndex
 
-STRONG_KINDS = {"phone": 0.95, "whatsapp": 0.95, "email": 0.95, "wallet": 0.95,
-                "profile_url": 0.95, "wechat": 0.9, "telegram": 0.9, "line": 0.9, "qq": 0.9}
-ACCOUNT_CONFIDENCE = 0.99
-IMAGE_CONFIDENCE = 0.85
-HANDLE_CONFIDENCE = 0.6
 TEXT_WEIGHT = 0.8
 MAX_TEXT_MERGE = 5  # a text shared by more known-distinct sellers than this is boilerplate
-MAX_GROUP = 5000  # an identifier on more listings than this is a platform's own number
-_GENERIC_HANDLES = {"admin", "seller", "shop", "store", "user", "anonymous", "guest",
-                    "private", "unknown", "n/a", "none"}
+MIN_CONFIDENCE = 0.5
+TEXT_THRESHOLD = 0.8
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +64,7 @@ class Resolution:
     links: list[Link]
     skipped_groups: int = 0
     by_kind: dict[str, int] = field(default_factory=dict)
+    index: LinkIndex | None = None
 
     @property
     def n_sellers(self) -> int:
@@ -100,24 +96,18 @@ class UnionFind:
                 self.parent[ra] = rb
 
 
-def normalise_account(name: str) -> str:
-    """Account names compared case- and spacing-insensitively."""
-    return re.sub(r"[\s._\-]+", "", name.strip().lower())[:200]
-
-
-def resolve(inputs: Iterable[LinkInput], *, text_threshold: float = 0.8,
-            min_confidence: float = 0.5, batch: int = 20_000,
-            keep_links: bool = True) -> Resolution:
-    """Resolve sellers over ``inputs`` (any iterable; consumed once, in batches).
+def resolve(inputs: Iterable[LinkInput], *, text_threshold: float = TEXT_THRESHOLD,
+            min_confidence: float = MIN_CONFIDENCE, batch: int = 20_000,
+            keep_links: bool = True, index: bool = False) -> Resolution:
+    """Resolve sellers over ``inputs`` (any iterable in listing-id order; consumed once,
+    in batches).
 
     With ``keep_links=False`` only the counts of links are kept (for very large runs).
+    With ``index=True`` the resolution also carries the :class:`LinkIndex` (first
+    holders, band keys, owners, boilerplate) that later incremental runs start from.
     """
     ids: list[int] = []
-    first_by_key: dict[tuple[str, str], int] = {}
-    group_size: dict[tuple[str, str], int] = {}
-    handle_first: dict[str, tuple[int, str]] = {}
-    image_first: dict[tuple[int, int], int] = {}
-    image_of: dict[int, int] = {}
+    state = KeyState()
     sig_parts: list[np.ndarray] = []
     ok_parts: list[np.ndarray] = []
     pending: list[tuple[int, int, str, str, float]] = []
@@ -140,47 +130,8 @@ def resolve(inputs: Iterable[LinkInput], *, text_threshold: float = 0.8,
     for item in inputs:
         pos = len(ids)
         ids.append(item.listing_id)
-        account = normalise_account(item.account)
-        if account:
-            key = ("account", f"{item.platform}\x1f{account}")
-            if key in first_by_key:
-                add(first_by_key[key], pos, "account", f"{item.platform}: {item.account}",
-                    ACCOUNT_CONFIDENCE)
-            else:
-                first_by_key[key] = pos
-            if len(account) >= 6 and account not in _GENERIC_HANDLES:
-                seen = handle_first.get(account)
-                if seen is None:
-                    handle_first[account] = (pos, item.platform)
-                elif seen[1] != item.platform:
-                    add(seen[0], pos, "handle", f"same name {item.account!r} on "
-                        f"{seen[1]} and {item.platform}", HANDLE_CONFIDENCE)
-        for ident in item.identifiers:
-            conf = STRONG_KINDS.get(ident.kind)
-            if conf is None:
-                continue
-            key = (ident.kind, ident.value)
-            size = group_size.get(key, 0) + 1
-            group_size[key] = size
-            if size > MAX_GROUP:
-                continue
-            if key in first_by_key:
-                add(first_by_key[key], pos, "identifier", f"{ident.kind}: {ident.value}", conf)
-            else:
-                first_by_key[key] = pos
-        for h in item.image_hashes:
-            # Pigeonhole: within 3 differing bits, one of four 16-bit bands is equal;
-            # the exact distance is checked against the band's first holder.
-            for band in range(4):
-                bkey = (band, (h >> (16 * band)) & 0xFFFF)
-                other = image_first.get(bkey)
-                if other is None:
-                    image_first[bkey] = pos
-                elif other != pos and _image_close(other, pos, h, image_of):
-                    add(other, pos, "image", f"photo hash {h:016x}", IMAGE_CONFIDENCE)
-                    break
-            image_of.setdefault(pos, h)
-        known.append(bool(account) or any(i.kind in STRONG_KINDS for i in item.identifiers))
+        known.append(scan(pos, item.platform, item.account, item.identifiers,
+                          item.image_hashes, state, add))
         texts.append(item.text)
         if len(texts) >= batch:
             flush_texts()
@@ -195,45 +146,75 @@ def resolve(inputs: Iterable[LinkInput], *, text_threshold: float = 0.8,
         if keep_links:
             links.append(Link(ids[a], ids[b], kind, evidence, conf))
     pending.clear()
-    if sig_parts:
-        sig = np.concatenate(sig_parts)
-        ok = np.concatenate(ok_parts)
-        del sig_parts[:], ok_parts[:]
-        owners = np.array([uf.find(i) if known[i] else -1 for i in range(n)], dtype=np.int64)
-        shared = minhash.boilerplate(sig, ok, owners, max_owners=MAX_TEXT_MERGE)
-        if shared.any():
-            by_kind["boilerplate_texts"] = int(shared.sum())
-        seen_pairs: set[tuple[int, int]] = set()
-        for heads, members in minhash.candidate_pairs(sig, ok & ~shared):
-            sim = minhash.similarity(sig[heads], sig[members])
-            hit = sim >= text_threshold
-            for a, b, s in zip(heads[hit].tolist(), members[hit].tolist(), sim[hit].tolist(),
-                               strict=True):
-                pair = (a, b) if a < b else (b, a)
-                if pair in seen_pairs:
-                    continue
-                seen_pairs.add(pair)
-                conf = round(TEXT_WEIGHT * s, 4)
-                by_kind["text"] = by_kind.get("text", 0) + 1
-                if conf >= min_confidence:
-                    uf.union(a, b)
-                if keep_links:
-                    links.append(Link(ids[a], ids[b], "text",
-                                      f"near-duplicate text (Jaccard ≈ {s:.2f})", conf))
-        del sig, ok, seen_pairs
+    owner_roots = np.array([uf.find(i) for i in range(n)], dtype=np.int64)
+    sig = np.concatenate(sig_parts) if sig_parts else \
+        np.zeros((0, minhash.NUM_PERM), dtype=np.uint32)
+    ok = np.concatenate(ok_parts) if ok_parts else np.zeros(0, dtype=bool)
+    del sig_parts[:], ok_parts[:]
+    known_arr = np.array(known, dtype=bool)
+    shared = minhash.boilerplate_detail(sig, ok, np.where(known_arr, owner_roots, -1),
+                                        max_owners=MAX_TEXT_MERGE, tables=index)
+    if shared.counts.any():
+        by_kind["boilerplate_texts"] = int((shared.counts > 0).sum())
+    seen_pairs: set[tuple[int, int]] = set()
+    for heads, members in minhash.candidate_pairs(sig, ok & (shared.counts == 0),
+                                                    max_bucket=minhash.MAX_BUCKET):
+        sim = minhash.similarity(sig[heads], sig[members])
+        hit = sim >= text_threshold
+        for a, b, s in zip(heads[hit].tolist(), members[hit].tolist(), sim[hit].tolist(),
+                           strict=True):
+            pair = (a, b) if a < b else (b, a)
+            if pair in seen_pairs:
+                continue
+            seen_pairs.add(pair)
+            conf = text_confidence(s)
+            by_kind["text"] = by_kind.get("text", 0) + 1
+            if conf >= min_confidence:
+                uf.union(a, b)
+            if keep_links:
+                links.append(Link(ids[a], ids[b], "text", text_evidence(s), conf))
+    del seen_pairs
     roots = np.array([uf.find(i) for i in range(n)], dtype=np.int64)
     id_arr = np.array(ids, dtype=np.int64)
-    # Seller id: the smallest listing id in the group, stable across re-runs.
-    smallest: dict[int, int] = {}
-    for r, lid in zip(roots.tolist(), id_arr.tolist(), strict=True):
-        if r not in smallest or lid < smallest[r]:
-            smallest[r] = lid
-    seller_of = {lid: smallest[r] for r, lid in zip(roots.tolist(), id_arr.tolist(),
-                                                     strict=True)}
-    skipped = sum(1 for s in group_size.values() if s > MAX_GROUP)
-    return Resolution(seller_of=seller_of, links=links, skipped_groups=skipped, by_kind=by_kind)
+    seller_of = dict(zip(id_arr.tolist(), _smallest_per_group(roots, id_arr).tolist(),
+                         strict=True))
+    skipped = sum(1 for s in state.size.values() if s > keys.MAX_GROUP)
+    res = Resolution(seller_of=seller_of, links=links, skipped_groups=skipped,
+                     by_kind=by_kind)
+    if index:
+        owner = _smallest_per_group(owner_roots, id_arr)
+        res.index = LinkIndex.from_full(id_arr, owner, known_arr, ok, shared.counts,
+                                        [(t.rows, t.keys, t.close) for t in shared.tables],
+                                        shared.buckets, _stored_keys(state, ids))
+    return res
 
 
-def _image_close(a: int, b: int, h: int, table: dict[int, int], max_bits: int = 4) -> bool:
-    other = table.get(a)
-    return other is not None and bin(other ^ h).count("1") <= max_bits
+def text_confidence(s: float) -> float:
+    """The confidence of a text link between adverts of estimated Jaccard ``s``."""
+    return round(TEXT_WEIGHT * s, 4)
+
+
+def text_evidence(s: float) -> str:
+    """The evidence line of a text link."""
+    return f"near-duplicate text (Jaccard ≈ {s:.2f})"
+
+
+def _smallest_per_group(roots: np.ndarray, id_arr: np.ndarray) -> np.ndarray:
+    """For each position, the smallest listing id of its group (the stable seller id)."""
+    if len(roots) == 0:
+        return id_arr.copy()
+    smallest = np.full(int(roots.max()) + 1, np.iinfo(np.int64).max, dtype=np.int64)
+    np.minimum.at(smallest, roots, id_arr)
+    return np.asarray(smallest[roots])
+
+
+def _stored_keys(state: KeyState, ids: list[int]) -> list[tuple[str, int, int, str]]:
+    """The key state as stored rows ``(key, first holder id, size, aux)``: aux is a
+    handle's first platform, or a photo band holder's first hash (hex)."""
+    out = []
+    for key, pos in state.first.items():
+        kind = key[0]
+        aux = state.platform.get(key, "") if kind == "h" else \
+            (f"{state.image_of.get(pos, 0):016x}" if kind == "p" else "")
+        out.append((key, ids[pos], state.size.get(key, 0), aux))
+    return out

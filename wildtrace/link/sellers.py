@@ -1,9 +1,9 @@
 """The link step over a workspace: read listings, resolve sellers, store the run.
 
 This is what ``wildtrace process`` calls (through :func:`wildtrace.link.resolve_sellers`)
-and what ``wildtrace sellers`` runs on demand. Each call resolves every listing afresh
-(a new, versioned run): with identifiers grouped by dict and texts by LSH buckets the
-whole pass is linear, so re-running is cheaper than tracking what changed. Readers of
+and what ``wildtrace sellers`` runs on demand. :func:`run_link` resolves every listing
+afresh (a new, versioned run) and leaves the link index behind, from which
+:mod:`wildtrace.link.incremental` resolves only what is new. Readers of
 the result (the report, the dashboard, the market measures) take the newest stored run
 from :attr:`wildtrace.store.Store.link` and never resolve anything themselves.
 """
@@ -76,13 +76,17 @@ def link_inputs(listings: Iterable[Listing],
         yield link_input(listing, blobs)
 
 
-def run_link(store: Store, blobs: BlobStore | None = None
+def run_link(store: Store, blobs: BlobStore | None = None, *, index: bool = True
              ) -> tuple[int, Resolution, dict[str, Any]]:
-    """Resolve and store a new link run; returns its id, the resolution and a summary."""
+    """Resolve every listing and store a new link run; returns its id, the resolution
+    and a summary. With ``index`` the link index (what incremental runs look up) is
+    rebuilt to describe this run; without, it is left describing an older run, so no
+    incremental run starts from it."""
     run_id = store.start_run("link", VERSION)
-    res = resolve(link_inputs(store.iter_listings(), blobs))
+    res = resolve(link_inputs(store.iter_listings(), blobs), index=index)
     store.link.save(run_id, res.seller_of,
-                    [(x.a, x.b, x.kind, x.evidence, x.confidence) for x in res.links])
+                    [(x.a, x.b, x.kind, x.evidence, x.confidence) for x in res.links],
+                    index=res.index)
     summary = summarise(store, res)
     store.finish_run(run_id, summary)
     return run_id, res, summary

@@ -14,6 +14,7 @@ its id and a few hashes are kept.
 from __future__ import annotations
 
 import json
+from collections.abc import Set
 from dataclasses import asdict, dataclass, field
 
 from wildtrace.preserve.capture import (
@@ -47,9 +48,16 @@ class Captures:
     referenced: set[str] = field(default_factory=set)  # blobs the rows name
 
 
-def check_captures(ws: Workspace, idx: CustodyIndex, out: list[Problem]) -> Captures:
+def _present(ws: Workspace, stored: Set[str] | None, sha: str) -> bool:
+    """Whether a blob is stored: from the listing verify already made (one listing of
+    an object store rather than a request per blob), else asked of the store."""
+    return sha in stored if stored is not None else ws.blobs.exists(sha)
+
+
+def check_captures(ws: Workspace, idx: CustodyIndex, out: list[Problem],
+                   stored: Set[str] | None = None) -> Captures:
     """Each capture row against its hash and its ``captured`` entry, and each entry
-    against its row."""
+    against its row (``stored``: the digests of every stored blob, when known)."""
     caps = Captures()
     for row in ws.store.evidence.iter_captures():
         where = f"capture {row.id} {row.final_url}"
@@ -72,7 +80,8 @@ def check_captures(ws: Workspace, idx: CustodyIndex, out: list[Problem]) -> Capt
         if logged is not None and logged.tip_id is not None:
             caps.tip_pages[logged.tip_id] = (row.id, row.body_sha256)
         if row.warc_file.startswith(IMPORTED):
-            _check_imported_page(ws, idx, where, row.warc_file[len(IMPORTED):], out)
+            _check_imported_page(ws, idx, where, row.warc_file[len(IMPORTED):], out,
+                                 stored)
     for cid, logged in sorted(idx.captured.items()):
         out.append(problem("capture", f"capture {cid}", f"custody entry {logged.seq} "
                            f"names this capture (record {logged.record_sha256}), which is "
@@ -81,17 +90,17 @@ def check_captures(ws: Workspace, idx: CustodyIndex, out: list[Problem]) -> Capt
 
 
 def _check_imported_page(ws: Workspace, idx: CustodyIndex, where: str, sha: str,
-                         out: list[Problem]) -> None:
+                         out: list[Problem], stored: Set[str] | None) -> None:
     if sha not in idx.imported:
         out.append(problem("capture", where, f"read from imported file {sha}, which the "
                            "custody log does not register"))
-    elif not ws.blobs.exists(sha):
+    elif not _present(ws, stored, sha):
         out.append(problem("capture", where, f"read from imported file "
                            f"{idx.imported[sha][1]}, whose blob {sha} is missing"))
 
 
 def check_artefacts(ws: Workspace, idx: CustodyIndex, caps: Captures,
-                    out: list[Problem]) -> int:
+                    out: list[Problem], stored: Set[str] | None = None) -> int:
     """Each artefact row against its capture and its custody entry, then each logged
     artefact against its row; returns the rows read."""
     n = 0
@@ -101,7 +110,7 @@ def check_artefacts(ws: Workspace, idx: CustodyIndex, caps: Captures,
         n += 1
         where = f"artefact {art.id} (capture {art.capture_id} {art.kind})"
         caps.referenced.add(art.sha256)
-        if not ws.blobs.exists(art.sha256):
+        if not _present(ws, stored, art.sha256):
             out.append(problem("artefact", where, f"blob {art.sha256} is missing"))
         cap = caps.facts.get(art.capture_id)
         if cap is None:
@@ -186,7 +195,7 @@ def check_listings(ws: Workspace, caps: Captures, out: list[Problem]) -> tuple[i
 
 
 def check_tips(ws: Workspace, idx: CustodyIndex, caps: Captures,
-               out: list[Problem]) -> int:
+               out: list[Problem], stored: Set[str] | None = None) -> int:
     """Each tip's screenshot and captured page against the custody log, both ways;
     returns the tips read."""
     n = 0
@@ -196,7 +205,7 @@ def check_tips(ws: Workspace, idx: CustodyIndex, caps: Captures,
         if shot:
             caps.referenced.add(shot)
             logged = idx.tip_shots.pop(tip_id, None)
-            if not ws.blobs.exists(shot):
+            if not _present(ws, stored, shot):
                 out.append(problem("tip", where, f"screenshot blob {shot} is missing"))
             if logged is None:
                 out.append(problem("tip", where, f"screenshot {shot} is not in the "
@@ -225,12 +234,12 @@ def check_tips(ws: Workspace, idx: CustodyIndex, caps: Captures,
 
 
 def check_imported(ws: Workspace, idx: CustodyIndex, caps: Captures,
-                   out: list[Problem]) -> int:
+                   out: list[Problem], stored: Set[str] | None = None) -> int:
     """Each imported file the custody log registers still has its blob; returns how
     many were registered."""
     for sha, (seq, subject) in sorted(idx.imported.items()):
         caps.referenced.add(sha)
-        if not ws.blobs.exists(sha):
+        if not _present(ws, stored, sha):
             out.append(problem("imported_file", subject, f"blob {sha}, registered by "
                                f"custody entry {seq}, is missing"))
     return len(idx.imported)

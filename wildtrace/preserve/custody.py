@@ -3,11 +3,16 @@
 An entry says who did what to which piece of evidence, when, and the evidence's
 SHA-256. Its ``entry_hash`` is the SHA-256 of the entry's fields together with the
 previous entry's hash, so editing or deleting any entry breaks every hash after it.
-The log lives in the ``custody`` table and is mirrored line by line into
-``evidence/custody.jsonl``, the copy handed over with the evidence; ``evidence verify``
-checks the chain and that the two agree. (A chain proves nothing against someone who
-rewrites all of it: publish or send the head hash that ``verify`` prints to a third
-party to anchor it in time.)
+The log of record is the ``custody`` table. Each machine mirrors it line by line into
+its own ``evidence/custody.jsonl``; ``evidence verify`` checks the chain and that the
+mirror agrees with it. Where several machines share one database server, each mirror is
+that machine's copy of the log as far as it has synced it (a prefix of the log), and
+``wildtrace evidence export-custody`` writes the whole log from the database
+(:func:`export_jsonl`), the copy handed over with the evidence. On a shared database
+appends take the chain's lock, so writers on several machines queue rather than fork
+the chain (:meth:`~wildtrace.store.evidence.EvidenceWriter.locked_custody_head`).
+(A chain proves nothing against someone who rewrites all of it: publish or send the
+head hash that ``verify`` prints to a third party to anchor it in time.)
 """
 
 from __future__ import annotations
@@ -19,7 +24,7 @@ import os
 import threading
 from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from wildtrace.records import CustodyEntry
 from wildtrace.store import Store, utcnow
@@ -63,6 +68,9 @@ class CustodyLog:
         self.store = store
         self.mirror = mirror
         self.who = who
+        # On a database several machines share, the head is read under the chain's
+        # lock in every transaction: another machine may have appended since.
+        self.shared = store.evidence.shared
         self._mirrored: int | None = None
         # The chain head, cached between appends of one process (a crawl appends
         # hundreds a second); forget() drops it when a transaction did not commit.
@@ -81,7 +89,9 @@ class CustodyLog:
         it describes). Call :meth:`sync_mirror` after the commit, and :meth:`forget`
         if the transaction fails. A second process appending at the same time makes the
         insert fail on the sequence number rather than fork the chain."""
-        if self._head is None:
+        if self.shared:
+            self._head = tx.locked_custody_head() or (0, GENESIS)
+        elif self._head is None:
             self._head = tx.custody_head() or (0, GENESIS)
         seq, prev = self._head[0] + 1, self._head[1]
         at = utcnow().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
@@ -130,13 +140,27 @@ class CustodyLog:
         self.mirror.parent.mkdir(parents=True, exist_ok=True)
         with self.mirror.open("a", encoding="utf-8") as fh:
             for entry in rows:
-                fh.write(json.dumps(entry.as_dict(), sort_keys=True,
-                                    ensure_ascii=False) + "\n")
+                fh.write(mirror_line(entry))
             fh.flush()
             if durable:
                 os.fsync(fh.fileno())
         self._mirrored = rows[-1].seq
         return len(rows)
+
+
+def mirror_line(entry: CustodyEntry) -> str:
+    """An entry as one line of a JSONL mirror or export (newline included)."""
+    return json.dumps(entry.as_dict(), sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def export_jsonl(entries: Iterable[CustodyEntry], out: IO[str]) -> tuple[int, str]:
+    """Write ``entries`` (the log of record, streamed) as JSONL, the mirror's format;
+    returns how many were written and the last entry's hash (the head)."""
+    n, head = 0, ""
+    for entry in entries:
+        out.write(mirror_line(entry))
+        n, head = n + 1, entry.entry_hash
+    return n, head
 
 
 def iter_mirror(path: Path) -> Iterator[tuple[int, dict[str, Any] | None]]:
@@ -212,5 +236,5 @@ def check_chain(entries: Iterable[CustodyEntry]) -> list[str]:
     return [p for e in entries for p in check.feed(e)]
 
 
-__all__ = ["CustodyLog", "check_chain", "entry_body", "entry_hash", "operator_name",
-           "read_mirror", "GENESIS"]
+__all__ = ["CustodyLog", "check_chain", "entry_body", "entry_hash", "export_jsonl",
+           "mirror_line", "operator_name", "read_mirror", "GENESIS"]

@@ -8,6 +8,12 @@ entries name is kept in small maps that the row checks
 (:mod:`wildtrace.preserve.bindings`) consume: each capture's record hash, the artefacts
 logged for each capture, the WARC seals, the imported files and the tip screenshots.
 Whatever is left in a map once the rows are checked names a row that is gone.
+
+On a database several machines share, the database is the log of record and a machine's
+mirror is its own copy as far as it has synced (``partial``): the machine may have none,
+and entries after its last line were written since, or elsewhere. Every line it does hold
+must still match the database, in order and without gaps, so an edited, deleted or
+reordered entry shows against any machine's mirror.
 """
 
 from __future__ import annotations
@@ -109,9 +115,10 @@ def _canonical(item: dict[str, Any]) -> str:
 class _Mirror:
     """The JSONL mirror walked beside the database log (a merge on ``seq``)."""
 
-    def __init__(self, path: Path, idx: CustodyIndex) -> None:
+    def __init__(self, path: Path, idx: CustodyIndex, partial: bool = False) -> None:
         self.name = path.name
         self.idx = idx
+        self.partial = partial
         self.lines: Iterator[tuple[int, dict[str, Any] | None]] = (
             iter_mirror(path) if path.exists() else iter(()))
         self.pending = self._next()
@@ -169,20 +176,23 @@ class _Mirror:
             self._stray(*self.pending)
             self.pending = self._next()
         for seq in sorted(self.absent):
+            if self.partial and seq > self.last:
+                break  # logged after this machine's last sync, or by another machine
             self._say(f"entry {seq} is missing from the mirror (deleted?)")
 
 
-def read_custody(store: Store, mirror: Path) -> CustodyIndex:
-    """Walk the database log and its mirror once: chain, agreement, and the index."""
+def read_custody(store: Store, mirror: Path, partial: bool = False) -> CustodyIndex:
+    """Walk the database log and its mirror once: chain, agreement, and the index.
+    ``partial``: the mirror may be missing or stop short (a shared database)."""
     idx = CustodyIndex()
     chain = ChainCheck()
-    side = _Mirror(mirror, idx)
+    side = _Mirror(mirror, idx, partial)
     for e in store.evidence.iter_custody():
         idx.entries += 1
         idx.problems.extend(problem("custody", "database", p) for p in chain.feed(e))
         side.meet(e)
         _index(idx, e)
-    if idx.entries and not mirror.exists():
+    if idx.entries and not mirror.exists() and not partial:
         idx.problems.append(problem("custody", mirror.name, "the mirror file is missing"))
     else:
         side.finish()

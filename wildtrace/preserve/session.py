@@ -32,7 +32,7 @@ class EvidenceSession:
         # opened beside running ones (a tip captured by the web server while a crawl
         # writes its file) passes recover=False: the open files are not crashed.
         self.custody.sync_mirror()
-        self.recovered = (warc.recover(evidence_dir / "warc", store, self.custody)
+        self.recovered = (warc.recover(evidence_dir / "warc", store, self.custody, blobs)
                           if recover else [])
         versions = tool_versions()
         info = warc.warcinfo(
@@ -41,7 +41,8 @@ class EvidenceSession:
                      f"warcio/{versions.get('warcio', '?')})",
             operator=self.operator, robots=robots_policy, user_agent=user_agent,
             extra={"description": purpose} if purpose else None)
-        self.recorder = warc.WarcRecorder(evidence_dir / "warc", store, self.custody, info)
+        self.recorder = warc.WarcRecorder(evidence_dir / "warc", store, self.custody, info,
+                                          blobs=blobs)
         # A crawl buffers WARC records until the page worker stores their pages; see
         # WarcRecorder.flush, called before every capture commit.
         self.recorder.buffered = not durable

@@ -6,6 +6,13 @@ SHA-256. Records are written a transaction at a time (request + response, gzip m
 per record) with a single append, so a crash can at worst leave a torn last record;
 :func:`recover` trims such a tail from files a crashed run left open, and
 seals them. A sealed file's SHA-256 goes into ``warc_files`` and the custody log.
+
+Files are written in ``evidence/warc`` on the machine that fetches. With a shared blob
+store (setting ``blob_store``: the database or S3), a file is also stored as a blob when
+it is sealed, under the same SHA-256 its seal logs, before the seal commits: every
+machine can then verify and replay it, and a sealed file is never only on one disk. A
+file still open (or left open by a worker that died) is on its machine only until that
+machine's next run seals it.
 """
 
 from __future__ import annotations
@@ -25,7 +32,7 @@ from warcio.statusandheaders import StatusAndHeaders
 from warcio.utils import Digester
 from warcio.warcwriter import WARCWriter
 
-from wildtrace.blobstore import sha256_file
+from wildtrace.blobstore import BlobStore, sha256_file
 from wildtrace.preserve.custody import CustodyLog
 from wildtrace.records import Exchange
 from wildtrace.store import Store, utcnow
@@ -55,10 +62,12 @@ class WarcRecorder:
     """Writes exchanges into ``evidence/warc/*.warc.gz`` and seals the files."""
 
     def __init__(self, directory: Path, store: Store, custody: CustodyLog,
-                 info: dict[str, str], roll_bytes: int = ROLL_BYTES) -> None:
+                 info: dict[str, str], roll_bytes: int = ROLL_BYTES,
+                 blobs: BlobStore | None = None) -> None:
         self.directory = directory
         self.store = store
         self.custody = custody
+        self.blobs = blobs  # a shared store receives each sealed file
         self.info = info
         self.roll_bytes = roll_bytes
         self._fh: io.BufferedWriter | None = None
@@ -162,16 +171,18 @@ class WarcRecorder:
             self._fh = None
             self._writer = None
             name, self.name = self.name, ""
-        seal_file(self.directory, name, self.store, self.custody, note)
+        seal_file(self.directory, name, self.store, self.custody, note, self.blobs)
         return name
 
 
 def seal_file(directory: Path, name: str, store: Store, custody: CustodyLog,
-              note: str = "") -> str:
-    """Record a finished WARC file's SHA-256 and size, and log it in custody."""
+              note: str = "", blobs: BlobStore | None = None) -> str:
+    """Record a finished WARC file's SHA-256 and size, and log it in custody; with a
+    shared ``blobs`` store, store the file there first (streamed)."""
     path = directory / name
     os.chmod(path, 0o444)
-    digest = sha256_file(path)
+    digest = blobs.put_file(path) if blobs is not None and blobs.shared else \
+        sha256_file(path)
     size = path.stat().st_size
     try:
         with custody.lock, store.evidence.transaction() as tx:
@@ -200,13 +211,14 @@ def complete_length(path: Path) -> int:
     return end
 
 
-def recover(directory: Path, store: Store, custody: CustodyLog) -> list[str]:
+def recover(directory: Path, store: Store, custody: CustodyLog,
+            blobs: BlobStore | None = None) -> list[str]:
     """Seal WARC files a crashed run left open, trimming a torn last record."""
     fixed = []
     for name in store.evidence.unsealed_warc_files():
         path = directory / name
         if not path.exists():
-            continue
+            continue  # open on another machine sharing the database: its own to seal
         size = path.stat().st_size
         good = complete_length(path)
         note = "sealed after an interrupted run"
@@ -214,7 +226,7 @@ def recover(directory: Path, store: Store, custody: CustodyLog) -> list[str]:
             with path.open("r+b") as fh:
                 fh.truncate(good)
             note += f"; torn last record trimmed ({size - good} bytes)"
-        seal_file(directory, name, store, custody, note)
+        seal_file(directory, name, store, custody, note, blobs)
         fixed.append(name)
     return fixed
 

@@ -40,9 +40,12 @@ from wildtrace.store.market import MarketStore
 if TYPE_CHECKING:  # area stores that import this module (imported in their properties)
     from wildtrace.store.accounts import AccountStore
     from wildtrace.store.audit import AuditStore
+    from wildtrace.store.backup import DatabaseBackup
+    from wildtrace.store.blob_chunks import DatabaseBlobStore
     from wildtrace.store.blob_index import BlobIndex
     from wildtrace.store.cases import CaseStore
     from wildtrace.store.frontier import FrontierStore
+    from wildtrace.store.limits import LimitStore
     from wildtrace.store.review import ReviewStore
     from wildtrace.store.timestamps import TimestampStore
     from wildtrace.store.tips import TipStore
@@ -233,6 +236,13 @@ class Store:
         return BlobIndex(self.engine)
 
     @functools.cached_property
+    def blob_chunks(self) -> DatabaseBlobStore:
+        """Evidence blobs kept in the database itself (setting blob_store = postgres)."""
+        from wildtrace.store.blob_chunks import DatabaseBlobStore
+
+        return DatabaseBlobStore(self.engine)
+
+    @functools.cached_property
     def cases(self) -> CaseStore:
         """Cases, their items, and the listings a case gathers."""
         from wildtrace.store.cases import CaseStore
@@ -260,6 +270,21 @@ class Store:
         from wildtrace.store.accounts import AccountStore
 
         return AccountStore(self.engine)
+
+    @functools.cached_property
+    def limits(self) -> LimitStore:
+        """Rate limits and login lockouts shared by several app servers."""
+        from wildtrace.store.limits import LimitStore
+
+        return LimitStore(self.engine)
+
+    # area: workspace backups (consistent dumps of this database)
+    @functools.cached_property
+    def backup(self) -> DatabaseBackup:
+        """Consistent dumps of the database, for ``wildtrace workspace backup``."""
+        from wildtrace.store.backup import DatabaseBackup
+
+        return DatabaseBackup(self.engine)
 
     # -- runs -------------------------------------------------------------------------
     def start_run(self, stage: str, version: str, detail: dict[str, Any] | None = None) -> int:
@@ -391,13 +416,15 @@ class Store:
                 found.extend(_row_to_listing(r) for r in conn.execute(q))
         return found
 
-    def iter_listings(self, *, unassessed_by: str | None = None,
-                      batch: int = 1000) -> Iterator[Listing]:
+    def iter_listings(self, *, unassessed_by: str | None = None, batch: int = 1000,
+                      first: int = 1, last_id: int | None = None) -> Iterator[Listing]:
         """All listings in id order; with ``unassessed_by``, only those that model
-        version has not assessed yet."""
-        last = 0
+        version has not assessed yet; with ``first``/``last_id``, only ids in that range."""
+        last = first - 1
         while True:
             q = sa.select(t.listings).where(t.listings.c.id > last)
+            if last_id is not None:
+                q = q.where(t.listings.c.id <= last_id)
             if unassessed_by is not None:
                 done = sa.select(t.assessments.c.listing_id).where(
                     t.assessments.c.model_version == unassessed_by)
@@ -410,6 +437,19 @@ class Store:
             for row in rows:
                 yield _row_to_listing(row)
             last = rows[-1].id
+
+    def unassessed_ranges(self, version: str, size: int) -> list[tuple[int, int, int]]:
+        """The listings ``version`` has not assessed, cut in id order into batches of
+        ``size``: one ``(first_id, last_id, count)`` per batch (what distributed workers
+        read by range, the same batches a single-process run reads)."""
+        done = sa.select(t.assessments.c.listing_id).where(
+            t.assessments.c.model_version == version)
+        q = (sa.select(t.listings.c.id).where(t.listings.c.id.not_in(done))
+             .order_by(t.listings.c.id))
+        with self.engine.connect() as conn:
+            ids = [int(r[0]) for r in conn.execute(q)]
+        return [(ids[i], ids[min(i + size, len(ids)) - 1], min(size, len(ids) - i))
+                for i in range(0, len(ids), size)]
 
     def search(self, query: str, limit: int = 50) -> list[int]:
         """Listing ids whose title or description match ``query`` (full-text)."""

@@ -30,6 +30,10 @@ _DUPLICATE = sa.select(captures.c.final_url).where(
     captures.c.body_sha256 == sa.bindparam("b"),
     captures.c.url_key != sa.bindparam("k")).limit(1)
 _HEAD = sa.select(custody.c.seq, custody.c.entry_hash).order_by(custody.c.seq.desc()).limit(1)
+# Held by the transaction that appends to the custody chain on PostgreSQL, so appenders
+# on several machines queue for the head instead of forking or failing on it; released
+# at commit. (The key is any constant unique to wildtrace: "wildtrac" in ASCII.)
+_CHAIN_LOCK = sa.text("SELECT pg_advisory_xact_lock(8604529442133549411)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,11 +118,21 @@ class EvidenceWriter:
 
     def __init__(self, conn: Connection) -> None:
         self._conn = conn
+        self._locked = False
 
     def custody_head(self) -> tuple[int, str] | None:
         """Sequence number and hash of the last custody entry, or None if there is none."""
         last = self._conn.execute(_HEAD).first()
         return (int(last.seq), str(last.entry_hash)) if last else None
+
+    def locked_custody_head(self) -> tuple[int, str] | None:
+        """The chain head with the chain held until this transaction ends (on
+        PostgreSQL; SQLite has one writer at a time anyway): what a database shared by
+        several machines appends after."""
+        if not self._locked and self._conn.dialect.name == "postgresql":
+            self._conn.execute(_CHAIN_LOCK)
+            self._locked = True
+        return self.custody_head()
 
     def add_custody(self, entry: CustodyEntry) -> None:
         """Append a custody entry. A second writer appending the same sequence number
@@ -160,6 +174,12 @@ class EvidenceStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+
+    @property
+    def shared(self) -> bool:
+        """True when the evidence tables are on a database server that several machines
+        may share (not the workspace's own SQLite file)."""
+        return str(self.engine.dialect.name) != "sqlite"
 
     @contextmanager
     def transaction(self) -> Iterator[EvidenceWriter]:

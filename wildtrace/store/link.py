@@ -8,15 +8,23 @@ newest *finished* run; nothing here resolves anything.
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Collection, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import sqlalchemy as sa
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import Connection, Engine
 
 from wildtrace.records import LinkRun, StoredLink
+from wildtrace.store.link_index import (
+    IndexDelta,
+    LinkIndex,
+    LinkIndexStore,
+    write_delta,
+    write_full,
+)
 from wildtrace.store.tables import listings, runs
 from wildtrace.store.tables.link import seller_links, seller_members
 
@@ -51,10 +59,18 @@ class LinkStore:
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
 
+    @functools.cached_property
+    def index(self) -> LinkIndexStore:
+        """The link index that incremental runs look up."""
+        return LinkIndexStore(self.engine)
+
     def save(self, run_id: int, seller_of: dict[int, int],
-             links: Sequence[StoredLink]) -> None:
-        """Store one resolution (members and links) under ``run_id``, in one transaction."""
+             links: Sequence[StoredLink], index: LinkIndex | None = None) -> None:
+        """Store one resolution (members and links) under ``run_id``, in one transaction;
+        with ``index``, the link index is replaced by it (describing this run)."""
         with self.engine.begin() as conn:
+            if index is not None:
+                write_full(conn, run_id, index)
             items = list(seller_of.items())
             for i in range(0, len(items), CHUNK):
                 conn.execute(seller_members.insert(), [
@@ -65,6 +81,99 @@ class LinkStore:
                     {"run_id": run_id, "listing_a": a, "listing_b": b, "kind": k,
                      "evidence": e[:1000], "confidence": c}
                     for a, b, k, e, c in links[i:i + CHUNK]])
+
+    def save_incremental(self, run_id: int, parent: int, changed: dict[int, int],
+                         removed: Collection[tuple[int, int, str]],
+                         added: Sequence[StoredLink], delta: IndexDelta) -> bool:
+        """Store run ``run_id`` as run ``parent`` with ``changed`` memberships (listing →
+        seller, new listings included), without the ``removed`` links ``(a, b, kind)``
+        and with the ``added`` ones, and move the index on by ``delta``; all in one
+        transaction. The parent's rows are copied in SQL, so the new run is complete
+        (readers of it see every listing). False, with nothing written, when the index
+        no longer describes ``parent`` (another run came first)."""
+        m, sl = seller_members.c, seller_links.c
+        with self.engine.begin() as conn:
+            if not write_delta(conn, parent, run_id, delta):
+                return False  # nothing was written: the state row did not match
+            src = sa.select(sa.literal(run_id), m.listing_id, m.seller_id).where(
+                m.run_id == parent)
+            tmp = _changed_ids(conn, changed)
+            src = src.where(m.listing_id.not_in(sa.select(tmp.c.listing_id)))
+            conn.execute(seller_members.insert().from_select(
+                ["run_id", "listing_id", "seller_id"], src))
+            tmp.drop(conn)
+            items = list(changed.items())
+            for i in range(0, len(items), CHUNK):
+                conn.execute(seller_members.insert(), [
+                    {"run_id": run_id, "listing_id": lid, "seller_id": sid}
+                    for lid, sid in items[i:i + CHUNK]])
+            cols = ["run_id", "listing_a", "listing_b", "kind", "evidence", "confidence"]
+            conn.execute(seller_links.insert().from_select(cols, sa.select(
+                sa.literal(run_id), sl.listing_a, sl.listing_b, sl.kind, sl.evidence,
+                sl.confidence).where(sl.run_id == parent).order_by(sl.id)))
+            if removed:
+                conn.execute(seller_links.delete().where(
+                    sl.run_id == run_id, sl.listing_a == sa.bindparam("a"),
+                    sl.listing_b == sa.bindparam("b"), sl.kind == sa.bindparam("k")),
+                    [{"a": a, "b": b, "k": k} for a, b, k in removed])
+            for i in range(0, len(added), CHUNK):
+                conn.execute(seller_links.insert(), [
+                    {"run_id": run_id, "listing_a": a, "listing_b": b, "kind": k,
+                     "evidence": e[:1000], "confidence": c}
+                    for a, b, k, e, c in added[i:i + CHUNK]])
+        return True
+
+    def sellers_members(self, run_id: int, sellers: Collection[int]) -> dict[int, int]:
+        """``listing_id → seller_id`` of a run, for every listing of ``sellers``."""
+        m = seller_members.c
+        ids = sorted(set(sellers))
+        out: dict[int, int] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(ids), IN_CHUNK):
+                q = sa.select(m.listing_id, m.seller_id).where(
+                    m.run_id == run_id, m.seller_id.in_(ids[i:i + IN_CHUNK]))
+                out.update((int(a), int(b)) for a, b in conn.execute(q))
+        return out
+
+    def seller_counts(self, run_id: int) -> tuple[int, int, int]:
+        """(listings, sellers, sellers with more than one listing) of a run."""
+        m = seller_members.c
+        per = (sa.select(m.seller_id, sa.func.count().label("n"))
+               .where(m.run_id == run_id).group_by(m.seller_id).subquery())
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(sa.func.coalesce(sa.func.sum(per.c.n), 0),
+                                         sa.func.count(),
+                                         sa.func.count().filter(per.c.n > 1))).one()
+        return int(row[0]), int(row[1]), int(row[2])
+
+    def extent(self, run_id: int) -> tuple[int, int]:
+        """(how many listings, the largest listing id) a run resolved."""
+        m = seller_members.c
+        with self.engine.connect() as conn:
+            n, top = conn.execute(sa.select(sa.func.count(), sa.func.max(m.listing_id))
+                                  .where(m.run_id == run_id)).one()
+        return int(n or 0), int(top or 0)
+
+    def sources(self, listing_ids: Collection[int]) -> dict[int, str]:
+        """The platform (``listings.source``) of each of ``listing_ids``."""
+        lst = listings.c
+        ids = sorted(set(listing_ids))
+        out: dict[int, str] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(ids), IN_CHUNK):
+                q = sa.select(lst.id, lst.source).where(lst.id.in_(ids[i:i + IN_CHUNK]))
+                out.update((int(a), str(b)) for a, b in conn.execute(q))
+        return out
+
+    def cross_platform_sellers(self, run_id: int) -> int:
+        """Sellers of a run whose listings come from more than one platform."""
+        m, lst = seller_members.c, listings.c
+        per = (sa.select(m.seller_id).join(listings, lst.id == m.listing_id)
+               .where(m.run_id == run_id).group_by(m.seller_id)
+               .having(sa.func.count(sa.distinct(lst.source)) > 1).subquery())
+        with self.engine.connect() as conn:
+            return int(conn.execute(sa.select(sa.func.count()).select_from(per)).scalar()
+                       or 0)
 
     def latest_run(self) -> int | None:
         """Id of the newest finished link run, or None."""
@@ -195,3 +304,17 @@ class LinkStore:
         return CoSellers(run_id=run, seller_id=int(seller), listings=tuple(
             CoListing(int(r.id), str(r.source), str(r.seller or ""), str(r.url or ""),
                       via.get(int(r.id))) for r in rows))
+
+
+def _changed_ids(conn: Connection, changed: dict[int, int]) -> sa.Table:
+    """The listings whose membership a run changes, in a temporary table (an IN list of
+    thousands of ids is past some databases' parameter limits)."""
+    tmp = sa.Table("tmp_link_changed", sa.MetaData(),
+                   sa.Column("listing_id", sa.Integer, primary_key=True),
+                   prefixes=["TEMPORARY"])
+    tmp.create(conn, checkfirst=True)
+    conn.execute(tmp.delete())
+    ids = sorted(changed)
+    for i in range(0, len(ids), CHUNK):
+        conn.execute(tmp.insert(), [{"listing_id": x} for x in ids[i:i + CHUNK]])
+    return tmp

@@ -24,6 +24,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from wildtrace import __version__
 from wildtrace.app.accounts import Accounts
+from wildtrace.app.shared_state import limit_backend
 from wildtrace.app.tips import SCREENSHOT_READ, PageFetcher, TipDesk
 from wildtrace.errors import (
     AccessError,
@@ -32,6 +33,7 @@ from wildtrace.errors import (
     InputError,
     MissingExtraError,
     WildtraceError,
+    WorkspaceError,
 )
 from wildtrace.web.deps import TEMPLATES_DIR, ApiError, LoginRequired, WebState
 from wildtrace.web.middleware import BodyLimit, BodyLimits, ClientAddress, parse_networks
@@ -121,6 +123,9 @@ def _install_handlers(app: FastAPI) -> None:
             status, code = 422, "fetch_refused"
         elif isinstance(exc, InputError):
             status, code = 400, "invalid_input"
+        elif isinstance(exc, WorkspaceError):
+            # The database or Redis is down: the request was fine, the server is not.
+            status, code = 503, "unavailable"
         return _error_response(request, status, code, exc.message, exc.hint or "")
 
     @app.exception_handler(RequestValidationError)
@@ -152,10 +157,11 @@ def create_app(workspace: Workspace, *, fetcher: PageFetcher | None = None,
                   docs_url=None, redoc_url=None)
     templates = Jinja2Templates(directory=str(TEMPLATES_DIR))
     templates.env.globals["version"] = __version__
+    settings = workspace.settings
     app.state.web = WebState(
         ws=workspace, accounts=Accounts(workspace.store), tips=TipDesk(workspace, fetcher),
-        templates=templates, capture_tips=capture_tips, secure_cookies=secure_cookies)
-    settings = workspace.settings
+        templates=templates, capture_tips=capture_tips, secure_cookies=secure_cookies,
+        limits=limit_backend(workspace.store, settings.redis_url))
     public = settings.max_public_request_bytes
     # Innermost first: the size cap, then the client address, then the headers that
     # every answer (a 413 included) gets.

@@ -21,6 +21,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 
 from wildtrace.app.accounts import Accounts, Session, User
+from wildtrace.app.shared_state import LimitBackend, MemoryLimits
 from wildtrace.app.tips import TipDesk
 from wildtrace.store.audit import AuditStore
 from wildtrace.web.ratelimit import AccountLockout, RateLimiter
@@ -56,11 +57,19 @@ class WebState:
     tips: TipDesk
     templates: Jinja2Templates
     capture_tips: bool = True
-    tip_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(10, 3600))
-    login_limiter: RateLimiter = field(default_factory=lambda: RateLimiter(20, 300))
-    # Per account, whatever the address: 10 failures in 15 minutes lock it 15 minutes.
-    lockout: AccountLockout = field(default_factory=AccountLockout)
     secure_cookies: str = "auto"  # auto: Secure when the request came over https
+    # Where the limits below count: shared by every server of the workspace (Redis, or
+    # its PostgreSQL database), else this process's memory (see app/shared_state.py).
+    limits: LimitBackend = field(default_factory=MemoryLimits)
+    tip_limiter: RateLimiter = field(init=False)
+    login_limiter: RateLimiter = field(init=False)
+    # Per account, whatever the address: 10 failures in 15 minutes lock it 15 minutes.
+    lockout: AccountLockout = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.tip_limiter = RateLimiter(10, 3600, self.limits, scope="tip")
+        self.login_limiter = RateLimiter(20, 300, self.limits, scope="login")
+        self.lockout = AccountLockout(backend=self.limits)
 
     @property
     def audit(self) -> AuditStore:

@@ -1,6 +1,8 @@
-"""Tables of the collect stage: the persisted crawl frontier and the venue book.
+"""Tables of the collect stage: the persisted crawl frontier, its workers and the
+venue book.
 
-Created by migration ``0002_evidence``; these definitions mirror it for queries.
+Created by migration ``0002_evidence`` (leases and workers: ``0013_crawl_workers``);
+these definitions mirror them for queries.
 """
 
 from __future__ import annotations
@@ -10,7 +12,8 @@ from sqlalchemy import Column, DateTime, Float, Index, Integer, String, Table, T
 from wildtrace.store.tables import metadata
 
 # One row per canonical URL ever seen. ``state`` moves queued → active → done|failed|
-# skipped; a crash leaves rows ``active`` and the next run puts them back in the queue.
+# skipped; a taken row is leased to one worker (``leased_by``) until ``lease_until``,
+# which the worker renews while it runs; an expired lease goes back in the queue.
 frontier = Table(
     "frontier", metadata,
     Column("id", Integer, primary_key=True),
@@ -27,8 +30,24 @@ frontier = Table(
     Column("anchor", Text, nullable=False, default=""),
     Column("added_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("leased_by", String(64), nullable=False, default=""),  # 0013
+    Column("lease_until", DateTime(timezone=True), nullable=True),  # 0013
     Index("ix_frontier_state_priority", "state", "priority"),
     Index("ix_frontier_state_domain_priority", "state", "domain", "priority"),  # 0007
+    Index("ix_frontier_state_lease", "state", "lease_until"),  # 0013
+)
+
+# One row per crawl worker (a ``crawl`` run, on any machine) that used the frontier.
+crawl_workers = Table(
+    "crawl_workers", metadata,
+    Column("id", String(64), primary_key=True),
+    Column("host", String(255), nullable=False),
+    Column("pid", Integer, nullable=False),
+    Column("state", String(16), nullable=False),  # running, stopped
+    Column("pages", Integer, nullable=False, default=0),
+    Column("started", DateTime(timezone=True), nullable=False),
+    Column("last_seen", DateTime(timezone=True), nullable=False),
+    Column("detail", Text, nullable=False, default="{}"),
 )
 
 # Every domain the crawler meets: what kind of place it is and what it yielded.

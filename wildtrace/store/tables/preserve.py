@@ -7,7 +7,18 @@ once (their hash when the file is sealed).
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, String, Table, Text
+from sqlalchemy import (
+    BigInteger,
+    Boolean,
+    Column,
+    DateTime,
+    ForeignKey,
+    Integer,
+    LargeBinary,
+    String,
+    Table,
+    Text,
+)
 
 from wildtrace.store.tables import metadata
 
@@ -84,4 +95,22 @@ timestamps = Table(
     Column("serial", String(60), nullable=False),  # up to 160 bits, kept as decimal text
     Column("policy", String(200), nullable=False, default=""),
     Column("requested_at", DateTime(timezone=True), nullable=False),
+)
+
+# Evidence blobs kept in the workspace database (setting blob_store = "postgres";
+# migration 0014_blob_chunks): one stored_blobs row per blob, written in the same
+# transaction as its chunks, so a blob is either whole or absent.
+stored_blobs = Table(
+    "stored_blobs", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("size", BigInteger, nullable=False),
+    Column("chunks", Integer, nullable=False),
+    Column("stored_at", DateTime(timezone=True), nullable=False),
+)
+
+blob_chunks = Table(
+    "blob_chunks", metadata,
+    Column("sha256", String(64), primary_key=True),
+    Column("n", Integer, primary_key=True, autoincrement=False),  # 0, 1, … in order
+    Column("data", LargeBinary, nullable=False),  # bytea on PostgreSQL, at most 1 MiB
 )

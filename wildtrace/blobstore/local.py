@@ -1,4 +1,4 @@
-"""Content-addressed, append-only storage of bytes keyed by SHA-256.
+"""Blobs in a folder on this machine: the embedded default (setting ``blob_store`` empty).
 
 A blob lives at ``evidence/blobs/ab/cd/<sha256>`` and is written once, atomically
 (temporary file, fsync, rename) and made read-only: an evidentiary copy is never
@@ -7,39 +7,33 @@ modified. Working copies are made elsewhere.
 
 from __future__ import annotations
 
-import hashlib
 import os
+import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import BinaryIO
 
+from wildtrace.blobstore import CHUNK, BlobStore, check_digest, sha256_bytes, sha256_file
 from wildtrace.errors import EvidenceError
 
 
-def sha256_bytes(data: bytes) -> str:
-    """Hex SHA-256 of ``data``."""
-    return hashlib.sha256(data).hexdigest()
-
-
-def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
-    """Hex SHA-256 of a file, read in chunks."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        while block := fh.read(chunk):
-            h.update(block)
-    return h.hexdigest()
-
-
-class BlobStore:
+class LocalBlobStore(BlobStore):
     """Blobs under ``root``, addressed by their SHA-256."""
+
+    shared = False
 
     def __init__(self, root: Path) -> None:
         self.root = root
 
+    @property
+    def where(self) -> str:
+        """The folder the blobs are in."""
+        return str(self.root)
+
     def path(self, sha256: str) -> Path:
         """Where the blob with this digest lives (whether or not it exists)."""
-        if len(sha256) != 64 or any(c not in "0123456789abcdef" for c in sha256):
-            raise EvidenceError(f"not a SHA-256 digest: {sha256!r}")
+        check_digest(sha256)
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def put(self, data: bytes, *, durable: bool = True) -> str:
@@ -50,8 +44,18 @@ class BlobStore:
         """
         digest = sha256_bytes(data)
         target = self.path(digest)
-        if target.exists():
-            return digest
+        if not target.exists():
+            self._write(target, lambda fh: fh.write(data), durable)
+        return digest
+
+    def _put_file(self, digest: str, path: Path, size: int) -> None:
+        def copy(fh: BinaryIO) -> None:
+            with path.open("rb") as src:
+                shutil.copyfileobj(src, fh, CHUNK)
+        self._write(self.path(digest), copy, durable=True)
+
+    def _write(self, target: Path, fill: Callable[[BinaryIO], object],
+               durable: bool) -> None:
         try:
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         except FileNotFoundError:
@@ -61,7 +65,7 @@ class BlobStore:
             fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
         try:
             with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
+                fill(fh)
                 fh.flush()
                 if durable:
                     os.fsync(fh.fileno())
@@ -70,18 +74,36 @@ class BlobStore:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        return digest
 
     def get(self, sha256: str) -> bytes:
         """The bytes of a blob; raises :class:`EvidenceError` if it is missing."""
-        target = self.path(sha256)
         try:
-            return target.read_bytes()
+            return self.path(sha256).read_bytes()
         except FileNotFoundError:
             raise EvidenceError(f"evidence blob {sha256} is missing from {self.root}") from None
 
+    def iter_bytes(self, sha256: str) -> Iterator[bytes]:
+        """The blob's bytes, read a chunk at a time."""
+        try:
+            fh = self.path(sha256).open("rb")
+        except FileNotFoundError:
+            raise EvidenceError(f"evidence blob {sha256} is missing from {self.root}") from None
+        return self._chunks(fh)
+
     @staticmethod
-    def sync() -> None:
+    def _chunks(fh: BinaryIO) -> Iterator[bytes]:
+        with fh:
+            while block := fh.read(CHUNK):
+                yield block
+
+    def size(self, sha256: str) -> int:
+        """The blob's size in bytes."""
+        try:
+            return self.path(sha256).stat().st_size
+        except FileNotFoundError:
+            raise EvidenceError(f"evidence blob {sha256} is missing from {self.root}") from None
+
+    def sync(self) -> None:
         """Flush blobs written with ``durable=False`` to disk (one system-wide sync)."""
         os.sync()
 

@@ -1,0 +1,343 @@
+"""Incremental seller resolution: new listings join the stored sellers.
+
+A full run (:func:`wildtrace.link.resolver.resolve`) is a deterministic pass over the
+listings in id order, and listings are only ever added with larger ids, so the state
+it ends in (:mod:`wildtrace.store.link_index`) is all a later run needs:
+
+1. **Streaming rules** (account, handle, identifier, photo): the new listings' keys are
+   loaded and the same :func:`~wildtrace.link.keys.scan` runs on them, giving exactly the
+   links a full run finds for them (earlier listings' links never change).
+2. **Owners** (sellers before text links) merge where the new links join them.
+3. **Boilerplate** is recounted in the LSH buckets whose members or owners changed; a
+   bucket that becomes (or stops being) boilerplate changes which texts may link.
+4. **Text links** are recomputed in every bucket whose comparable members changed: new
+   pairs are added, and pairs no longer found in any bucket are removed (a text that
+   became boilerplate, a bucket past its size cap). Text links can disappear, so
+   sellers can split as well as merge.
+5. The **affected sellers** (those of every listing whose links changed) are re-merged
+   from their links; every other seller is copied from the parent run in SQL.
+
+The result, members and links alike, equals a full run over the same listings, which
+``tests/test_link_incremental.py`` checks on random listing sets and split points.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Collection, Iterable
+from typing import Any
+
+import numpy as np
+
+from wildtrace.blobstore import BlobStore
+from wildtrace.link import keys, minhash, resolver
+from wildtrace.link.keys import KeyState, keys_of, scan
+from wildtrace.link.regroup import Regroup
+from wildtrace.link.resolver import MIN_CONFIDENCE, TEXT_THRESHOLD, text_confidence, text_evidence
+from wildtrace.link.sellers import VERSION, link_input
+from wildtrace.records import StoredLink
+from wildtrace.store import Store
+from wildtrace.store.link_index import Bucket, IndexDelta
+
+CLOSE = 0.8  # as minhash.boilerplate's threshold
+
+Member = tuple[int, bool, int, bool, int]  # listing, close, owner, known, shared
+
+
+class Signatures:
+    """MinHash signatures by listing id, computed once from the listings' own text."""
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+        self.sig: dict[int, np.ndarray] = {}
+        self.ok: dict[int, bool] = {}
+
+    def add(self, ids: list[int], texts: list[str]) -> None:
+        """Compute the signatures of ``texts`` (of listings ``ids``)."""
+        sig, ok = minhash.signatures(texts)
+        for i, lid in enumerate(ids):
+            self.sig[lid], self.ok[lid] = sig[i], bool(ok[i])
+
+    def need(self, ids: Iterable[int]) -> None:
+        """Make sure the signatures of ``ids`` are known (reading stored listings)."""
+        missing = [i for i in set(ids) if i not in self.sig]
+        if missing:
+            found = [link_input(x) for x in self.store.listings_by_id(missing)]
+            self.add([x.listing_id for x in found], [x.text for x in found])
+
+    def keys(self, ids: list[int]) -> list[Bucket]:
+        """The LSH buckets ``(band, key)`` of the comparable listings among ``ids``."""
+        rows = [i for i in ids if self.ok[i]]
+        if not rows:
+            return []
+        mat = np.stack([self.sig[i] for i in rows])
+        return [(band, k) for band in range(minhash.BANDS)
+                for k in minhash.band_keys(mat, band).view(np.int64).tolist()]
+
+    def keys_of(self, lid: int) -> list[int]:
+        """One listing's key in every band."""
+        mat = self.sig[lid][None, :]
+        return [int(minhash.band_keys(mat, b).view(np.int64)[0]) for b in range(minhash.BANDS)]
+
+    def sim(self, a: int, b: int) -> float:
+        """Estimated Jaccard similarity of two listings' texts."""
+        return float(minhash.similarity(self.sig[a], self.sig[b]))
+
+
+def run_incremental(store: Store, blobs: BlobStore | None, parent: int
+                    ) -> tuple[int, dict[str, Any]] | None:
+    """Resolve the listings stored after link run ``parent`` into it, as a new run.
+
+    Returns the new run's id and summary, or None when an incremental run cannot give a
+    full run's answer (no index for ``parent``, or a listing older than the parent's
+    newest came in late), in which case the caller runs a full resolution.
+    """
+    idx = store.link.index
+    if idx.run() != parent:
+        return None
+    count, newest = store.link.extent(parent)
+    new = [link_input(x, blobs) for x in store.iter_listings(first=newest + 1)]
+    if not new or store.count_listings() != count + len(new):
+        return None
+    new_ids = [x.listing_id for x in new]
+    sigs = Signatures(store)
+    sigs.add(new_ids, [x.text for x in new])
+
+    # 1. The streaming rules, from the stored first holders of the new listings' keys.
+    state = _load_state(store, {k for x in new for k in
+                                keys_of(x.platform, x.account, x.identifiers,
+                                        x.image_hashes)})
+    sizes_before = dict(state.size)
+    found: list[StoredLink] = []
+    by_kind: Counter[str] = Counter()
+
+    def add(a: int, b: int, kind: str, evidence: str, conf: float) -> None:
+        by_kind[kind] += 1
+        found.append((a, b, kind, evidence, conf))
+
+    known = {x.listing_id: scan(x.listing_id, x.platform, x.account, x.identifiers,
+                                x.image_hashes, state, add) for x in new}
+
+    # 2. Owners: old owners joined by the new links take the smallest one's label.
+    old_ends = {a for a, *_ in found if a <= newest}
+    rows = idx.rows(old_ends)
+    owners = Regroup()
+    for a, b, _k, _e, conf in found:
+        if conf >= MIN_CONFIDENCE:
+            owners.union(rows[a][1] if a <= newest else a, b)
+    owner_of = {lid: owners.find(lid) for lid in new_ids}
+    relabel = {o: owners.find(o) for o in {r[1] for r in rows.values()} if owners.find(o) != o}
+    moved = idx.owned_by(relabel)
+    sigs.need(moved)
+
+    # 3. Boilerplate in every bucket holding a new listing or a re-labelled one.
+    delta = IndexDelta(relabel=relabel)
+    touched = sigs.keys(new_ids) + sigs.keys(sorted(moved))
+    members = idx.buckets(touched)
+    flagged = idx.flagged(touched)
+    new_members = _place_new(sigs, new_ids, members, delta)
+    shared_delta: Counter[int] = Counter()
+    stored_shared: dict[int, int] = {}
+    for bucket in set(touched):
+        old = members.get(bucket, [])
+        fresh = new_members.get(bucket, [])
+        for m in old:
+            stored_shared[m[0]] = m[4]
+        everyone = [(lid, close, relabel.get(o, o), kn) for lid, close, o, kn, _ in old] + \
+            [(lid, close, owner_of[lid], known[lid]) for lid, close in fresh]
+        cap = resolver.MAX_TEXT_MERGE
+        now = len(everyone) > cap and len(
+            {o for _, close, o, kn in everyone if close and kn}) > cap
+        was = bucket in flagged
+        if was != now:
+            (delta.flag if now else delta.unflag).append(bucket)
+        for lid, close, _owner, _known in everyone:
+            if close and (now and (not was or lid > newest)):
+                shared_delta[lid] += 1
+            elif close and was and not now and lid <= newest:
+                shared_delta[lid] -= 1
+    new_shared = {lid: shared_delta[lid] for lid in new_ids}
+    flipped = [lid for lid, d in shared_delta.items() if lid <= newest and d and
+               (stored_shared[lid] > 0) != (stored_shared[lid] + d > 0)]
+    delta.shared = {lid: stored_shared[lid] + d for lid, d in shared_delta.items()
+                    if lid <= newest and d}
+
+    def shared_now(lid: int, stored: int) -> bool:
+        return (new_shared[lid] if lid > newest else stored + shared_delta[lid]) > 0
+
+    # 4. Text links in every bucket whose comparable members changed.
+    sigs.need(flipped)
+    changed_buckets = set(sigs.keys(new_ids) + sigs.keys(flipped))
+    members.update(idx.buckets(changed_buckets - set(members)))
+    before: dict[tuple[int, int], float] = {}
+    after: dict[tuple[int, int], float] = {}
+    for bucket in changed_buckets:
+        old = members.get(bucket, [])
+        _pairs(sigs, [m[0] for m in old if m[4] == 0], before)
+        _pairs(sigs, [m[0] for m in old if not shared_now(m[0], m[4])] +
+               [lid for lid, _ in new_members.get(bucket, []) if not new_shared[lid]], after)
+    gone = [p for p in before if p not in after and
+            not _found_elsewhere(idx.buckets, sigs, p, changed_buckets)]
+
+    # 5. Re-merge the affected sellers from their links.
+    seeds = {lid for a, b, *_ in found for lid in (a, b)} | {x for p in gone for x in p} | \
+        {x for p in after for x in p} | set(new_ids)
+    sellers = store.link.members_of(parent, [s for s in seeds if s <= newest])
+    region = store.link.sellers_members(parent, set(sellers.values()))
+    removed = {(a, b, "text") for a, b in gone}
+    kept = [x for x in store.link.links_touching(parent, region)
+            if (x[0], x[1], x[2]) not in removed]
+    have = {(a, b) for a, b, k, *_ in kept if k == "text"}
+    added_text = [(a, b, "text", text_evidence(s), text_confidence(s))
+                  for (a, b), s in sorted(after.items()) if (a, b) not in have]
+    groups = Regroup()
+    for lid in list(region) + new_ids:
+        groups.find(lid)
+    for a, b, _k, _e, conf in kept + found + added_text:
+        if conf >= MIN_CONFIDENCE:
+            groups.union(a, b)
+    seller_now = {lid: groups.find(lid) for lid in list(region) + new_ids}
+    changed = {lid: s for lid, s in seller_now.items() if region.get(lid) != s}
+
+    delta.keys = _touched_keys(state)
+    delta.rows = [(lid, owner_of[lid], known[lid], sigs.ok[lid], new_shared[lid])
+                  for lid in new_ids]
+    run_id = store.start_run("link", VERSION)
+    if not store.link.save_incremental(run_id, parent, changed, removed,
+                                       found + added_text, delta):
+        return None
+    boilerplate = _boilerplate_change(flipped, stored_shared, shared_delta) + \
+        sum(1 for v in new_shared.values() if v > 0)
+    summary = _summary(store, parent, region, seller_now, by_kind,
+                       len(added_text) - len(removed), boilerplate,
+                       _newly_skipped(sizes_before, state))
+    summary["incremental"] = {"parent_run": parent, "new_listings": len(new_ids),
+                              "sellers_re_merged": len(set(sellers.values())),
+                              "listings_re_merged": len(seller_now)}
+    store.finish_run(run_id, summary)
+    return run_id, summary
+
+
+def _load_state(store: Store, keys: Collection[str]) -> KeyState:
+    """The part of the stored key state that ``keys`` ask about."""
+    state = KeyState(track=True)
+    for key, (holder, size, aux) in store.link.index.keys(keys).items():
+        state.first[key] = holder
+        if key[0] == "i":
+            state.size[key] = size
+        elif key[0] == "h":
+            state.platform[key] = aux
+        elif key[0] == "p":
+            state.image_of[holder] = int(aux, 16)
+    return state
+
+
+def _touched_keys(state: KeyState) -> list[tuple[str, int, int, str]]:
+    """The changed keys as stored rows (see ``link_keys``)."""
+    out = []
+    for key in sorted(state.touched):
+        holder = state.first[key]
+        aux = state.platform.get(key, "") if key[0] == "h" else \
+            (f"{state.image_of.get(holder, 0):016x}" if key[0] == "p" else "")
+        out.append((key, holder, state.size.get(key, 0), aux))
+    return out
+
+
+def _place_new(sigs: Signatures, new_ids: list[int], members: dict[Bucket, list[Member]],
+               delta: IndexDelta) -> dict[Bucket, list[tuple[int, bool]]]:
+    """Put the new listings into their buckets: each is *close* when near-identical to
+    the bucket's first listing (an old one, or the first new one); the rows go to
+    ``delta.bands``. Returns the new members of each bucket, in id order."""
+    placed: dict[Bucket, list[tuple[int, bool]]] = {}
+    for lid in new_ids:
+        if not sigs.ok[lid]:
+            continue
+        for band, key in enumerate(sigs.keys_of(lid)):
+            bucket = (band, key)
+            old = members.get(bucket)
+            mine = placed.setdefault(bucket, [])
+            head = old[0][0] if old else (mine[0][0] if mine else lid)
+            if old:
+                sigs.need([head])
+            close = head == lid or sigs.sim(lid, head) >= CLOSE
+            mine.append((lid, close))
+            delta.bands.append((band, key, lid, close))
+    return placed
+
+
+def _pairs(sigs: Signatures, ids: list[int], out: dict[tuple[int, int], float]) -> None:
+    """The text links one bucket of comparable listings ``ids`` gives: every member
+    near-identical to the bucket's first (as :func:`minhash.candidate_pairs`)."""
+    if not 2 <= len(ids) <= minhash.MAX_BUCKET:
+        return
+    ids = sorted(ids)
+    sigs.need(ids)
+    head = ids[0]
+    for lid in ids[1:]:
+        s = sigs.sim(head, lid)
+        if s >= TEXT_THRESHOLD:
+            out[(head, lid)] = s
+
+
+def _found_elsewhere(fetch: Any, sigs: Signatures, pair: tuple[int, int],
+                     changed: set[Bucket]) -> bool:
+    """Whether a bucket that did not change still gives the text link ``pair``."""
+    a, b = pair
+    ka, kb = sigs.keys_of(a), sigs.keys_of(b)
+    for band in range(minhash.BANDS):
+        bucket = (band, ka[band])
+        if ka[band] != kb[band] or bucket in changed:
+            continue
+        rows = sorted(m[0] for m in fetch({bucket}).get(bucket, []) if m[4] == 0)
+        if 2 <= len(rows) <= minhash.MAX_BUCKET and rows[0] == a and b in rows:
+            return True
+    return False
+
+
+def _boilerplate_change(flipped: list[int], stored: dict[int, int],
+                        change: Counter[int]) -> int:
+    """How many more old listings count as boilerplate than before."""
+    return sum(1 if stored[lid] + change[lid] > 0 else -1 for lid in flipped)
+
+
+def _newly_skipped(before: dict[str, int], state: KeyState) -> int:
+    """Identifier groups that grew past ``MAX_GROUP`` in this run."""
+    return sum(1 for key, size in state.size.items()
+               if size > keys.MAX_GROUP >= before.get(key, 0))
+
+
+def _summary(store: Store, parent: int, region: dict[int, int], now: dict[int, int],
+             by_kind: Counter[str], text_change: int, boilerplate_change: int,
+             newly_skipped: int) -> dict[str, Any]:
+    """The parent's summary moved on by what changed (the figures a full run reports)."""
+    d = store.link.run_detail(parent)
+    source = store.link.sources(now)
+    before, after = _groups(region, source), _groups(now, source)
+    links = Counter({k: int(v) for k, v in dict(d.get("links", {})).items()})
+    links.update(by_kind)
+    links["text"] += text_change
+    links["boilerplate_texts"] += boilerplate_change
+    return {
+        "listings": int(d.get("listings", 0)) + len(now) - len(region),
+        "sellers": int(d.get("sellers", 0)) - len(before) + len(after),
+        "links": {k: v for k, v in sorted(links.items()) if v},
+        "multi_listing_sellers": int(d.get("multi_listing_sellers", 0))
+        - sum(1 for n, _ in before.values() if n > 1)
+        + sum(1 for n, _ in after.values() if n > 1),
+        "cross_platform_sellers": int(d.get("cross_platform_sellers", 0))
+        - sum(1 for _, p in before.values() if len(p) > 1)
+        + sum(1 for _, p in after.values() if len(p) > 1),
+        "skipped_common_identifiers": int(d.get("skipped_common_identifiers", 0))
+        + newly_skipped,
+    }
+
+
+def _groups(seller_of: dict[int, int], source: dict[int, str]
+            ) -> dict[int, tuple[int, set[str]]]:
+    """Per seller: how many listings, on which platforms."""
+    out: dict[int, tuple[int, set[str]]] = {}
+    for lid, sid in seller_of.items():
+        n, plats = out.get(sid, (0, set()))
+        plats.add(source.get(lid, ""))
+        out[sid] = (n + 1, plats)
+    return out
