@@ -10,6 +10,15 @@ resolver and for a baseline that links on exact identifiers and accounts only.
 
 With ``--realdata DIR`` it also scores linking on the research-only shark ads (seller
 names withheld) and the reptile ads (pseudonymous seller ids; no text or contacts).
+
+With ``--incremental`` it measures incremental linking instead, on a SQLite workspace:
+N listings are stored and resolved in full (building the link index), ``--new`` more
+are added (listings drawn at random from the same sellers, posted later, so they join
+existing sellers everywhere) and resolved incrementally; then the same N + new
+listings are resolved in full, with and without the index, and the two resolutions are
+compared listing by listing:
+
+    .venv/bin/python bench/bench_link.py --incremental --n 200000 --new 10000
 """
 
 from __future__ import annotations
@@ -163,12 +172,81 @@ def realdata(root: Path) -> dict[str, object]:
     return out
 
 
+def incremental(n: int, new: int, folder: Path) -> dict[str, object]:
+    """Full resolution of ``n`` listings, then ``new`` more resolved incrementally, and
+    full resolutions of all of them (same workspace, same run)."""
+    from wildtrace.link import resolve_sellers
+    from wildtrace.link.sellers import run_link
+    from wildtrace.records import ListingDraft
+    from wildtrace.store import content_key
+    from wildtrace.workspace import open_workspace
+
+    stream, _ = synthetic(n + new)
+    items = list(stream)
+    late = set(random.Random(7).sample(range(len(items)), new))
+    early = [x for i, x in enumerate(items) if i not in late]
+    later = [x for i, x in enumerate(items) if i in late]
+
+    def drafts(batch: list[LinkInput]) -> list[tuple[ListingDraft, str]]:
+        out = []
+        for x in batch:
+            d = ListingDraft(source=x.platform, seller=x.account, description=x.text,
+                             identifiers=x.identifiers, origin=f"bench:{x.listing_id}")
+            out.append((d, content_key(d)))
+        return out
+
+    ws = open_workspace(folder)
+    t0 = time.perf_counter()
+    for i in range(0, len(early), 20_000):
+        ws.store.add_listings(drafts(early[i:i + 20_000]))
+    stored = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    first = resolve_sellers(ws.store)
+    full_n = time.perf_counter() - t0
+    ws.store.add_listings(drafts(later))
+    t0 = time.perf_counter()
+    inc = resolve_sellers(ws.store)
+    inc_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    plain_id, _, _ = run_link(ws.store, index=False)
+    plain_s = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    full_id, _, _ = run_link(ws.store, index=True)
+    full_s = time.perf_counter() - t0
+    a, b = ws.store.link.members(inc["run_id"]), ws.store.link.members(full_id)
+    same_links = set(ws.store.link.links(inc["run_id"])) == set(ws.store.link.links(full_id))
+    ws.close()
+    return {"listings_before": len(early), "new_listings": len(later),
+            "seconds_storing_listings": round(stored, 1),
+            "full_n_with_index_seconds": round(full_n, 1),
+            "incremental_seconds": round(inc_s, 2),
+            "full_n_plus_new_without_index_seconds": round(plain_s, 1),
+            "full_n_plus_new_with_index_seconds": round(full_s, 1),
+            "incremental_vs_full_without_index": round(inc_s / plain_s, 3),
+            "incremental_vs_full_with_index": round(inc_s / full_s, 3),
+            "incremental_detail": inc.get("incremental"),
+            "sellers": inc["sellers"], "same_members_as_full": a == b,
+            "same_links_as_full": same_links, "parent_run": first["run_id"],
+            "peak_rss_mb": round(peak_rss_mb())}
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--n", type=int, default=1_000_000)
+    ap.add_argument("--incremental", action="store_true")
+    ap.add_argument("--new", type=int, default=10_000)
+    ap.add_argument("--workspace", type=Path, default=None,
+                    help="folder for the --incremental workspace (default: a temporary one)")
     ap.add_argument("--realdata", type=Path, default=None)
     ap.add_argument("--skip-baseline", action="store_true")
     args = ap.parse_args()
+    if args.incremental:
+        import tempfile
+
+        with tempfile.TemporaryDirectory() as tmp:
+            folder = args.workspace or Path(tmp) / "ws"
+            print(json.dumps(incremental(args.n, args.new, folder), indent=1))
+        return
     results = []
     if not args.skip_baseline:
         results.append(run(args.n, text=False))

@@ -178,3 +178,10 @@ def test_an_impossible_price_is_kept_as_written(ws: Workspace, tmp_path: Path) -
     assert first.price is None
     assert first.extra["price_as_written"] == "12,000,000,000,000,000,000 USD"
     assert second.price is not None
+
+
+def test_a_cut_utf16_file_is_an_input_error(ws: Workspace, tmp_path: Path) -> None:
+    f = tmp_path / "cut16.csv"
+    f.write_bytes(_csv(LISTINGS["cp1251"]).encode("utf-16")[:-1])  # cut mid code unit
+    with pytest.raises(FormatError, match="cannot decode the file as utf-16-le"):
+        import_file(ws.store, f)

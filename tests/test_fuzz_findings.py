@@ -51,9 +51,7 @@ def test_lone_surrogate_in_jsonl_keeps_the_good_rows(ws: Workspace, tmp_path: Pa
     assert res.imported + len(res.errors) == 3 and res.imported >= 2
 
 
-@pytest.mark.xfail(strict=True, reason="fuzz finding: a WARC response whose HTTP status "
-                   "line is not a number ('HTTP/1.1 abc OK', '200eOK') raises ValueError from "
-                   "int() in archive.warc_pages; that page and every page after it are lost")
+# Found by fuzzing; fixed.
 def test_warc_record_with_a_bad_status_line_loses_no_pages() -> None:
     data = (FINDINGS / "fuzz_archive" / "bad-status.warc").read_bytes()
     items = list(warc_pages(io.BytesIO(data), Path("bad-status.warc"), "0" * 64))
@@ -84,10 +82,6 @@ def test_profile_urls_with_a_scheme_in_the_path_are_canonical() -> None:
             assert normalise(ident.kind, ident.value) == ident.value, ident
 
 
-@pytest.mark.xfail(strict=True, reason="fuzz finding: a 20-byte CSV of ASCII with NUL "
-                   "bytes (b't\\x00\\x13le,eri\\nivory\\x00an\\n') is taken for UTF-16-LE "
-                   "and tabular._lines raises UnicodeDecodeError ('truncated data') out of "
-                   "import_file instead of an InputError or row errors")
 def test_csv_misread_as_utf16_is_an_input_error_not_a_crash(ws: Workspace,
                                                              tmp_path: Path) -> None:
     path = tmp_path / "odd.csv"

@@ -88,8 +88,9 @@ def _full(store: Store, blobs: BlobStore | None) -> tuple[dict[int, int], set[An
 
 def _stored(store: Store, run_id: int) -> tuple[dict[int, int], set[Any], dict[str, Any]]:
     detail = store.link.run_detail(run_id)
-    detail.pop("incremental", None)
-    return store.link.members(run_id), set(store.link.links(run_id)), detail
+    summary = {k: detail[k] for k in ("listings", "sellers", "links", "multi_listing_sellers",
+                                      "cross_platform_sellers", "skipped_common_identifiers")}
+    return store.link.members(run_id), set(store.link.links(run_id)), summary
 
 
 def _check_chain(ws: Workspace, seed: int, sizes: list[int], photos: bool) -> None:

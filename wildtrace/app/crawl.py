@@ -29,6 +29,9 @@ from wildtrace.collect.netguard import NetPolicy
 from wildtrace.collect.sharedgate import connect
 from wildtrace.collect.watch import DEFAULT_TERMS, load_watch
 from wildtrace.errors import InputError
+from wildtrace.preserve import warc
+from wildtrace.preserve.custody import operator_name
+from wildtrace.preserve.session import custody_log
 from wildtrace.workspace import Workspace
 
 SEED_PRIORITY = 1.0
@@ -57,12 +60,23 @@ class CrawlResult:
 
     summary: CrawlSummary | None
     message: str = ""
+    warc_recovered: tuple[str, ...] = ()  # sealed although there was nothing to crawl
 
     def as_dict(self) -> dict[str, Any]:
         """The result as ``crawl --json`` prints it."""
         if self.summary is None:
-            return {"pages": 0, "queued": 0, "message": self.message}
+            return {"pages": 0, "queued": 0, "message": self.message,
+                    "warc_recovered": list(self.warc_recovered)}
         return self.summary.as_dict()
+
+
+def seal_interrupted(ws: Workspace) -> tuple[str, ...]:
+    """Seal the WARC files an interrupted run left open in this folder (a crawl does
+    when it starts; a run finding nothing to crawl does it here, so that a killed
+    worker's file is sealed and shared when the worker is started again)."""
+    custody = custody_log(ws.evidence_dir, ws.store, operator_name(ws.settings.operator))
+    custody.sync_mirror()
+    return tuple(warc.recover(ws.evidence_dir / "warc", ws.store, custody, ws.blobs))
 
 
 def check_urls(urls: Sequence[str], hint: str = "") -> None:
@@ -100,10 +114,12 @@ def crawl(ws: Workspace, request: CrawlRequest) -> CrawlResult:
     counts = frontier.counts(sorted(domains) or None)
     waiting = request.worker and counts.get("active", 0) > 0  # others hold URLs
     if not counts.get("queued", 0) and not waiting:
+        sealed = seal_interrupted(ws)
         return CrawlResult(None, "nothing to crawl: every seed is already captured (use "
                                  "--recrawl to fetch them again)" if urls else
                                  "nothing to crawl: the frontier is empty" if request.worker
-                                 else "nothing to crawl: give seed URLs or --watch")
+                                 else "nothing to crawl: give seed URLs or --watch",
+                           sealed)
     # Only what the user named may be at an internal address; never a page's links.
     policy = NetPolicy([*urls, *(a.strip() for a in request.allow if a.strip())])
     opts = RunOptions(domains=domains, policy=policy, max_pages=request.max_pages,

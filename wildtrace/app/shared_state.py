@@ -133,13 +133,14 @@ class DatabaseLimits:
         return self.rows.locked(key)
 
 
-def limit_backend(store: Store, redis_url: str) -> LimitBackend:
+def limit_backend(store: Store, redis_url: str, shared: bool = False) -> LimitBackend:
     """The backend a web app of this workspace counts in: Redis when ``redis_url`` is
-    set, the database when it is PostgreSQL, else memory."""
+    set, the database when it is PostgreSQL (or when ``shared``: several worker
+    processes of one ``serve`` on a SQLite workspace), else memory."""
     if redis_url:
         from wildtrace.app.redis_limits import RedisLimits
 
         return RedisLimits(redis_url)
-    if store.dialect == "postgresql":
+    if shared or store.dialect == "postgresql":
         return DatabaseLimits(store)
     return MemoryLimits()

@@ -7,6 +7,7 @@ Each change to an account is written to the audit log under the operator's name 
 
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -35,19 +36,31 @@ from wildtrace.extras import require
               show_default=True, help="Secure flag on cookies (auto: when served over https).")
 @click.option("--no-tip-capture", is_flag=True,
               help="Store citizen tips without fetching their pages.")
+@click.option("--workers", default=1, show_default=True, type=click.IntRange(1, 64),
+              help="Server processes (about one per core); rate limits are then counted "
+                   "in Redis or the database, which all of them see.")
 @pass_context
 def serve(app: AppContext, host: str, port: int, secure_cookies: str,
-          no_tip_capture: bool) -> None:
+          no_tip_capture: bool, workers: int) -> None:
     """Run the web app: review queue, cases, dashboards, tips and the API."""
     uvicorn = require("uvicorn", "web", "wildtrace serve")
     from wildtrace.web import create_app
+    from wildtrace.web.app import SERVE_OPTIONS, serve_options
 
-    application = create_app(app.ws, capture_tips=not no_tip_capture,
-                             secure_cookies=secure_cookies)
-    click.echo(f"wildtrace serving {app.ws.root.resolve()} on http://{host}:{port}/",
-               err=True)
+    root = app.ws.root.resolve()
+    click.echo(f"wildtrace serving {root} on http://{host}:{port}/"
+               f"{f' with {workers} workers' if workers > 1 else ''}", err=True)
     # Proxy headers are the app's to judge (the trusted_proxies setting): uvicorn's own
     # handling would believe X-Forwarded-For from 127.0.0.1, i.e. from anyone local.
+    if workers > 1:
+        os.environ[SERVE_OPTIONS] = serve_options(root, not no_tip_capture, secure_cookies)
+        app.close()  # each worker opens the workspace itself
+        uvicorn.run("wildtrace.web.app:app_from_environment", factory=True,
+                    workers=workers, host=host, port=port, log_level="warning",
+                    proxy_headers=False, server_header=False)
+        return
+    application = create_app(app.ws, capture_tips=not no_tip_capture,
+                             secure_cookies=secure_cookies)
     uvicorn.run(application, host=host, port=port, log_level="warning",
                 proxy_headers=False, server_header=False)
 

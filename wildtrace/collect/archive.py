@@ -7,6 +7,7 @@ SHA-256 of the whole file; storing that file as evidence is the caller's part.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -64,13 +65,21 @@ def warc_pages(stream: BinaryIO, path: Path, file_sha256: str) -> Iterator[Page 
         date = record.rec_headers.get_header("WARC-Date") or ""
         yield Page(
             requested_url=url, url=url, redirects=(),
-            status=int(record.http_headers.get_statuscode() or 0),
+            status=_status(record.http_headers.get_statuscode()),
             headers=tuple(record.http_headers.headers), body=body,
             media_type=ctype.split(";")[0].strip().lower(),
             server_ip=record.rec_headers.get_header("WARC-IP-Address") or "",
             started=date, ended=date, user_agent="",
             exchanges=(record.rec_headers.get_header("WARC-Record-ID") or "",),
             warc_file=imported_from(file_sha256), method="import")
+
+
+def _status(code: str | None) -> int:
+    """The HTTP status of an archived response, 0 when its status line is not a number
+    (``HTTP/1.1 abc OK``): the page is kept, with its status unknown, and the pages after
+    it are still read."""
+    m = re.match(r"\s*([1-5][0-9]{2})(?![0-9])", code or "")
+    return int(m.group(1)) if m else 0
 
 
 def html_page(path: Path, body: bytes, file_sha256: str) -> Page:

@@ -120,7 +120,8 @@ def detect(path: Path) -> Encoding:
     for bom, codec in _BOMS:
         if head.startswith(bom):
             return Encoding(codec, len(bom), False, f"{codec} byte-order mark")
-    utf16 = _utf16_without_bom(head)
+    # UTF-16 text is whole code units: an odd size is something else with NULs in it
+    utf16 = _utf16_without_bom(head) if path.stat().st_size % 2 == 0 else None
     if utf16:
         try:
             head[:len(head) // 2 * 2].decode(utf16)

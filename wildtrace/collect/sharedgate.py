@@ -113,7 +113,9 @@ class GateMiddleware:
         self.crawler = crawler
         self.client = client
         self.base_delay = s.getfloat("DOWNLOAD_DELAY")
-        self.hold = s.getfloat("DOWNLOAD_TIMEOUT") + 10.0
+        # The longest a request can run (DOWNLOAD_TIMEOUT bounds the whole download):
+        # a worker killed mid-request frees its server after that.
+        self.hold = s.getfloat("DOWNLOAD_TIMEOUT") + 2.0
         self.agent = s.get("WILDTRACE_ROBOTS_AGENT", "wildtrace")
         self.obey = s.getbool("ROBOTSTXT_OBEY")
         self.gate = Gate(client)
@@ -133,7 +135,9 @@ class GateMiddleware:
         key = slot_of(request)
         token = secrets.token_hex(8)
         while True:
-            left = self.gate.take(key, token, self.hold)
+            # Held past the download for the server's delay too: the request may still
+            # wait that long in this worker's own download slot.
+            left = self.gate.take(key, token, self.hold + self._delay(key))
             if left == 0:
                 request.meta["wt_gate"] = (key, token)
                 return

@@ -61,10 +61,19 @@ def _check_file(path: Path) -> Encoding:
 def _lines(path: Path, enc: Encoding) -> Generator[str, None, None]:
     """The file's decoded lines (endings kept), NULs dropped; closes the file at the end."""
     with open_text(path, enc) as fh:
-        for line in fh:
-            if "\x00" in line:
-                line = line.replace("\x00", "")
-            yield unicodedata.normalize("NFC", line) if enc.compose else line
+        try:
+            for line in fh:
+                if "\x00" in line:
+                    line = line.replace("\x00", "")
+                yield unicodedata.normalize("NFC", line) if enc.compose else line
+        except UnicodeDecodeError as exc:  # a UTF-16 file cut mid code unit
+            raise _undecodable(path, enc, exc) from exc
+
+
+def _undecodable(path: Path, enc: Encoding, exc: UnicodeDecodeError) -> FormatError:
+    return FormatError(f"cannot decode the file as {enc.codec} ({exc.reason}); is it cut "
+                       "off or in another encoding?", file=str(path),
+                       hint="convert it to UTF-8 first")
 
 
 def sniff_format(path: Path) -> str:
@@ -280,7 +289,10 @@ def _json_lines(path: Path, enc: Encoding) -> Generator[tuple[int, str, str], No
     with open_text(path, enc) as fh:
         number = 0
         while True:
-            raw = fh.readline(MAX_LINE_CHARS + 1)
+            try:
+                raw = fh.readline(MAX_LINE_CHARS + 1)
+            except UnicodeDecodeError as exc:  # a UTF-16 file cut mid code unit
+                raise _undecodable(path, enc, exc) from exc
             if not raw:
                 return
             number += 1

@@ -10,6 +10,8 @@ sandboxed replay path, nosniff and a strict referrer policy. Errors have one JSO
 
 from __future__ import annotations
 
+import json
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -37,7 +39,7 @@ from wildtrace.errors import (
 )
 from wildtrace.web.deps import TEMPLATES_DIR, ApiError, LoginRequired, WebState
 from wildtrace.web.middleware import BodyLimit, BodyLimits, ClientAddress, parse_networks
-from wildtrace.workspace import Workspace
+from wildtrace.workspace import Workspace, open_workspace
 
 STATIC_DIR = Path(__file__).parent / "static"
 PAGE_CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -144,11 +146,13 @@ def _install_handlers(app: FastAPI) -> None:
 
 
 def create_app(workspace: Workspace, *, fetcher: PageFetcher | None = None,
-               capture_tips: bool = True, secure_cookies: str = "auto") -> FastAPI:
+               capture_tips: bool = True, secure_cookies: str = "auto",
+               shared_limits: bool = False) -> FastAPI:
     """The web application for one open workspace.
 
     ``fetcher`` is how tip URLs are captured (tests pass one with a fake resolver);
-    ``capture_tips=False`` stores tips without fetching their pages.
+    ``capture_tips=False`` stores tips without fetching their pages; ``shared_limits``
+    counts rate limits in the database even on SQLite (several worker processes).
     """
     app = FastAPI(title="wildtrace", version=__version__,
                   description="Review, evidence, cases and citizen tips for wildlife-trade "
@@ -161,7 +165,7 @@ def create_app(workspace: Workspace, *, fetcher: PageFetcher | None = None,
     app.state.web = WebState(
         ws=workspace, accounts=Accounts(workspace.store), tips=TipDesk(workspace, fetcher),
         templates=templates, capture_tips=capture_tips, secure_cookies=secure_cookies,
-        limits=limit_backend(workspace.store, settings.redis_url))
+        limits=limit_backend(workspace.store, settings.redis_url, shared_limits))
     public = settings.max_public_request_bytes
     # Innermost first: the size cap, then the client address, then the headers that
     # every answer (a 413 included) gets.
@@ -186,3 +190,27 @@ def create_app(workspace: Workspace, *, fetcher: PageFetcher | None = None,
                    routes_cases, routes_tips, routes_admin, routes_exports):
         app.include_router(module.router)
     return app
+
+
+SERVE_OPTIONS = "WILDTRACE_SERVE_OPTIONS"  # JSON, from 'serve --workers N' to its workers
+
+
+def serve_options(workspace: Path, capture_tips: bool, secure_cookies: str) -> str:
+    """What :func:`app_from_environment` reads in each worker process, as JSON."""
+    return json.dumps({"workspace": str(workspace), "capture_tips": capture_tips,
+                       "secure_cookies": secure_cookies})
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one worker process of ``wildtrace serve --workers N`` (uvicorn imports
+    this factory in each): the workspace and options of ``$WILDTRACE_SERVE_OPTIONS``,
+    with rate limits counted where all the workers see them."""
+    try:
+        options = json.loads(os.environ[SERVE_OPTIONS])
+    except (KeyError, ValueError) as exc:
+        raise WorkspaceError(f"${SERVE_OPTIONS} is missing or not JSON",
+                             hint="start the workers with 'wildtrace serve --workers N'"
+                             ) from exc
+    ws = open_workspace(Path(options["workspace"]))
+    return create_app(ws, capture_tips=bool(options["capture_tips"]),
+                      secure_cookies=str(options["secure_cookies"]), shared_limits=True)
