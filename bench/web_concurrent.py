@@ -140,6 +140,24 @@ def _drive(base: str, cookies: dict[str, str], token: str, n: int, clients: int,
     return times
 
 
+def _cpu(server_pid: int) -> dict[str, float]:
+    """CPU seconds so far of the server (with its workers), the PostgreSQL backends of
+    the bench database, and this process (the clients)."""
+    import psutil
+
+    server = psutil.Process(server_pid)
+    own = sum(sum(p.cpu_times()[:2]) for p in [server, *server.children(recursive=True)])
+    pg = 0.0
+    for p in psutil.process_iter(["name", "cmdline"]):
+        try:
+            if "wt_bench_web_run" in " ".join(p.info["cmdline"] or []):
+                pg += sum(p.cpu_times()[:2])
+        except psutil.Error:
+            continue
+    me = os.times()
+    return {"server": own, "postgres": pg, "clients": me.user + me.system}
+
+
 def _warm(base: str, cookies: dict[str, str], workers: int) -> None:
     """Until every worker answers the dashboard from its cache: each computes the
     figures once per data version (a minute at 1M listings on PostgreSQL)."""
@@ -183,7 +201,17 @@ def measure(cfg: Config, template: str, n: int, clients: int, seconds: float,
         cookies = _login(base)
         _warm(base, cookies, cfg.workers)
         _drive(base, cookies, token, n, clients, 3.0)
-        return _drive(base, cookies, token, n, clients, seconds)
+        before = _cpu(proc.pid)
+        times = _drive(base, cookies, token, n, clients, seconds)
+        after = _cpu(proc.pid)
+        spent = {k: after[k] - before.get(k, 0.0) for k in after}
+        total = sum(len(v) for v in times.values())
+        # PostgreSQL backends that ended during the run take their CPU time with them
+        # (a pool smaller than the clients opens and closes connections): then n/a.
+        print(f"  {cfg.label}: CPU ms per request: " + ", ".join(
+            f"{k} {v * 1000 / total:.1f}" if v >= 0 else f"{k} n/a"
+            for k, v in spent.items()), file=sys.stderr)
+        return times
     finally:
         proc.terminate()
         proc.wait(30)

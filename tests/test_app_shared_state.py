@@ -147,3 +147,19 @@ def test_the_backend_follows_the_settings(tmp_path: Path) -> None:
 @pytest.mark.postgres
 def test_postgres_workspaces_count_in_the_database(pg_store: Store) -> None:
     assert limit_backend(pg_store, "").name == "database"
+
+
+def test_serve_workers_share_limits_even_on_sqlite(tmp_path: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    from wildtrace.web.app import SERVE_OPTIONS, app_from_environment, serve_options
+
+    monkeypatch.setenv(SERVE_OPTIONS, serve_options(tmp_path / "ws", False, "off"))
+    app = app_from_environment()
+    try:
+        assert app.state.web.limits.name == "database"
+        assert app.state.web.capture_tips is False
+    finally:
+        app.state.web.ws.close()
+    monkeypatch.delenv(SERVE_OPTIONS)
+    with pytest.raises(WorkspaceError, match="WILDTRACE_SERVE_OPTIONS is missing"):
+        app_from_environment()

@@ -162,7 +162,7 @@ def test_database_store_races_are_harmless(tmp_path: Path) -> None:
         blobs = DatabaseBlobStore(store.engine)
         digest = blobs.put(b"same bytes from two machines")
         # The second machine checked before the first committed, then inserts too.
-        blobs._insert(digest, 28, iter([b"same bytes from two machines"]))
+        blobs._insert(digest, 28, iter([b"same bytes from two machines"]), True)
         assert list(blobs) == [digest] and blobs.verify(digest)
     finally:
         store.close()

@@ -192,3 +192,30 @@ def test_capture_naming_a_record_its_warc_lacks(filled: Workspace) -> None:
     problems = verify(filled)["problems"]
     assert any(p["kind"] == "capture" and gone in p["detail"] and "not in" in p["detail"]
                for p in problems), problems
+
+
+def test_a_shared_blob_store_holds_the_sealed_warc(tmp_path: Path) -> None:
+    """blob_store = postgres (here on SQLite): blobs and sealed WARC files re-hashed from
+    the database; a WARC file gone from this disk is read from its blob."""
+    ws = open_workspace(tmp_path / "ws", overrides={"blob_store": "postgres"})
+    try:
+        fill(ws)
+        assert not any((ws.evidence_dir / "blobs").iterdir())  # nothing on this disk
+        (name,) = ws.store.evidence.sealed_warc_names()
+        assert verify(ws)["ok"]
+        local = ws.evidence_dir / "warc" / name
+        sha = ws.store.evidence.warc_files()[0].sha256
+        assert ws.blobs.get(sha) == local.read_bytes()
+        os.chmod(local, 0o644)
+        local.unlink()
+        report = verify(ws)
+        assert report["ok"], report["problems"]
+        assert report["checked"]["warc_records"] == 7
+        with ws.store.blob_chunks.engine.begin() as conn:
+            conn.execute(sa.text("UPDATE blob_chunks SET data = :d WHERE sha256 = :s"),
+                         {"d": b"not the WARC", "s": sha})
+        details = {(p["subject"], p["detail"].split(":")[0]) for p in verify(ws)["problems"]}
+        assert (sha, "content no longer matches its SHA-256") in details
+        assert any(s == name for s, _ in details)  # its records no longer read
+    finally:
+        ws.close()

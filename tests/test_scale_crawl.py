@@ -85,7 +85,7 @@ def test_three_workers_one_killed(tmp_path: Path, pg_url: str) -> None:
             assert procs[0].poll() is None, "worker 1 ended before it could be killed"
             time.sleep(0.05)
         os.kill(procs[0].pid, signal.SIGKILL)
-        procs[0].wait(timeout=10)
+        procs[0].communicate(timeout=10)
         with engine.connect() as conn:
             killed = conn.execute(sa.select(crawl_workers.c.id).where(
                 crawl_workers.c.pid == procs[0].pid)).scalar_one()
@@ -103,6 +103,8 @@ def test_three_workers_one_killed(tmp_path: Path, pg_url: str) -> None:
         assert not states["queued"] and not states["active"], states
         twice = {u for u, n in urls.items() if n > 1}
         assert max(urls.values()) <= 2 and twice <= held, (twice, held)
+        print(f"captures {sum(urls.values())} of {len(urls)} URLs; the killed worker held "
+              f"{len(held)}, of which {len(twice)} were captured twice")
         gen = market.urls["gen"]
         assert {f"{gen}/p/{i}" for i in range(1, N_GENERATED)} | {f"{gen}/"} <= set(urls)
         assert states["done"] >= N_GENERATED + 20

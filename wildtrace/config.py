@@ -207,8 +207,13 @@ SETTINGS: tuple[Setting, ...] = (
             "serve' processes share rate limits and login lockouts through, and crawl "
             "workers their politeness (one request at a time per server, Crawl-delay); "
             "empty: the database when it is PostgreSQL, else this process's memory.", _redis_url),
-    Setting("db_pool_size", 10, "Database connections each process keeps open (PostgreSQL;"
-            " a 'serve' worker answers as many requests at once).", _positive_int),
+    Setting("db_pool_size", 20, "Database connections each process keeps open on a "
+            "database server (half as many again may open for a burst; a 'serve' process "
+            "answers up to 40 requests at once).", _positive_int),
+    Setting("link_incremental", True, "Resolve only the listings added since the newest "
+            "link run, joining them to its sellers through the link index (the same result "
+            "as a full run); off: every run resolves all listings and keeps no index.",
+            _bool),
     Setting("max_request_bytes", 1_048_576, "Largest request body the web app reads on "
             "routes that need a login, in bytes (bigger ones get 413).", _positive_int),
     Setting("max_public_request_bytes", 65_536, "Largest request body on the public "
@@ -413,6 +418,11 @@ class Settings:
     def scheduler(self) -> str:
         """Dask scheduler address for 'process' (empty: this process alone)."""
         return str(self.values["scheduler"])
+
+    @property
+    def link_incremental(self) -> bool:
+        """Whether link runs resolve only what is new, through the link index."""
+        return bool(self.values["link_incremental"])
 
     @property
     def redis_url(self) -> str:

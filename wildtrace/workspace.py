@@ -82,7 +82,7 @@ def open_workspace(directory: str | os.PathLike[str] | None = None,
         raise WorkspaceError(f"cannot create workspace {root}: {exc.strerror}") from exc
     settings = config.load(toml, overrides=overrides)
     url = settings.database_url or f"sqlite:///{(root / DB_FILE).resolve()}"
-    store = Store.open(url)
+    store = Store.open(url, settings.db_pool_size)
     try:
         store.mark_interrupted_runs()  # runs killed midway are told, not "unfinished"
         blobs = open_blobs(root, settings, store)
@@ -98,6 +98,6 @@ def reopen_workspace(root: Path, values: dict[str, Any]) -> Workspace:
     overrides carry over)."""
     settings = config.Settings(dict(values))
     url = settings.database_url or f"sqlite:///{(root / DB_FILE).resolve()}"
-    store = Store.open(url)
+    store = Store.open(url, settings.db_pool_size)
     return Workspace(root=root, settings=settings, store=store,
                      blobs=open_blobs(root, settings, store))

@@ -3,7 +3,9 @@
 Rendered from an HTML template with WeasyPrint (the ``[pdf]`` extra). Listing text is
 seller-written and may be hostile: the template autoescapes it, and WeasyPrint may load
 nothing but the inline ``data:`` images we put in ourselves (no file or network reads).
-CJK text needs Debian's fonts-noto-cjk, which ``.ci/system-deps`` installs.
+CJK text needs Debian's fonts-noto-cjk, which ``.ci/system-deps`` installs. Given a
+:class:`~wildtrace.preserve.handover.HandoverProof`, it ends with the custody head and
+each trusted timestamp token covering the case's evidence.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from wildtrace.act.material import CaseMaterial, reasons_of
 from wildtrace.blobstore import BlobStore
 from wildtrace.errors import EvidenceError
 from wildtrace.extras import require
+from wildtrace.preserve.handover import HandoverProof
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_INLINE_IMAGE = 4_000_000
@@ -50,7 +53,8 @@ def _images(material: CaseMaterial, blobs: BlobStore) -> dict[str, str]:
     return out
 
 
-def render_html(material: CaseMaterial, blobs: BlobStore, exported_by: str) -> str:
+def render_html(material: CaseMaterial, blobs: BlobStore, exported_by: str,
+                proof: HandoverProof | None = None) -> str:
     """The case file as a standalone HTML document."""
     jinja2 = require("jinja2", "pdf", "case file export")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
@@ -59,12 +63,14 @@ def render_html(material: CaseMaterial, blobs: BlobStore, exported_by: str) -> s
     tpl = env.get_template("casefile.html")
     return str(tpl.render(material=material, case=material.case, exported_by=exported_by,
                       generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                      images=_images(material, blobs), reasons=reasons_of))
+                      images=_images(material, blobs), reasons=reasons_of,
+                      proof=proof))
 
 
-def render_pdf(material: CaseMaterial, blobs: BlobStore, exported_by: str) -> bytes:
+def render_pdf(material: CaseMaterial, blobs: BlobStore, exported_by: str,
+               proof: HandoverProof | None = None) -> bytes:
     """The case file as PDF bytes; needs ``pip install 'wildtrace[pdf]'``."""
     weasyprint = require("weasyprint", "pdf", "PDF case file export")
-    html = render_html(material, blobs, exported_by)
+    html = render_html(material, blobs, exported_by, proof)
     pdf = weasyprint.HTML(string=html, url_fetcher=_data_only_fetcher()).write_pdf()
     return bytes(pdf)

@@ -4,6 +4,10 @@ The archive holds ``case.json``, one ``listings/<id>.json`` per listing, the evi
 blobs under ``evidence/<sha256>`` exactly as stored, the case file PDF when given, and
 ``MANIFEST-SHA256.txt`` in ``sha256sum`` format so anyone can check it with standard
 tools (``sha256sum -c``). Blobs are streamed from the append-only store, never altered.
+Given a :class:`~wildtrace.preserve.handover.HandoverProof`, it also holds the custody
+head (``custody/head.json``), the custody entries of its evidence and every RFC 3161
+token covering them (``timestamps/<seq>.tsr``, listed in ``timestamps/tokens.json``),
+all in the manifest, so a recipient can run ``openssl ts -verify`` on each.
 """
 
 from __future__ import annotations
@@ -16,6 +20,7 @@ from typing import IO, Any
 
 from wildtrace.act.material import CaseMaterial
 from wildtrace.blobstore import BlobStore
+from wildtrace.preserve.handover import HandoverProof
 
 MANIFEST = "MANIFEST-SHA256.txt"
 
@@ -37,7 +42,8 @@ def _listing_json(item: Any) -> dict[str, Any]:
 
 
 def write_evidence_zip(material: CaseMaterial, blobs: BlobStore, out: IO[bytes] | Path,
-                       *, exported_by: str, pdf: bytes | None = None) -> dict[str, str]:
+                       *, exported_by: str, pdf: bytes | None = None,
+                       proof: HandoverProof | None = None) -> dict[str, str]:
     """Write the ZIP to ``out``; returns the manifest (archive path → SHA-256)."""
     manifest: dict[str, str] = {}
 
@@ -64,6 +70,9 @@ def write_evidence_zip(material: CaseMaterial, blobs: BlobStore, out: IO[bytes] 
                     add(zf, name, data)
         if pdf is not None:
             add(zf, f"case-{case.id}.pdf", pdf)
+        if proof is not None:
+            for name, data in proof.files().items():
+                add(zf, name, data)
         lines = "".join(f"{digest}  {name}\n" for name, digest in sorted(manifest.items()))
         zf.writestr(MANIFEST, lines.encode())
     return manifest

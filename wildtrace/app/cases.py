@@ -16,7 +16,8 @@ from wildtrace.act.cases import CaseBook
 from wildtrace.act.evidence_pack import write_evidence_zip
 from wildtrace.act.material import CaseMaterial, gather
 from wildtrace.act.takedown import by_platform, takedown_csv
-from wildtrace.records import Case
+from wildtrace.preserve.handover import HandoverProof, evidence_proof
+from wildtrace.records import Case, CustodyEntry
 from wildtrace.workspace import Workspace
 
 
@@ -79,22 +80,39 @@ def _exported(ws: Workspace, case_id: int, user: str, what: str) -> CaseMaterial
     return material
 
 
+def _proof(ws: Workspace, material: CaseMaterial) -> HandoverProof:
+    """The custody head, the custody entries of the case's evidence and the trusted
+    timestamps covering them."""
+    entries: dict[int, CustodyEntry] = {}
+    for item in material.listings:
+        shas = [ev.sha256 for ev in item.evidence]
+        body = str(item.row.get("capture_sha256") or "")
+        for entry in ws.store.evidence.custody_of(shas, body, limit=10_000):
+            entries[entry.seq] = entry
+    return evidence_proof(ws.store, ws.blobs, entries.values())
+
+
 def casefile_export(ws: Workspace, case_id: int, user: str) -> bytes | None:
-    """The case file as PDF (needs the ``[pdf]`` extra); None when there is no such case."""
+    """The case file as PDF (needs the ``[pdf]`` extra), ending with the custody head
+    and trusted timestamps; None when there is no such case."""
     material = _exported(ws, case_id, user, "pdf")
-    return render_pdf(material, ws.blobs, user) if material is not None else None
+    if material is None:
+        return None
+    return render_pdf(material, ws.blobs, user, _proof(ws, material))
 
 
 def evidence_export(ws: Workspace, case_id: int, user: str,
                     with_casefile: bool = False) -> bytes | None:
-    """The evidence ZIP with its SHA-256 manifest (and the case file PDF when asked);
-    None when there is no such case."""
+    """The evidence ZIP with its SHA-256 manifest, the custody head and the trusted
+    timestamps covering its evidence (and the case file PDF when asked); None when there
+    is no such case."""
     material = _exported(ws, case_id, user, "zip")
     if material is None:
         return None
     buf = io.BytesIO()
-    pdf = render_pdf(material, ws.blobs, user) if with_casefile else None
-    write_evidence_zip(material, ws.blobs, buf, exported_by=user, pdf=pdf)
+    proof = _proof(ws, material)
+    pdf = render_pdf(material, ws.blobs, user, proof) if with_casefile else None
+    write_evidence_zip(material, ws.blobs, buf, exported_by=user, pdf=pdf, proof=proof)
     return buf.getvalue()
 
 

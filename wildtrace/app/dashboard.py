@@ -138,18 +138,31 @@ class Dashboard:
         self.store = store
         self._kept: dict[str, tuple[tuple[int, ...], Any]] = {}
         self._lock = threading.Lock()
+        # One computation per figure at a time: twenty clients opening the dashboard
+        # after new data must not start twenty minute-long computations.
+        self._computing = {name: threading.Lock() for name in ("market", "network")}
 
-    def _get(self, name: str, compute: Callable[[Store], T]) -> T:
-        version = self.store.market.version()
+    def _kept_at(self, name: str, version: tuple[int, ...]) -> tuple[bool, Any]:
         with self._lock:
             hit = self._kept.get(name)
-        if hit is not None and hit[0] == version:
-            value: T = hit[1]
-            return value
-        value = compute(self.store)
-        with self._lock:
-            self._kept[name] = (version, value)
-        return value
+        return (True, hit[1]) if hit is not None and hit[0] == version else (False, None)
+
+    def _get(self, name: str, compute: Callable[[Store], T]) -> T:
+        # The version is read from the database on every call, so a figure kept here
+        # is dropped as soon as any process (another server, a 'process' run) adds
+        # listings, assessments, matches or a link run.
+        version = self.store.market.version()
+        found, value = self._kept_at(name, version)
+        if found:
+            return value  # type: ignore[no-any-return]
+        with self._computing[name]:
+            found, value = self._kept_at(name, version)  # computed while we waited
+            if found:
+                return value  # type: ignore[no-any-return]
+            result = compute(self.store)
+            with self._lock:
+                self._kept[name] = (version, result)
+        return result
 
     def market(self) -> MarketFigures:
         """:func:`market_figures`, reused while the data is unchanged."""

@@ -20,11 +20,11 @@ matcher version is refused rather than mixed into the run.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import os
 import socket
 import tempfile
 import threading
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -56,7 +56,7 @@ START_HINT = ("start one with 'dask scheduler' and workers with "
 class WorkerSpec:
     """What a worker needs to score like this process: sent once to every worker."""
 
-    key: str  # digest of everything below: a worker keeps one loaded scorer per key
+    key: str  # one per run: a worker keeps the run's scorer under it until released
     settings: dict[str, Any]
     database_url: str
     version: str
@@ -94,11 +94,9 @@ def worker_spec(ws: Workspace, scorer: Scorer, model_path: Path | None) -> Worke
         pack_path = pack_path / default_pack_path().name
     lexicon = workspace_lexicon(ws.root)
     parts = {"model": _read(model_path), "pack": _read(pack_path), "lexicon": _read(lexicon)}
-    digest = hashlib.sha256(f"{url}\0{scorer.version}\0{sorted(ws.settings.values.items())}"
-                            .encode())
-    for part in parts.values():
-        digest.update(b"\0" + hashlib.sha256(part or b"").digest())
-    return WorkerSpec(digest.hexdigest()[:24], dict(ws.settings.values), url, scorer.version,
+    # A key of its own per run: two runs on one cluster never share (or release) the
+    # other's scorer and connections.
+    return WorkerSpec(uuid.uuid4().hex, dict(ws.settings.values), url, scorer.version,
                       parts["model"], parts["pack"], parts["lexicon"])
 
 
@@ -126,10 +124,12 @@ def _load(spec: WorkerSpec) -> _Loaded:
         loaded = _LOADED.get(spec.key)
         if loaded is not None:
             return loaded
-        for old in _LOADED.values():  # one run's scorer at a time: each holds tens of MB
+        # Each scorer holds tens of MB: keep two runs' at most (two analysts' runs at
+        # once); a run whose client died without releasing its own is dropped here.
+        while len(_LOADED) >= 2:
+            old = _LOADED.pop(next(iter(_LOADED)))
             old.store.close()
             old.folder.cleanup()
-        _LOADED.clear()
         url = _reachable(spec.database_url)
         folder = tempfile.TemporaryDirectory(prefix="wildtrace-worker-")
         try:

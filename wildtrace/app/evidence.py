@@ -2,7 +2,9 @@
 custody entry, and report each difference as a typed record.
 
 The checks themselves are the preserve stage's (:func:`wildtrace.preserve.verify.verify`);
-this is the report a face shows, and whether it passes.
+this is the report a face shows, and whether it passes. The audit log's hash chain is
+checked with it (:func:`wildtrace.app.audit.verify_audit`): a broken audit chain fails
+``evidence verify`` too, naming the first broken entry.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import IO, Any
 
+from wildtrace.app.audit import AuditReport, verify_audit
 from wildtrace.preserve.custody import export_jsonl
 from wildtrace.preserve.timestamp import TimestampReport
 from wildtrace.preserve.verify import verify
@@ -35,28 +38,33 @@ class VerifyReport:
     head: str
     # Every trusted timestamp token and the latest trusted time covering the chain.
     timestamps: TimestampReport = TimestampReport()
+    # The audit log's hash chain (who viewed or exported sellers' data); None when not
+    # checked.
+    audit: AuditReport | None = None
 
     @property
     def ok(self) -> bool:
-        """Whether nothing failed."""
-        return not self.problems
+        """Whether nothing failed: no evidence problem and an unbroken audit chain."""
+        return not self.problems and (self.audit is None or self.audit.ok)
 
     def as_dict(self) -> dict[str, Any]:
         """As ``evidence verify --json`` prints it."""
         return {"ok": self.ok, "checked": dict(self.checked),
                 "problems": [{"kind": p.kind, "subject": p.subject, "detail": p.detail}
                              for p in self.problems], "head": self.head,
-                **self.timestamps.as_dict()}
+                **self.timestamps.as_dict(),
+                "audit": self.audit.as_dict() if self.audit is not None else None}
 
 
 def verify_evidence(ws: Workspace) -> VerifyReport:
-    """Verify all of the workspace's evidence."""
+    """Verify all of the workspace's evidence and its audit chain."""
     report = verify(ws)
     return VerifyReport(checked={k: int(v) for k, v in report["checked"].items()},
                         problems=tuple(Problem(p["kind"], p["subject"], p["detail"])
                                        for p in report["problems"]),
                         head=str(report["head"]),
-                        timestamps=report.get("timestamps") or TimestampReport())
+                        timestamps=report.get("timestamps") or TimestampReport(),
+                        audit=verify_audit(ws))
 
 
 def export_custody(ws: Workspace, out: IO[str]) -> tuple[int, str]:

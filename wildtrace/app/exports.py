@@ -34,6 +34,7 @@ from wildtrace.app.audit import cli_user
 from wildtrace.app.market import market_summary, price_rows
 from wildtrace.app.sellers import seller_graph
 from wildtrace.measure.market import MarketRow, MarketSummary
+from wildtrace.preserve.handover import workspace_proof
 from wildtrace.preserve.session import CUSTODY_FILE
 from wildtrace.records import Venue
 from wildtrace.workspace import Workspace
@@ -104,7 +105,8 @@ def _evidence(ws: Workspace) -> EvidenceArchive:
         warc_dir=ws.evidence_dir / "warc",
         warc_names=tuple(evidence.sealed_warc_names()),
         captures=tuple(asdict(c) for c in evidence.iter_captures()),
-        custody_log=ws.evidence_dir / CUSTODY_FILE)
+        custody_log=ws.evidence_dir / CUSTODY_FILE,
+        proof=workspace_proof(ws.store, ws.blobs))
 
 
 def _prices(ws: Workspace) -> list[MarketRow]:

@@ -120,7 +120,8 @@ def process(ws: Workspace, *, model_path: Path | None = None,
                     pending.clear()
             if pending:
                 write(score_batch(scorer, pending, limit))
-    result.link = resolve_sellers(ws.store, ws.blobs)
+    result.link = resolve_sellers(ws.store, ws.blobs,
+                                  incremental=ws.settings.link_incremental)
     detail = result.as_dict()
     if address:
         detail["scheduler"] = {"address": address, "workers": result.workers}

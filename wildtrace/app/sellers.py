@@ -59,9 +59,11 @@ class LinkStatus:
 
 
 def resolve(ws: Workspace, top: int = 10) -> SellersResult:
-    """Resolve sellers across every listing (a new link run) and analyse the network;
-    ``top`` brokers and cross-platform sellers are listed."""
-    run_id, res, summary = run_link(ws.store, ws.blobs)
+    """Resolve sellers across every listing (a new, full link run, which also rebuilds
+    the link index unless ``link_incremental`` is off) and analyse the network; ``top``
+    brokers and cross-platform sellers are listed."""
+    run_id, res, summary = run_link(ws.store, ws.blobs,
+                                    index=ws.settings.link_incremental)
     # The graph needs no photo hashes: the run's image links already join the accounts.
     g = build_graph(link_inputs(ws.store.iter_listings()), res.seller_of,
                     [(x.a, x.b, x.kind, x.evidence, x.confidence) for x in res.links])

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from wildtrace.collect.netguard import NetPolicy
 from wildtrace.config import user_agent
 from wildtrace.errors import ConfigError, WildtraceError
 from wildtrace.preserve.custody import operator_name
@@ -30,7 +31,10 @@ def timestamp_custody(ws: Workspace) -> Stamp:
     custody.sync_mirror()
     return timestamp_head(ws.store, ws.blobs, custody, tsa_url=url,
                           ca_file=ws.settings.tsa_ca_file, timeout=ws.settings.timeout,
-                          user_agent=user_agent(ws.settings))
+                          user_agent=user_agent(ws.settings),
+                          # The user configured the TSA: its origin is named; where it
+                          # redirects is not.
+                          policy=NetPolicy([url]))
 
 
 @dataclass(frozen=True)

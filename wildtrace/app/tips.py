@@ -5,7 +5,13 @@ citizen gets an answer, and its page captured afterwards, only through the SSRF 
 (:class:`wildtrace.collect.netguard.SafeFetcher`): a tip must never make the server
 reach an internal address. The page is then preserved like any capture (WARC record,
 body blob, capture record, custody entry naming the tip), and the tip's screenshot is
-logged in custody when it arrives. The capture's outcome is recorded on the tip.
+logged in custody when it arrives. When the browser is available, headless Chromium
+then renders the tip's page and its screenshot and DOM are stored as artefacts of that
+capture, with custody, exactly as ``wildtrace capture`` does
+(:func:`wildtrace.app.capture.screenshots`); its network policy names no origin, so
+everything it loads must be at a public address (a tip is never a named origin).
+Without a browser, why not is noted on the tip. The capture's outcome is recorded on
+the tip.
 """
 
 from __future__ import annotations
@@ -13,7 +19,8 @@ from __future__ import annotations
 from typing import Any, Protocol
 
 from wildtrace.act.triage import TipBook
-from wildtrace.collect.netguard import Fetched, SafeFetcher
+from wildtrace.app.capture import screenshots
+from wildtrace.collect.netguard import Fetched, NetPolicy, SafeFetcher
 from wildtrace.collect.tips import MAX_SCREENSHOT, validate_tip
 from wildtrace.errors import FetchError
 from wildtrace.preserve.session import EvidenceSession, custody_log
@@ -41,8 +48,13 @@ class PageFetcher(Protocol):
 class TipDesk:
     """Tip intake, page capture and triage for one workspace."""
 
-    def __init__(self, ws: Workspace, fetcher: PageFetcher | None = None) -> None:
+    def __init__(self, ws: Workspace, fetcher: PageFetcher | None = None, *,
+                 browser: bool = True, browser_policy: NetPolicy | None = None) -> None:
         self.ws = ws
+        # The browser's guard: public addresses only, never what a tip says. Tests pass
+        # a policy naming their local test origin, as they pass a fetcher.
+        self.browser = browser
+        self.browser_policy = browser_policy if browser_policy is not None else NetPolicy()
         self.book = TipBook(ws.store, ws.blobs,
                             custody_log(ws.evidence_dir, ws.store, "public (tip form)"))
         self.fetcher: PageFetcher = fetcher or SafeFetcher(
@@ -82,10 +94,32 @@ class TipDesk:
             purpose=f"tip {tip_id}: {tip['url']} fetched through the SSRF guard; the "
                     "response record keeps the Content-Type header only", recover=False)
         try:
-            self.book.record_page(tip_id, str(tip["url"]), fetched, session,
-                                  started=started, ended=ended, user_agent=agent)
+            capture_id = self.book.record_page(tip_id, str(tip["url"]), fetched, session,
+                                               started=started, ended=ended,
+                                               user_agent=agent)
+            if self.browser:
+                self._render(tip_id, str(tip["url"]), capture_id, fetched, session)
         finally:
             session.close()
+
+    def _render(self, tip_id: int, url: str, capture_id: int, fetched: Fetched,
+                session: EvidenceSession) -> None:
+        """Screenshot and DOM of the tip's page as artefacts of its capture (or why not,
+        noted on the tip beside the capture's outcome)."""
+        shot = screenshots(self.ws, session.preserver, {url: capture_id},
+                           self.browser_policy)[0]
+        tip = self.ws.store.tips.get(tip_id) or {}
+        if shot.error:
+            note = f"no screenshot: {shot.error}"
+        else:
+            note = (f"screenshot {shot.screenshot_sha256} and DOM {shot.dom_sha256} "
+                    f"stored with capture {capture_id}")
+        if shot.refused:
+            note += f"; the browser refused {len(shot.refused)} request(s)"
+        page = (str(tip.get("capture_sha256", "")), len(fetched.body),
+                fetched.media_type or "application/octet-stream")
+        self.ws.store.tips.set_capture(tip_id, "captured",
+                                       f"{tip.get('capture_detail', '')}; {note}", page)
 
     def get(self, tip_id: int) -> dict[str, Any] | None:
         """One tip (its columns), or None."""

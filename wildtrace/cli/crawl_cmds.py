@@ -178,8 +178,8 @@ def evidence() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
 @pass_context
 def evidence_verify(app: AppContext, as_json: bool) -> None:
-    """Re-hash every blob, WARC file, capture record and custody entry; report each
-    difference. Exit status 1 when anything fails."""
+    """Re-hash every blob, WARC file, capture record and custody entry, and check the
+    audit chain; report each difference. Exit status 1 when anything fails."""
     from wildtrace.app.evidence import verify_evidence
 
     report = verify_evidence(app.ws)
@@ -192,8 +192,15 @@ def evidence_verify(app: AppContext, as_json: bool) -> None:
                    f"{c['custody_entries']} custody entries")
         for p in report.problems:
             click.echo(f"FAIL {p.kind}: {p.subject}: {p.detail}")
+        if (audit := report.audit) is not None:
+            for b in audit.breaks:
+                click.echo(f"FAIL audit: entry {b.entry_id}: {b.reason}")
+            click.echo(f"audit chain: {audit.checked} entries, " + (
+                f"head {audit.head}" if audit.ok else
+                f"broken from entry {audit.breaks[0].entry_id}"))
+        broken = len(audit.breaks) if audit is not None else 0
         click.echo("evidence OK" if report.ok else
-                   f"{len(report.problems)} problem(s) found")
+                   f"{len(report.problems) + broken} problem(s) found")
         if report.head:
             click.echo(f"custody head: {report.head}")
         for t in report.timestamps.tokens:
@@ -215,10 +222,12 @@ def evidence_export_custody(app: AppContext, output: Path | None) -> None:
     """Write the whole custody log from the database (the log of record, whichever
     machine wrote each entry) as JSONL, the format of evidence/custody.jsonl: the copy
     to hand over with the evidence."""
+    import sys
+
     from wildtrace.app.evidence import export_custody
 
     if output is None:
-        n, head = export_custody(app.ws, click.get_text_stream("stdout"))
+        n, head = export_custody(app.ws, sys.stdout)
         click.echo(f"{n} custody entries, head {head or '(none)'}", err=True)
         return
     with output.open("w", encoding="utf-8") as fh:

@@ -45,43 +45,40 @@ Member = tuple[int, bool, int, bool, int]  # listing, close, owner, known, share
 
 
 class Signatures:
-    """MinHash signatures by listing id, computed once from the listings' own text."""
+    """MinHash signatures and band keys by listing id, computed once, in batches, from
+    the listings' own text."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
         self.sig: dict[int, np.ndarray] = {}
         self.ok: dict[int, bool] = {}
+        self.bands: dict[int, list[int]] = {}
 
     def add(self, ids: list[int], texts: list[str]) -> None:
         """Compute the signatures of ``texts`` (of listings ``ids``)."""
         sig, ok = minhash.signatures(texts)
+        keys = np.stack([minhash.band_keys(sig, b).view(np.int64)
+                         for b in range(minhash.BANDS)], axis=1) if len(ids) else None
         for i, lid in enumerate(ids):
             self.sig[lid], self.ok[lid] = sig[i], bool(ok[i])
+            if ok[i] and keys is not None:
+                self.bands[lid] = keys[i].tolist()
 
     def need(self, ids: Iterable[int]) -> None:
         """Make sure the signatures of ``ids`` are known (reading stored listings)."""
-        missing = [i for i in set(ids) if i not in self.sig]
-        if missing:
-            found = [link_input(x) for x in self.store.listings_by_id(missing)]
+        missing = sorted({i for i in ids if i not in self.sig})
+        for i in range(0, len(missing), 20_000):
+            found = [link_input(x) for x in self.store.listings_by_id(missing[i:i + 20_000])]
             self.add([x.listing_id for x in found], [x.text for x in found])
 
-    def keys(self, ids: list[int]) -> list[Bucket]:
+    def keys(self, ids: Iterable[int]) -> list[Bucket]:
         """The LSH buckets ``(band, key)`` of the comparable listings among ``ids``."""
-        rows = [i for i in ids if self.ok[i]]
-        if not rows:
-            return []
-        mat = np.stack([self.sig[i] for i in rows])
-        return [(band, k) for band in range(minhash.BANDS)
-                for k in minhash.band_keys(mat, band).view(np.int64).tolist()]
-
-    def keys_of(self, lid: int) -> list[int]:
-        """One listing's key in every band."""
-        mat = self.sig[lid][None, :]
-        return [int(minhash.band_keys(mat, b).view(np.int64)[0]) for b in range(minhash.BANDS)]
+        return [(band, k) for i in ids if self.ok[i]
+                for band, k in enumerate(self.bands[i])]
 
     def sim(self, a: int, b: int) -> float:
         """Estimated Jaccard similarity of two listings' texts."""
-        return float(minhash.similarity(self.sig[a], self.sig[b]))
+        return float(np.count_nonzero(self.sig[a] == self.sig[b])) / minhash.NUM_PERM
 
 
 def run_incremental(store: Store, blobs: BlobStore | None, parent: int
@@ -169,6 +166,8 @@ def run_incremental(store: Store, blobs: BlobStore | None, parent: int
     sigs.need(flipped)
     changed_buckets = set(sigs.keys(new_ids) + sigs.keys(flipped))
     members.update(idx.buckets(changed_buckets - set(members)))
+    sigs.need(m[0] for b in changed_buckets
+              if len(members.get(b, ())) <= 2 * minhash.MAX_BUCKET for m in members.get(b, ()))
     before: dict[tuple[int, int], float] = {}
     after: dict[tuple[int, int], float] = {}
     for bucket in changed_buckets:
@@ -185,7 +184,7 @@ def run_incremental(store: Store, blobs: BlobStore | None, parent: int
     sellers = store.link.members_of(parent, [s for s in seeds if s <= newest])
     region = store.link.sellers_members(parent, set(sellers.values()))
     removed = {(a, b, "text") for a, b in gone}
-    kept = [x for x in store.link.links_touching(parent, region)
+    kept = [x for x in store.link.links_from(parent, region)
             if (x[0], x[1], x[2]) not in removed]
     have = {(a, b) for a, b, k, *_ in kept if k == "text"}
     added_text = [(a, b, "text", text_evidence(s), text_confidence(s))
@@ -249,16 +248,15 @@ def _place_new(sigs: Signatures, new_ids: list[int], members: dict[Bucket, list[
     the bucket's first listing (an old one, or the first new one); the rows go to
     ``delta.bands``. Returns the new members of each bucket, in id order."""
     placed: dict[Bucket, list[tuple[int, bool]]] = {}
+    sigs.need(members[b][0][0] for b in sigs.keys(new_ids) if b in members)
     for lid in new_ids:
         if not sigs.ok[lid]:
             continue
-        for band, key in enumerate(sigs.keys_of(lid)):
+        for band, key in enumerate(sigs.bands[lid]):
             bucket = (band, key)
             old = members.get(bucket)
             mine = placed.setdefault(bucket, [])
             head = old[0][0] if old else (mine[0][0] if mine else lid)
-            if old:
-                sigs.need([head])
             close = head == lid or sigs.sim(lid, head) >= CLOSE
             mine.append((lid, close))
             delta.bands.append((band, key, lid, close))
@@ -271,19 +269,19 @@ def _pairs(sigs: Signatures, ids: list[int], out: dict[tuple[int, int], float]) 
     if not 2 <= len(ids) <= minhash.MAX_BUCKET:
         return
     ids = sorted(ids)
-    sigs.need(ids)
-    head = ids[0]
-    for lid in ids[1:]:
-        s = sigs.sim(head, lid)
+    sigs.need(ids)  # normally known already: fetched for all buckets at once
+    mat = np.stack([sigs.sig[i] for i in ids])
+    sim = (mat[1:] == mat[0]).mean(axis=1)
+    for lid, s in zip(ids[1:], sim.tolist(), strict=True):
         if s >= TEXT_THRESHOLD:
-            out[(head, lid)] = s
+            out[(ids[0], lid)] = s
 
 
 def _found_elsewhere(fetch: Any, sigs: Signatures, pair: tuple[int, int],
                      changed: set[Bucket]) -> bool:
     """Whether a bucket that did not change still gives the text link ``pair``."""
     a, b = pair
-    ka, kb = sigs.keys_of(a), sigs.keys_of(b)
+    ka, kb = sigs.bands[a], sigs.bands[b]
     for band in range(minhash.BANDS):
         bucket = (band, ka[band])
         if ka[band] != kb[band] or bucket in changed:

@@ -12,6 +12,11 @@ but the head hash and the TSA's certificate::
 A token is kept as an evidence blob (the TSA's DER reply, ``.tsr``), with a row
 (``store.timestamps``) saying which entry it covers, and a custody entry recording it.
 :func:`check_timestamps` is the part of ``evidence verify`` that re-checks every token.
+
+The request to the TSA goes through the network guard
+(:class:`~wildtrace.collect.netguard.NetPolicy`) like every other fetch: the configured
+``tsa_url``'s origin is a named origin (the user chose it), and each redirect hop away
+from it must be to a public address.
 """
 
 from __future__ import annotations
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urljoin
 
 import httpx
 from cryptography import x509
@@ -36,6 +42,7 @@ from rfc3161_client import (
 )
 
 from wildtrace.blobstore import BlobStore
+from wildtrace.collect.netguard import NetPolicy
 from wildtrace.errors import ConfigError, EvidenceError, FetchError
 from wildtrace.preserve.custody import ChainCheck, CustodyLog, entry_body, entry_hash
 from wildtrace.records import CustodyEntry
@@ -48,6 +55,7 @@ REPLY_TYPE = "application/timestamp-reply"
 SHA256_OID = "2.16.840.1.101.3.4.2.1"
 MAX_REPLY_BYTES = 1 << 20  # a token with its certificates is a few KB
 NO_CA = "not checked: no tsa_ca_file"
+REDIRECTS = (301, 302, 303, 307, 308)
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,29 +124,52 @@ def signature_problem(reply: TimeStampResponse, imprint: bytes,
     return ""
 
 
-def ask_tsa(url: str, message: bytes, *, timeout: float, user_agent: str) -> bytes:
+def ask_tsa(url: str, message: bytes, *, timeout: float, user_agent: str,
+            policy: NetPolicy | None = None, max_redirects: int = 5) -> bytes:
     """POST a time-stamp query for SHA-256(``message``) to the TSA at ``url``; returns
-    its DER reply after checking it answers this query (status, nonce, imprint)."""
+    its DER reply after checking it answers this query (status, nonce, imprint).
+
+    Every hop goes through the network guard, ``policy`` (by default one that names
+    ``url``'s origin, which the user configured): the configured TSA may be at an
+    internal address, but a redirect from it to another non-public address is refused.
+    A redirect is followed with the same query (``max_redirects`` at most)."""
     query = (TimestampRequestBuilder().data(message).hash_algorithm(HashAlgorithm.SHA256)
              .nonce(nonce=True).cert_request(cert_request=True).build())
+    guard = policy if policy is not None else NetPolicy([url])
     hint = "check tsa_url and the connection; the evidence itself is unchanged"
+    current = url
+    body = bytearray()
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client, \
-                client.stream("POST", url, content=query.as_bytes(),
-                              headers={"Content-Type": QUERY_TYPE, "Accept": REPLY_TYPE,
-                                       "User-Agent": user_agent}) as answer:
-            if answer.status_code != 200:
-                raise FetchError(f"the TSA answered HTTP {answer.status_code}", url=url,
-                                 hint=hint)
-            body = bytearray()
-            for chunk in answer.iter_bytes():
-                body += chunk
-                if len(body) > MAX_REPLY_BYTES:
-                    raise FetchError(f"the TSA sent more than {MAX_REPLY_BYTES} bytes; "
-                                     "not a timestamp reply", url=url)
+        with httpx.Client(timeout=timeout, follow_redirects=False,
+                          trust_env=False) as client:
+            for _hop in range(max_redirects + 1):
+                why = guard.refusal(current)
+                if why:
+                    raise FetchError(f"the TSA request was refused by the network guard: "
+                                     f"{why}", url=current, hint=hint)
+                with client.stream("POST", current, content=query.as_bytes(),
+                                   headers={"Content-Type": QUERY_TYPE,
+                                            "Accept": REPLY_TYPE,
+                                            "User-Agent": user_agent}) as answer:
+                    location = answer.headers.get("location", "")
+                    if answer.status_code in REDIRECTS and location:
+                        current = urljoin(current, location)
+                        continue
+                    if answer.status_code != 200:
+                        raise FetchError(f"the TSA answered HTTP {answer.status_code}",
+                                         url=current, hint=hint)
+                    for chunk in answer.iter_bytes():
+                        body += chunk
+                        if len(body) > MAX_REPLY_BYTES:
+                            raise FetchError(f"the TSA sent more than {MAX_REPLY_BYTES} "
+                                             "bytes; not a timestamp reply", url=current)
+                    break
+            else:
+                raise FetchError(f"the TSA redirected more than {max_redirects} times",
+                                 url=url, hint=hint)
     except (httpx.HTTPError, httpx.InvalidURL) as exc:
         raise FetchError(f"cannot reach the time-stamping authority: "
-                         f"{type(exc).__name__}: {exc}", url=url, hint=hint) from exc
+                         f"{type(exc).__name__}: {exc}", url=current, hint=hint) from exc
     _, info = read_token(bytes(body), f"reply of the TSA at {url}")
     if info.nonce != query.nonce:
         raise EvidenceError(f"the TSA at {url} answered another request (nonce differs)")
@@ -180,7 +211,8 @@ def needs_timestamp(store: Store) -> bool:
 
 
 def timestamp_head(store: Store, blobs: BlobStore, custody: CustodyLog, *, tsa_url: str,
-                   ca_file: str, timeout: float, user_agent: str) -> Stamp:
+                   ca_file: str, timeout: float, user_agent: str,
+                   policy: NetPolicy | None = None) -> Stamp:
     """Ask the TSA at ``tsa_url`` for a token over the custody head, check it (against
     ``ca_file`` when given), store it as a blob with its row, and log it in custody."""
     head = _head(store)
@@ -194,7 +226,7 @@ def timestamp_head(store: Store, blobs: BlobStore, custody: CustodyLog, *, tsa_u
                             "edited, so it is not timestamped",
                             hint="run 'wildtrace evidence verify'")
     trusted = load_ca(ca_file) if ca_file else None
-    der = ask_tsa(tsa_url, body, timeout=timeout, user_agent=user_agent)
+    der = ask_tsa(tsa_url, body, timeout=timeout, user_agent=user_agent, policy=policy)
     reply, info = read_token(der, f"reply of the TSA at {tsa_url}")
     signature = NO_CA
     if trusted is not None:

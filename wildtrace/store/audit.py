@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -27,6 +27,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from wildtrace.store.core import utcnow
+from wildtrace.store.group_commit import Entry, GroupCommit
 from wildtrace.store.tables.act import audit_head, audit_log
 
 HEAD_ID = 1
@@ -106,19 +107,23 @@ class AuditStore:
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
+        # Concurrent callers' entries share one transaction (store/group_commit.py).
+        self._group = GroupCommit(self._append)
 
     def record(self, user: str, action: str, object_kind: str = "", object_id: object = "",
                detail: dict[str, Any] | None = None) -> int:
         """Append one entry, chained to the newest; ``detail`` is kept as JSON. Returns
-        the entry's id.
+        the entry's id, once it is committed.
 
         Values longer than their columns are cut rather than refused: a hostile user
         name must not be able to keep its own failed login out of the log.
         """
-        at = utcnow()
-        user, action = user[:200], action[:40]
-        kind, oid = object_kind[:40], str(object_id)[:200]
-        text = json.dumps(detail or {}, ensure_ascii=False, default=str)
+        return self._group.record((utcnow(), user, action, object_kind, object_id,
+                                   detail))
+
+    def _append(self, entries: Sequence[Entry]) -> list[int]:
+        """Append ``entries`` in order in one transaction; their ids."""
+        ids: list[int] = []
         with self.engine.begin() as conn:
             # Writing the head first takes the write lock (SQLite) or the row lock
             # (PostgreSQL) before the newest hash is read: two writers cannot fork.
@@ -128,17 +133,26 @@ class AuditStore:
             top = conn.execute(sa.select(sa.func.max(audit_log.c.id))).scalar()
             # Chained to the head, not to whatever row is last now: a tail deleted behind
             # the triggers' back stays visible after the next append.
-            entry_id = max(last_id, int(top or 0)) + 1
-            digest = entry_hash(prev, entry_id, at, user, action, kind, oid, text)
-            conn.execute(audit_log.insert().values(
-                id=entry_id, at=at, user=user, action=action, object_kind=kind,
-                object_id=oid, detail=text, prev_hash=prev, hash=digest))
+            entry_id = max(last_id, int(top or 0))
+            rows = []
+            for at, user, action, object_kind, object_id, detail in entries:
+                user, action = user[:200], action[:40]
+                kind, oid = object_kind[:40], str(object_id)[:200]
+                text = json.dumps(detail or {}, ensure_ascii=False, default=str)
+                entry_id += 1
+                digest = entry_hash(prev, entry_id, at, user, action, kind, oid, text)
+                rows.append({"id": entry_id, "at": at, "user": user, "action": action,
+                             "object_kind": kind, "object_id": oid, "detail": text,
+                             "prev_hash": prev, "hash": digest})
+                ids.append(entry_id)
+                prev = digest
+            conn.execute(audit_log.insert(), rows)
             done = conn.execute(audit_head.update().where(audit_head.c.id == HEAD_ID)
-                                .values(last_id=entry_id, last_hash=digest))
+                                .values(last_id=entry_id, last_hash=prev))
             if done.rowcount == 0:
                 conn.execute(audit_head.insert().values(id=HEAD_ID, last_id=entry_id,
-                                                        last_hash=digest))
-        return entry_id
+                                                        last_hash=prev))
+        return ids
 
     def entries(self, *, limit: int = 100, before: int | None = None,
                 user: str | None = None, action: str | None = None) -> list[AuditEntry]:

@@ -51,16 +51,22 @@ class DatabaseBlobStore(BlobStore):
         if not self.exists(digest):
             self._insert(digest, len(data),
                          (data[i:i + self.chunk] for i in range(0, max(len(data), 1),
-                                                                self.chunk)))
+                                                                self.chunk)), durable)
         return digest
 
     def _put_file(self, digest: str, path: Path, size: int) -> None:
         with path.open("rb") as fh:
-            self._insert(digest, size, iter(lambda: fh.read(self.chunk), b""))
+            self._insert(digest, size, iter(lambda: fh.read(self.chunk), b""), True)
 
-    def _insert(self, digest: str, size: int, chunks: Iterable[bytes]) -> None:
+    def _insert(self, digest: str, size: int, chunks: Iterable[bytes],
+                durable: bool) -> None:
         try:
             with self.engine.begin() as conn:
+                if not durable and conn.dialect.name == "postgresql":
+                    # A crawl's blobs commit without waiting for the disk: the capture
+                    # rows naming them commit durably just after, and PostgreSQL's log
+                    # is sequential, so that commit makes them durable too.
+                    conn.execute(sa.text("SET LOCAL synchronous_commit TO OFF"))
                 n = 0
                 for n, block in enumerate(chunks, 1):
                     conn.execute(blob_chunks.insert(), {"sha256": digest, "n": n - 1,

@@ -93,10 +93,15 @@ def _masked(url: str) -> str:
         return url.split("@")[-1] if "@" in url else url
 
 
-def make_engine(url: str) -> Engine:
-    """An engine for ``url``, with SQLite tuned for WAL and concurrent readers."""
+def make_engine(url: str, pool_size: int | None = None) -> Engine:
+    """An engine for ``url``, with SQLite tuned for WAL and concurrent readers; a server
+    database keeps ``pool_size`` connections open (the ``db_pool_size`` setting)."""
+    # Fewer pooled connections than requests at once means a new server connection
+    # (a PostgreSQL backend process) opened and closed for each request over the pool.
+    pool = ({"pool_size": pool_size, "max_overflow": pool_size // 2}
+            if pool_size and not url.startswith("sqlite") else {})
     try:
-        engine = sa.create_engine(url, future=True)
+        engine = sa.create_engine(url, future=True, **pool)
     except (sa.exc.ArgumentError, ImportError) as exc:
         raise WorkspaceError(f"cannot use database URL {_masked(url)!r}: "
                              f"{str(exc).replace(url, _masked(url))}") from exc
@@ -117,6 +122,10 @@ def migrate(engine: Engine) -> None:
     """Bring the schema up to date (all heads), doing nothing when it already is."""
     try:
         with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                # Machines starting together on a new database migrate one at a time
+                # (the others then find the schema current); released at commit.
+                conn.execute(sa.text("SELECT pg_advisory_xact_lock(8604529442133549412)"))
             cfg = alembic_config(conn)
             heads = set(ScriptDirectory.from_config(cfg).get_heads())
             current = set(MigrationContext.configure(conn).get_current_heads())
@@ -161,9 +170,9 @@ class Store:
         self.engine = engine
 
     @classmethod
-    def open(cls, url: str) -> Store:
+    def open(cls, url: str, pool_size: int | None = None) -> Store:
         """Open (creating and migrating as needed) the database at ``url``."""
-        engine = make_engine(url)
+        engine = make_engine(url, pool_size)
         migrate(engine)
         return cls(engine)
 

@@ -238,6 +238,21 @@ class LinkStore:
                                      (int(a), int(b), str(k), str(e), float(c)))
         return list(found.values())
 
+    def links_from(self, run_id: int, listing_ids: Collection[int]) -> list[StoredLink]:
+        """The links of a run whose first (smaller) listing is among ``listing_ids``:
+        for a set of whole sellers, every link among them."""
+        sl = seller_links.c
+        ids = sorted(set(listing_ids))
+        out: list[StoredLink] = []
+        with self.engine.connect() as conn:
+            for i in range(0, len(ids), IN_CHUNK):
+                q = (sa.select(sl.listing_a, sl.listing_b, sl.kind, sl.evidence,
+                               sl.confidence)
+                     .where(sl.run_id == run_id, sl.listing_a.in_(ids[i:i + IN_CHUNK])))
+                out.extend((int(a), int(b), str(k), str(e), float(c))
+                           for a, b, k, e, c in conn.execute(q))
+        return out
+
     def run_detail(self, run_id: int) -> dict[str, Any]:
         """The summary a link run recorded when it finished."""
         with self.engine.connect() as conn:

@@ -2,7 +2,10 @@
 
 It holds the sealed WARC files, a CDXJ index, the pages list, and ``datapackage.json``
 with the SHA-256 of every file, plus wildtrace's custody log and capture records so the
-chain of custody travels with the archive.
+chain of custody travels with the archive, and the custody head (``custody/head.json``)
+with every stored RFC 3161 token over it (``timestamps/<seq>.tsr``, listed in
+``timestamps/tokens.json``) so a recipient can check when the evidence existed with
+``openssl ts -verify`` (:mod:`wildtrace.preserve.handover`).
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from urllib.parse import urlsplit
 
 from wildtrace import __version__
 from wildtrace.errors import EvidenceError
+from wildtrace.preserve.handover import HandoverProof
 from wildtrace.preserve.warc import iter_responses
 
 WACZ_VERSION = "1.1.1"
@@ -35,6 +39,7 @@ class EvidenceArchive:
     warc_names: tuple[str, ...]
     captures: tuple[Mapping[str, Any], ...]
     custody_log: Path | None
+    proof: HandoverProof | None = None  # the custody head and its trusted timestamps
 
 
 def surt(url: str) -> str:
@@ -95,6 +100,9 @@ def write_evidence(archive: EvidenceArchive, fmt: str, path: Path) -> int:
     files["pages/pages.jsonl"] = ("\n".join(_pages(archive.captures)) + "\n").encode("utf-8")
     if archive.custody_log is not None and archive.custody_log.exists():
         files["wildtrace/custody.jsonl"] = archive.custody_log
+    if archive.proof is not None:
+        files.update({f"wildtrace/{name}": data
+                      for name, data in archive.proof.files().items()})
     files["wildtrace/captures.jsonl"] = ("".join(
         json.dumps(dict(c), ensure_ascii=False, default=str) + "\n"
         for c in archive.captures)).encode("utf-8")

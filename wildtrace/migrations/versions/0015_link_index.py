@@ -5,6 +5,8 @@ photo band (and how many listings showed each identifier); ``link_rows`` each
 listing's seller before text links, whether it is identified, comparable and how often
 it sits in boilerplate; ``link_bands`` the MinHash band keys of every listing;
 ``link_flagged`` the boilerplate buckets; ``link_index_state`` the run they describe.
+Links get an index by (run, first listing), through which a run reads the links of
+the sellers it re-merges.
 
 Revision ID: 0015_link_index
 Revises: 0012_timestamps
@@ -22,6 +24,7 @@ depends_on = None
 
 
 def upgrade() -> None:
+    op.create_index("ix_seller_links_run_a", "seller_links", ["run_id", "listing_a"])
     op.create_table(
         "link_keys",
         sa.Column("key", sa.String(600), primary_key=True),
@@ -65,3 +68,4 @@ def downgrade() -> None:
     op.drop_index("ix_link_rows_owner", table_name="link_rows")
     op.drop_table("link_rows")
     op.drop_table("link_keys")
+    op.drop_index("ix_seller_links_run_a", table_name="seller_links")

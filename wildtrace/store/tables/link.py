@@ -32,6 +32,9 @@ seller_links = Table(
     Column("kind", String(20), nullable=False),
     Column("evidence", Text, nullable=False, default=""),
     Column("confidence", Float, nullable=False),
+    # A link's ends share a seller, and ``listing_a`` is the smaller: an incremental run
+    # reads the links of the sellers it re-merges through this (migration 0015).
+    Index("ix_seller_links_run_a", "run_id", "listing_a"),
 )
 
 seller_members = Table(
