@@ -108,7 +108,8 @@ def bench_redis_zset(n_urls: int, takers: int) -> float:
         own = redis.Redis()
         while True:
             p = own.pipeline()  # scrapy-redis PriorityQueue.pop: MULTI zrange+zremrange
-            p.zrange(key, 0, 0).zremrangebyrank(key, 0, 0)
+            p.zrange(key, 0, 0)
+            p.zremrangebyrank(key, 0, 0)
             got, _ = p.execute()
             if not got:
                 break

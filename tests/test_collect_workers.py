@@ -5,6 +5,7 @@ dead workers' URLs, SKIP LOCKED takes, the gate's take/give, and ``crawl status`
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import threading
@@ -194,3 +195,23 @@ def test_unreachable_redis_is_one_clear_error() -> None:
 
     with pytest.raises(ConfigError, match=r"redis_url \(redis://127.0.0.1:1/0\) does not"):
         connect("redis://127.0.0.1:1/0")
+
+
+def test_crawl_status_command(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from wildtrace.cli import main
+
+    ws = open_workspace(tmp_path / "ws")
+    f = Frontier(ws.store.frontier, _worker("a"), lease=60)
+    f.join()
+    _fill(f, 3)
+    f.take(1)
+    ws.close()
+    res = CliRunner().invoke(main, ["--workspace", str(tmp_path / "ws"), "crawl", "status"])
+    assert res.exit_code == 0, res.output
+    assert "queue: 1 active, 2 queued" in res.output
+    assert f"{f.worker.id}  running" in res.output and "1 URLs held (0 expired)" in res.output
+    res = CliRunner().invoke(main, ["--workspace", str(tmp_path / "ws"), "crawl", "status",
+                                    "--json"])
+    assert json.loads(res.output)["queue"] == {"active": 1, "queued": 2}
