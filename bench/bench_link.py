@@ -172,7 +172,8 @@ def realdata(root: Path) -> dict[str, object]:
     return out
 
 
-def incremental(n: int, new: int, folder: Path) -> dict[str, object]:
+def incremental(n: int, new: int, folder: Path, profile: Path | None = None
+                ) -> dict[str, object]:
     """Full resolution of ``n`` listings, then ``new`` more resolved incrementally, and
     full resolutions of all of them (same workspace, same run)."""
     from wildtrace.link import resolve_sellers
@@ -205,7 +206,14 @@ def incremental(n: int, new: int, folder: Path) -> dict[str, object]:
     full_n = time.perf_counter() - t0
     ws.store.add_listings(drafts(later))
     t0 = time.perf_counter()
-    inc = resolve_sellers(ws.store)
+    if profile is not None:
+        import cProfile
+
+        with cProfile.Profile() as prof:
+            inc = resolve_sellers(ws.store)
+        prof.dump_stats(profile)
+    else:
+        inc = resolve_sellers(ws.store)
     inc_s = time.perf_counter() - t0
     t0 = time.perf_counter()
     plain_id, _, _ = run_link(ws.store, index=False)
@@ -235,6 +243,8 @@ def main() -> None:
     ap.add_argument("--n", type=int, default=1_000_000)
     ap.add_argument("--incremental", action="store_true")
     ap.add_argument("--new", type=int, default=10_000)
+    ap.add_argument("--profile", type=Path, default=None,
+                    help="write a cProfile of the incremental run here")
     ap.add_argument("--workspace", type=Path, default=None,
                     help="folder for the --incremental workspace (default: a temporary one)")
     ap.add_argument("--realdata", type=Path, default=None)
@@ -245,7 +255,7 @@ def main() -> None:
 
         with tempfile.TemporaryDirectory() as tmp:
             folder = args.workspace or Path(tmp) / "ws"
-            print(json.dumps(incremental(args.n, args.new, folder), indent=1))
+            print(json.dumps(incremental(args.n, args.new, folder, args.profile), indent=1))
         return
     results = []
     if not args.skip_baseline:

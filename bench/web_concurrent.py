@@ -163,15 +163,14 @@ def _warm(base: str, cookies: dict[str, str], workers: int) -> None:
     figures once per data version (a minute at 1M listings on PostgreSQL)."""
     import httpx
 
+    def ask(took: list[float]) -> None:
+        t0 = time.perf_counter()
+        httpx.get(base + "/dashboard", cookies=cookies, timeout=900)
+        took.append(time.perf_counter() - t0)
+
     for _ in range(20):
         took: list[float] = []
-
-        def ask() -> None:
-            t0 = time.perf_counter()
-            httpx.get(base + "/dashboard", cookies=cookies, timeout=900)
-            took.append(time.perf_counter() - t0)
-
-        threads = [threading.Thread(target=ask) for _ in range(4 * workers)]
+        threads = [threading.Thread(target=ask, args=(took,)) for _ in range(4 * workers)]
         for t in threads:
             t.start()
         for t in threads:

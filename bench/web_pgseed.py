@@ -39,7 +39,7 @@ def admin_execute(sql: str) -> None:
     import psycopg
 
     with psycopg.connect(PG_ADMIN, autocommit=True) as conn:
-        conn.execute(sql)  # type: ignore[arg-type]
+        conn.execute(sql)
 
 
 def database_rows(name: str) -> int:
@@ -70,7 +70,9 @@ def _rows(n: int, seed: int) -> Iterator[tuple[list[tuple[object, ...]], ...]]:
     rng = random.Random(seed)
     now = datetime.now(UTC)
     for start in range(1, n + 1, BATCH):
-        listing, assess, label = [], [], []
+        listing: list[tuple[object, ...]] = []
+        assess: list[tuple[object, ...]] = []
+        label: list[tuple[object, ...]] = []
         for i in range(start, min(start + BATCH, n + 1)):
             taxon, cites = TAXA[rng.randrange(len(TAXA))]
             lang = LANGS[rng.randrange(len(LANGS))]
@@ -133,7 +135,7 @@ def seed(name: str, n: int, src: Path | None, folder: Path) -> None:
             print(f"  {done:,} listings ({time.perf_counter() - t0:.0f} s)", file=sys.stderr)
         for table in ("listings", "assessments", "labels"):
             conn.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                         f"(SELECT max(id) FROM {table}))")  # type: ignore[arg-type]
+                         f"(SELECT max(id) FROM {table}))")
         conn.commit()
         conn.autocommit = True
         conn.execute("VACUUM ANALYZE")

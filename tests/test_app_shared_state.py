@@ -151,7 +151,8 @@ def test_postgres_workspaces_count_in_the_database(pg_store: Store) -> None:
 
 def test_serve_workers_share_limits_even_on_sqlite(tmp_path: Path,
                                                    monkeypatch: pytest.MonkeyPatch) -> None:
-    from wildtrace.web.app import SERVE_OPTIONS, app_from_environment, serve_options
+    from wildtrace.web import SERVE_OPTIONS, serve_options
+    from wildtrace.web.app import app_from_environment
 
     monkeypatch.setenv(SERVE_OPTIONS, serve_options(tmp_path / "ws", False, "off"))
     app = app_from_environment()

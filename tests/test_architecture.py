@@ -24,7 +24,8 @@ import pytest
 
 PACKAGE = Path(__file__).resolve().parent.parent / "wildtrace"
 STAGES = ("collect", "preserve", "extract", "identify", "assess", "link", "measure", "act")
-CORE = {"records", "config", "errors", "extras", "money", "blobstore", "workspace", "store",
+CORE = {"records", "config", "errors", "extras", "money", "numbers", "blobstore", "workspace",
+        "store",
         "migrations", "__init__"}
 FACES = {"cli", "web", "__main__"}
 SQL_LIBRARIES = ("sqlalchemy", "alembic")

@@ -17,6 +17,7 @@ from pathlib import Path
 
 from wildtrace import __version__
 from wildtrace.act.report_market import MarketSection, market_section
+from wildtrace.extract.title import display_title
 from wildtrace.workspace import Workspace
 
 MAX_FLAGGED = 500
@@ -98,7 +99,7 @@ def _flagged_section(rows: list[dict[str, object]]) -> str:
     html = ["<table><tr><th>#</th><th>listing</th><th>taxa</th><th>CITES</th>"
             "<th class=num>score</th><th>why</th></tr>"]
     for r in flagged:
-        title = str(r["title"] or "") or str(r["description"] or "")
+        title = display_title(str(r["title"] or ""), str(r["description"] or ""), SNIPPET)
         reasons = json.loads(str(r["reasons"] or "[]"))
         flags = [f for f in str(r["flags"] or "").split(";") if f]
         cites = str(r["cites"] or "")

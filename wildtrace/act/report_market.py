@@ -14,12 +14,14 @@ from dataclasses import dataclass
 from html import escape
 from typing import Any
 
+from wildtrace import numbers
 from wildtrace.measure.market import MarketSummary
 from wildtrace.measure.market_size import MarketSize
-from wildtrace.measure.plots import line_svg
+from wildtrace.measure.plots import bar_svg
 from wildtrace.records import LinkRun
 
 PRICE_COLUMNS = ["n", "min", "p25", "median", "p75", "max"]
+UNCONVERTED_COLUMNS = ["currency", "n", "min", "median", "max"]
 
 
 @dataclass(frozen=True)
@@ -34,11 +36,25 @@ class MarketSection:
     size: MarketSize | None = None
 
 
+def cell(value: Any) -> str:
+    """A table cell as a person reads it: counts with separators, amounts to the cent
+    under 100 and whole above, ``–`` for a figure not given (quartiles under 4 prices)."""
+    if value is None:
+        return "–"
+    if isinstance(value, bool):
+        return str(value)
+    if isinstance(value, int):
+        return numbers.count(value)
+    if isinstance(value, float):
+        return numbers.amount(value)
+    return str(value)
+
+
 def _table(rows: list[dict[str, Any]], cols: list[str], limit: int = 12) -> str:
     if not rows:
         return "<p>None.</p>"
     head = "".join(f"<th>{escape(c)}</th>" for c in cols)
-    body = "".join("<tr>" + "".join(f"<td>{escape(str(r.get(c, '')))}</td>" for c in cols)
+    body = "".join("<tr>" + "".join(f"<td>{escape(cell(r.get(c, '')))}</td>" for c in cols)
                    + "</tr>" for r in rows[:limit])
     return f"<table><tr>{head}</tr>{body}</table>"
 
@@ -49,13 +65,14 @@ def _sellers(link: LinkRun | None, unresolved: int) -> str:
                 "<code>wildtrace process</code> or <code>wildtrace sellers</code> "
                 "resolves them.</p>")
     kinds = Counter(x[2] for x in link.links)
-    text = (f"<p>{len(link.seller_of)} listings resolve to <b>{link.sellers}</b> sellers "
+    text = (f"<p>{numbers.count(len(link.seller_of))} listings resolve to "
+            f"<b>{numbers.count(link.sellers)}</b> sellers "
             f"(link run {link.run_id}); links by evidence: "
             + (escape(", ".join(f"{k} {v}" for k, v in sorted(kinds.items()))) or "none")
             + ".</p>")
     if unresolved:
-        text += (f"<p>{unresolved} listings were added after that run and are not "
-                 "resolved yet: <code>wildtrace process</code> or "
+        text += (f"<p>{numbers.count(unresolved)} listings were added after that run and "
+                 "are not resolved yet: <code>wildtrace process</code> or "
                  "<code>wildtrace sellers</code> resolves them.</p>")
     return text
 
@@ -69,16 +86,19 @@ def _market_size(figures: MarketSection) -> str:
     best = size.best
     rows = [{"model": r.model, "abundance": f"{r.abundance:.1f}",
              "stderr": f"{r.stderr:.1f}", "AIC": f"{r.aic:.1f}"} for r in size.results]
-    return (f"<p>{size.seen} sellers seen over {size.occasions} occasions (by "
+    return (f"<p>{numbers.count(size.seen)} sellers seen over {size.occasions} occasions (by "
             f"{escape(size.by)}); the best-fitting model by AIC, {escape(best.model)}, "
-            f"estimates <b>{best.abundance:.0f}</b> sellers in all (± {best.stderr:.0f}).</p>"
+            f"estimates <b>{numbers.whole(best.abundance)}</b> sellers in all "
+            f"(± {numbers.whole(best.stderr)}).</p>"
             + _table(rows, ["model", "abundance", "stderr", "AIC"]))
 
 
 def _volume(s: MarketSummary) -> list[str]:
     parts = ["<h3>Volume over time</h3>",
-             f"<p>{s.listings} listings counted (the relevant ones, once any listing has "
-             "been assessed).</p>"]
+             f"<p>{numbers.count(s.listings)} listings counted (the relevant ones, once any "
+             "listing has been assessed); "
+             f"{numbers.count(s.undated)} without a posting date, left out of the charts "
+             "(an undated listing is never given the day it was imported).</p>"]
     if not s.periods:
         return [*parts, "<p>No dated listings.</p>"]
     for dim in ("platform", "taxon", "language"):
@@ -86,8 +106,8 @@ def _volume(s: MarketSummary) -> list[str]:
         for ch in s.changes:
             if ch.dimension == dim:
                 marks.setdefault(ch.key, []).append(ch.period)
-        parts.append(line_svg(s.periods, s.volume.get(dim, {}),
-                              title=f"Listings per {s.period} by {dim}", marks=marks))
+        parts.append(bar_svg(s.periods, s.volume.get(dim, {}), undated=s.undated,
+                             title=f"Listings per {s.period} by {dim}", marks=marks))
     return parts
 
 
@@ -103,8 +123,13 @@ def market_section(figures: MarketSection) -> str:
         parts.append("<ul>" + "".join(f"<li>{escape(n['text'])}</li>" for n in s.notes)
                      + "</ul>")
     parts.append(f"<h3>Prices ({escape(s.currency)}, at each year's average rate)</h3>")
-    parts.append(f"<p>{s.priced} listings priced; {s.unconverted} in currencies "
-                 "without a bundled rate.</p>")
+    parts.append(f"<p>{numbers.count(s.priced)} listings priced in {escape(s.currency)}; "
+                 f"{numbers.count(s.unconverted)} in currencies without a bundled rate "
+                 "(listed apart, in their own currency). Quartiles are given from 4 prices "
+                 "up.</p>")
     parts.append(_table(s.prices_by_taxon, ["taxon", *PRICE_COLUMNS]))
     parts.append(_table(s.prices_by_product, ["product", *PRICE_COLUMNS]))
+    if s.unconverted_by:
+        parts.append("<h4>Prices not converted</h4>")
+        parts.append(_table(list(s.unconverted_by), UNCONVERTED_COLUMNS))
     return "\n".join(parts)

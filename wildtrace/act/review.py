@@ -1,8 +1,9 @@
 """The review queue: flagged listings, riskiest (or most informative) first, and labels.
 
 Each listing's newest assessment is the one that counts; the queue lists them highest
-score first, in pages that continue from a cursor (``"score:assessment id"`` of the
-last row, keyset pagination), never from an offset. The active-learning order instead
+score first (ties: Appendix I first, newer, wider-reaching seller), in pages that
+continue from a cursor (the last row's whole sort key, keyset pagination), never from an
+offset. The active-learning order instead
 offers the unlabelled listings whose labels would teach the model most. The queries
 themselves are storage's (:mod:`wildtrace.store.review`).
 """
@@ -30,13 +31,14 @@ class QueuePage:
     next_cursor: str
 
 
-def parse_cursor(cursor: str) -> tuple[float, int] | None:
-    """``"score:id"`` → (score, assessment id); raises InputError when malformed."""
+def parse_cursor(cursor: str) -> tuple[float, int, int, int, str] | None:
+    """``"score:appendix rank:reach:id:posted day"`` (the queue's whole sort key, see
+    :mod:`wildtrace.store.review`) → a tuple; raises InputError when malformed."""
     if not cursor:
         return None
     try:
-        score_text, id_text = cursor.split(":", 1)
-        return float(score_text), int(id_text)
+        score_text, rank, reach, id_text, day = cursor.split(":", 4)
+        return float(score_text), int(rank), int(reach), int(id_text), day
     except ValueError:
         raise InputError(f"bad cursor {cursor[:40]!r}",
                          hint="pass the next_cursor of the previous page") from None
@@ -51,7 +53,9 @@ def queue_page(store: Store, flt: QueueFilter, cursor: str = "",
     rows = store.review.queue_rows(flt, parse_cursor(cursor), limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
-    nxt = f"{rows[-1]['score']!r}:{rows[-1]['assessment_id']}" if more and rows else ""
+    last = rows[-1] if more and rows else None
+    nxt = (f"{last['score']!r}:{last['appendix_rank']}:{last['reach']}:"
+           f"{last['assessment_id']}:{last['posted_day'] or ''}" if last else "")
     return QueuePage(items=rows, next_cursor=nxt)
 
 

@@ -3,6 +3,8 @@
 Platforms' trust-and-safety teams want the URL, what is offered, the legal basis
 (CITES appendix) and a hash of the preserved evidence; nothing more of the seller's
 personal data than the account name on their own platform.
+The ``reasons`` column says why in one plain sentence
+(:func:`wildtrace.act.reason_sentence.reason_sentence`), never reason codes or JSON.
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from collections import defaultdict
 
 from wildtrace.act.exports.safecsv import SafeWriter
 from wildtrace.act.material import CaseListing, CaseMaterial
+from wildtrace.extract.title import display_title
 
 COLUMNS = ("platform", "listing_url", "title", "seller_account", "posted", "taxa",
            "cites_appendix", "reasons", "evidence_sha256", "case_id", "wildtrace_listing_id")
@@ -33,10 +36,12 @@ def takedown_csv(material: CaseMaterial, platform: str) -> str:
     writer.writerow(COLUMNS)
     for item in by_platform(material).get(platform, []):
         row, a = item.row, item.assessment or {}
-        reasons = a.get("reasons") or "[]"
+        # One plain sentence: the stored reason lines are model terms ("+ product
+        # term") that mean nothing to a platform's reviewer.
+        reasons = item.reason
         evidence = ";".join(e.sha256 for e in item.evidence) or row.get("capture_sha256", "")
         writer.writerow((
-            platform, row.get("url"), (row.get("title") or "")[:500], row.get("seller"),
+            platform, row.get("url"), display_title(row.get("title"), row.get("description"), 500), row.get("seller"),
             row.get("posted"), a.get("taxa", ""), a.get("cites", ""), reasons,
             evidence, material.case.id, row.get("id")))
     return buf.getvalue()

@@ -93,13 +93,19 @@ def _series(vol: dict[str, dict[str, list[int]]], by: str) -> tuple[VolumePoint,
     return tuple(VolumePoint(p, g, n) for (p, g), n in sorted(merged.items()))
 
 
+def _or(value: Any, fallback: Any) -> float:
+    # Under four prices the measure stage gives no quartiles: the band is the median.
+    return float(fallback if value is None else value)
+
+
 def market_figures(store: Store, currency: str = DEFAULT_CURRENCY) -> MarketFigures:
     """The market figures of the workspace (see :class:`MarketFigures`)."""
     listings = counted_listings(store)
     rows = rows_of(store, listings, currency)
     vol = volume(rows, "month")
     prices = tuple(PriceBand(str(p["platform"]), currency.upper(), int(p["n"]),
-                             float(p["median"]), float(p["p25"]), float(p["p75"]))
+                             float(p["median"]), _or(p.get("p25"), p["median"]),
+                             _or(p.get("p75"), p["median"]))
                    for p in price_distributions(rows, "platform")[:MAX_PRICE_GROUPS])
     geo = by_country(listings)
     return MarketFigures(

@@ -5,6 +5,12 @@ The kinds, their formats and their writers are the registry of
 store, the link results, the market measures). ``wildtrace export`` writes to the path
 the user named; the web app asks for a file in a temporary folder to send as a download,
 and every download is written to the audit log (exports hand out sellers' data).
+
+The command line names its file as people expect of Unix tools: the format follows from
+the extension when ``--format`` is not given (:func:`infer_format`), ``-`` is standard
+output, and a device or pipe is written into, never renamed over
+(:mod:`wildtrace.app.output`). Each export says what it wrote in words
+(``37 nodes, 7 edges``), from :attr:`ExportResult.summary`.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ import zipfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Generic, TypeVar
+from typing import Any, BinaryIO, Generic, TypeVar
 
 from wildtrace.act.exports import (
     EVIDENCE,
@@ -32,7 +38,9 @@ from wildtrace.act.exports import (
 from wildtrace.act.exports.evidence import EvidenceArchive
 from wildtrace.app.audit import cli_user
 from wildtrace.app.market import market_summary, price_rows
+from wildtrace.app.output import is_stream, write_to
 from wildtrace.app.sellers import seller_graph
+from wildtrace.errors import InputError
 from wildtrace.measure.market import MarketRow, MarketSummary
 from wildtrace.preserve.handover import workspace_proof
 from wildtrace.preserve.session import CUSTODY_FILE
@@ -53,12 +61,14 @@ class ExportKind:
 
 @dataclass(frozen=True)
 class ExportResult:
-    """What one export wrote: ``count`` things of ``kind`` to ``path``."""
+    """What one export wrote: ``count`` things of ``kind`` to ``path``, and the same
+    in words (``summary``: ``"37 nodes, 7 edges"``, ``"1 listing"``)."""
 
     kind: str
     format: str
     path: Path
     count: int
+    summary: str = ""
 
 
 @dataclass(frozen=True)
@@ -80,14 +90,34 @@ class ExportFile:
 
 @dataclass(frozen=True)
 class _Source(Generic[T]):
-    """An exporter and where its rows come from."""
+    """An exporter, where its rows come from, and how its count reads in words."""
 
     exporter: Exporter[T]
     gather: Callable[[Workspace], T]
+    describe: Callable[[T, int], str]
 
     def write(self, ws: Workspace, fmt: str, path: Path) -> int:
         """Gather the rows from ``ws`` and write them; returns the writer's count."""
         return self.exporter.write(self.gather(ws), fmt, path)
+
+    def write_described(self, ws: Workspace, fmt: str, path: Path) -> tuple[int, str]:
+        """As :meth:`write`, with what was written in words."""
+        rows = self.gather(ws)
+        count = self.exporter.write(rows, fmt, path)
+        return count, self.describe(rows, count)
+
+
+def plural(n: int, noun: str, nouns: str = "") -> str:
+    """``plural(1, "node")`` → ``"1 node"``; ``plural(37, "node")`` → ``"37 nodes"``."""
+    return f"{n:,} {noun if n == 1 else (nouns or noun + 's')}"
+
+
+def _counted(noun: str, nouns: str = "") -> Callable[[Any, int], str]:
+    return lambda _rows, n: plural(n, noun, nouns)
+
+
+def _graph_words(g: Any, nodes: int) -> str:
+    return f"{plural(nodes, 'node')}, {plural(int(g.number_of_edges()), 'edge')}"
 
 
 def _listings(ws: Workspace) -> Iterator[dict[str, Any]]:
@@ -118,8 +148,38 @@ def _volume(ws: Workspace) -> MarketSummary:
 
 
 SOURCES: dict[str, _Source[Any]] = {s.exporter.kind: s for s in (
-    _Source(LISTINGS, _listings), _Source(VENUES, _venues), _Source(EVIDENCE, _evidence),
-    _Source(GRAPH, seller_graph), _Source(PRICES, _prices), _Source(VOLUME, _volume))}
+    _Source(LISTINGS, _listings, _counted("listing")),
+    _Source(VENUES, _venues, _counted("venue")),
+    _Source(EVIDENCE, _evidence, _counted("WARC file")),
+    _Source(GRAPH, seller_graph, _graph_words),
+    _Source(PRICES, _prices, _counted("priced listing")),
+    _Source(VOLUME, _volume, _counted("row")))}
+
+# What a file's name says of its format; ``.json`` is read as JSON lines, the one JSON
+# shape the listing exports write.
+EXTENSIONS = {".jsonl": "jsonl", ".ndjson": "jsonl", ".json": "jsonl", ".csv": "csv",
+              ".parquet": "parquet", ".gexf": "gexf", ".graphml": "graphml",
+              ".wacz": "wacz"}
+
+
+def infer_format(kind: str, fmt: str | None, output: Path | str) -> str:
+    """The format to write: ``fmt`` when given, else the one ``output``'s extension
+    names, else (for ``-`` or a device) the kind's first format; InputError when the
+    name says nothing or names a format the kind cannot write."""
+    if fmt:
+        return fmt
+    found = EXPORTERS.get(kind)
+    if found is None:
+        check(kind, "")  # the unknown-kind error, naming the kinds
+        raise AssertionError("unreachable")
+    ext = EXTENSIONS.get(Path(str(output)).suffix.lower())
+    if ext is None:
+        if is_stream(output):
+            return found.formats[0]
+        raise InputError(f"cannot tell the format from the name {str(output)!r}",
+                         hint=f"add --format ({', '.join(found.formats)}) or end the name "
+                              f"with .{found.formats[0]}")
+    return ext
 
 
 def kinds() -> list[ExportKind]:
@@ -140,16 +200,20 @@ def check(kind: str, fmt: str) -> ExportKind:
     return ExportKind(found.kind, found.formats, found.help)
 
 
-def export(ws: Workspace, kind: str, fmt: str, path: Path) -> ExportResult:
-    """Write ``kind`` as ``fmt`` to ``path`` (creating its folder); InputError as
+def export(ws: Workspace, kind: str, fmt: str, path: Path,
+           stdout: BinaryIO | None = None) -> ExportResult:
+    """Write ``kind`` as ``fmt`` to ``path`` (creating its folder), or to ``stdout`` when
+    ``path`` is ``-``, or into a device or pipe without replacing it; InputError as
     :func:`check`."""
     check(kind, fmt)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    count = SOURCES[kind].write(ws, fmt, path)
+    count, words = write_to(path, f"{kind}.{fmt}",
+                            lambda p: SOURCES[kind].write_described(ws, fmt, p),
+                            stdout=stdout)
+    where = "-" if str(path) == "-" else str(path.resolve())
     # The command line's exports hand out sellers' data as the web's do: audited too.
     ws.store.audit.record(cli_user(ws), "export", "export", kind, {
-        "format": fmt, "count": count, "path": str(path.resolve()), "via": "cli"})
-    return ExportResult(kind, fmt, path, count)
+        "format": fmt, "count": count, "path": where, "via": "cli"})
+    return ExportResult(kind, fmt, path, count, words)
 
 
 def export_file(ws: Workspace, kind: str, fmt: str, user: str) -> ExportFile:

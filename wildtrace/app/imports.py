@@ -3,7 +3,10 @@
 Tables go through collect's importer, one run per import with its bad rows recorded so
 ``wildtrace errors`` can show them later; archives are preserved and extracted page by
 page (:mod:`wildtrace.app.archives`). Either way the result is one
-:class:`ImportSummary`.
+:class:`ImportSummary`. Rows that name no language get the extract stage's detector's
+guess, so the queue's language column and facet work for imports as for crawls.
+:func:`preview` is ``import --dry-run``: the column mapping and the first rows parsed,
+nothing stored.
 """
 
 from __future__ import annotations
@@ -13,11 +16,17 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wildtrace.collect.importer import import_files, parse_mapping
+from wildtrace.collect.columns import FIELDS
+from wildtrace.collect.importer import FilePreview, import_files, parse_mapping, preview_file
+from wildtrace.errors import InputError
+from wildtrace.extract.language import detect_language
 from wildtrace.records import RowError
 from wildtrace.workspace import Workspace
 
 ARCHIVE_SUFFIXES = (".warc", ".warc.gz", ".html", ".htm")
+
+__all__ = ["FIELDS", "FilePreview", "ImportRequest", "ImportSummary", "preview", "request",
+           "run_import"]
 
 
 @dataclass(frozen=True)
@@ -72,9 +81,20 @@ def run_import(ws: Workspace, req: ImportRequest,
         return import_archives(ws, req.files, req.fmt, req.source)
     run_id = ws.store.start_run("import", "1", {"files": [str(f) for f in req.files]})
     result = import_files(ws.store, req.files, fmt=req.fmt, source=req.source,
-                          mapping=req.mapping, progress=progress)
+                          mapping=req.mapping, progress=progress, language=detect_language)
     ws.store.record_errors(run_id, result.errors)
     ws.store.finish_run(run_id, {"imported": result.imported,
                                  "duplicates": result.duplicates,
                                  "errors": len(result.errors)})
     return ImportSummary(result.imported, result.duplicates, tuple(result.errors))
+
+
+def preview(req: ImportRequest, rows: int = 5) -> list[FilePreview]:
+    """``import --dry-run``: each table file's column mapping and its first ``rows`` rows
+    as they would be stored (languages detected as an import detects them); no
+    workspace is touched. Archives are refused: a page is only known once extracted."""
+    if req.archive:
+        raise InputError("--dry-run previews CSV and JSONL tables, not web archives",
+                         hint="import the archive into a scratch workspace to see it")
+    return [preview_file(f, fmt=req.fmt, mapping=req.mapping, rows=rows,
+                         language=detect_language, source=req.source) for f in req.files]

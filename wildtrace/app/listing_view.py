@@ -21,7 +21,7 @@ from wildtrace.act.material import (
     reasons_of,
 )
 from wildtrace.act.review import label_name
-from wildtrace.app.listings import ListingItem, listing_item
+from wildtrace.app.listings import ListingItem, display_title, listing_item
 from wildtrace.assess.legality import verdict
 from wildtrace.identify import identifier_for
 from wildtrace.records import Identifier
@@ -52,6 +52,7 @@ class ListingFields:
     extra: dict[str, Any]
     created_at: str
     platform: str
+    heading: str = ""  # the title, else the start of the text (display_title)
 
 
 @dataclass(frozen=True, slots=True)
@@ -158,7 +159,8 @@ def _fields(row: dict[str, Any]) -> ListingFields:
         location=row["location"], posted=row["posted"], language=row["language"],
         origin=row["origin"], capture_sha256=row["capture_sha256"], extra=extra_of(row),
         created_at=_iso(row["created_at"]),
-        platform=platform_of(row.get("url") or "", row.get("source") or ""))
+        platform=platform_of(row.get("url") or "", row.get("source") or ""),
+        heading=display_title(row.get("title"), row.get("description")))
 
 
 def _legality(ws: Workspace, row: dict[str, Any]) -> Legality | None:

@@ -12,15 +12,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from wildtrace.app.audit import record_read
+from wildtrace.extract.title import display_title
 from wildtrace.workspace import Workspace
 
 MAX_SEARCH = 5000  # full-text matches a listing page draws from
+
+__all__ = ["ListingItem", "ListingsPage", "display_title", "listing_item", "listings_page"]
 
 
 @dataclass(frozen=True, slots=True)
 class ListingItem:
     """A listing in a list: its fields and, where it has one, its newest assessment's
-    score, relevance, taxa, CITES appendix and flags."""
+    score, relevance, taxa, CITES appendix and flags. ``heading`` is what a screen shows
+    as its name (:func:`display_title`: the title, else the start of the text)."""
 
     id: int
     title: str
@@ -37,6 +41,7 @@ class ListingItem:
     taxa: str = ""
     cites: str = ""
     flags: str = ""
+    heading: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,7 +60,8 @@ def listing_item(row: Mapping[str, Any]) -> ListingItem:
         seller=row.get("seller") or "", language=row.get("language") or "",
         posted=row.get("posted") or "", location=row.get("location") or "",
         score=row.get("score"), relevant=row.get("relevant"), taxa=row.get("taxa") or "",
-        cites=row.get("cites") or "", flags=row.get("flags") or "")
+        cites=row.get("cites") or "", flags=row.get("flags") or "",
+        heading=display_title(row.get("title"), row.get("description")))
 
 
 def listings_page(ws: Workspace, *, user: str, query: str = "", source: str = "",

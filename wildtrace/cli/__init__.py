@@ -3,7 +3,8 @@
 The root group resolves the workspace and turns every :class:`WildtraceError` into one
 line on stderr and exit status 1. Commands live in the modules of this package, one
 module per area; each lists its commands in ``COMMANDS``, and :data:`AREAS` below is
-the one place that adds them to :data:`main`.
+the one place that adds them to :data:`main`, with the examples of
+:mod:`wildtrace.cli.examples` at the foot of each command's help.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from wildtrace.cli import (
     web_cmds,
     workspace_cmds,
 )
+from wildtrace.cli import examples
 from wildtrace.cli.base import AppContext, WildtraceGroup, pass_context
 
 AREAS = (core, crawl_cmds, identify_cmds, assess_cmds, measure_cmds, export_cmds, web_cmds,
@@ -44,6 +46,7 @@ def _add_commands() -> None:
         for command in area.COMMANDS:
             main.add_command(command)
     main.add_command(measure_cmds.sellers, name="link")  # the same command, the stage's name
+    examples.attach(main)
 
 
 _add_commands()

@@ -6,7 +6,6 @@ or :mod:`~wildtrace.app.evaluation`, and prints the result as text or JSON.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,13 +16,23 @@ from wildtrace.cli.base import (
     echo_json,
     echo_row_errors,
     pass_context,
-    progress_wanted,
 )
+from wildtrace.cli.progress import Progress
 from wildtrace.records import RowError
 
 
 def _report_row_errors(errors: Sequence[RowError]) -> None:
     echo_row_errors(errors, limit=10, prefix="skipped ", more_hint=" unreadable rows")
+
+
+def _say_costs(app: AppContext, model_path: Path | None, rows: int | None,
+               on: bool = True) -> None:
+    # Embeddings turn on by themselves with the [embed] extra: say so, with their cost.
+    from wildtrace.app.costs import model_notices
+
+    if on:
+        for notice in model_notices(app.ws, model_path=model_path, listings=rows):
+            click.echo(notice.line(), err=True)
 
 
 @click.command()
@@ -44,8 +53,9 @@ def score(app: AppContext, file: Path, text_columns: tuple[str, ...], model_path
     from wildtrace.app import scoring
 
     job = scoring.open_job(app.ws, file, text_columns, model_path)
-    with click.progressbar(length=job.rows, label="scoring", file=sys.stderr,
-                           hidden=not (progress_wanted() and job.rows > scoring.CHUNK)) as bar:
+    _say_costs(app, model_path, job.rows, on=job.scorer.encoder is not None)
+    with Progress("scoring", job.rows if job.rows > scoring.CHUNK else None, unit="rows",
+                  quiet=as_json) as bar:
         result = scoring.write_scores(job, output, progress=bar.update)
     _report_row_errors(result.errors)
     if as_json:
@@ -73,6 +83,7 @@ def train(app: AppContext, file: Path | None, text_columns: tuple[str, ...],
 
     data = training.training_data(app.ws, file, text_columns, label_column)
     _report_row_errors(data.errors)
+    _say_costs(app, None, len(data.texts))
     if data.unlabelled:
         click.echo(f"skipped {data.unlabelled} rows without a 0/1 label", err=True)
     result = training.train(app.ws, data, output)
@@ -111,6 +122,7 @@ def evaluate(app: AppContext, file: Path, text_columns: tuple[str, ...], label_c
     job = evaluation.prepare(file, text_columns, label_column, model_path=model_path,
                              folds=folds)
     _report_row_errors(job.table.errors)
+    _say_costs(app, model_path, len(job.table.texts))
     result = evaluation.evaluate(app.ws, job, plots=plots, draw=not no_plots,
                                  n_errors=n_errors)
     if as_json:

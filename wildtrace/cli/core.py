@@ -1,9 +1,15 @@
-"""Core commands: init, import, process, report, settings, errors."""
+"""Core commands: init, import, process, report, settings, errors.
+
+Long work (import, process) reports progress through :class:`~wildtrace.cli.progress.
+Progress`: a bar at a terminal, a periodic line in a log; ``process`` first says which
+optional models are on, what they cost and how to turn them off.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -13,11 +19,17 @@ from wildtrace.cli.base import (
     echo_json,
     echo_row_errors,
     pass_context,
-    progress_wanted,
 )
+from wildtrace.cli.progress import Progress
+from wildtrace.records import ListingDraft, RowError
 from wildtrace.workspace import open_workspace
 
+if TYPE_CHECKING:
+    from wildtrace.app.imports import FilePreview
+
 PROGRESS_BYTES = 2_000_000  # inputs smaller than this import too fast for a bar
+PREVIEW_ROWS = 5
+PREVIEW_CHARS = 60  # characters of a cell in the dry run's table
 
 
 @click.command()
@@ -39,19 +51,29 @@ def init(app: AppContext, directory: str | None) -> None:
 @click.option("--map", "maps", multiple=True, metavar="COLUMN=FIELD",
               help="Read FIELD (title, description, price, currency, url, seller, location, "
                    "posted, language) from COLUMN. Repeatable.")
+@click.option("--dry-run", is_flag=True, help="Show the column mapping and the first "
+              f"{PREVIEW_ROWS} rows as they would be stored; store nothing.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_context
 def import_(app: AppContext, files: tuple[Path, ...], fmt: str, source: str | None,
-            maps: tuple[str, ...], as_json: bool) -> None:
-    """Import listings from CSV, JSONL (and, with collect, WARC or HTML) files."""
+            maps: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+    """Import listings from CSV, JSONL, WARC or HTML files.
+
+    Columns are matched to listing fields by name (title, text, body, price, user,
+    date...); --dry-run shows the choice before anything is stored. Rows without a
+    language column get the detected language.
+    """
     from wildtrace.app import imports
 
     req = imports.request(files, fmt, source, maps)
+    if dry_run:
+        _show_previews(imports.preview(req, PREVIEW_ROWS), as_json)
+        return
     ws = app.ws
-    show = progress_wanted() and not as_json and not req.archive and \
+    big = not req.archive and \
         sum(f.stat().st_size for f in files if f.is_file()) > PROGRESS_BYTES
-    lines = _count_lines(files) if show else 1
-    with click.progressbar(length=max(lines, 1), label="importing", hidden=not show) as bar:
+    lines = _count_lines(files) if big else None
+    with Progress("importing", lines, unit="rows", quiet=as_json) as bar:
         result = imports.run_import(ws, req, progress=bar.update)
     if as_json:
         echo_json(result.as_dict())
@@ -65,6 +87,48 @@ def import_(app: AppContext, files: tuple[Path, ...], fmt: str, source: str | No
         click.echo(f"imported {result.imported} listings, {result.duplicates} duplicates "
                    f"skipped, {len(result.errors)} rows with errors")
         echo_row_errors(result.errors, more_hint=" (see 'wildtrace errors')")
+
+
+def _show_previews(previews: Sequence[FilePreview], as_json: bool) -> None:
+    from wildtrace.app.imports import FIELDS
+
+    if as_json:
+        echo_json([{"file": str(p.path), "columns": list(p.headers), "mapping": p.mapping,
+                    "rows": [r.as_dict() if isinstance(r, RowError) else _draft_dict(r)
+                             for r in p.rows]} for p in previews])
+        return
+    for p in previews:
+        click.echo(f"{p.path}: {len(p.headers)} columns")
+        for name in FIELDS:
+            if name in p.mapping:
+                click.echo(f"  {name:<12}<- {p.mapping[name]}")
+        unused = [h for h in p.headers if h not in set(p.mapping.values())]
+        if unused:
+            click.echo(f"  kept as extra: {', '.join(unused)[:300]}")
+        click.echo(f"first {len(p.rows)} rows as they would be stored:")
+        for row in p.rows:
+            if isinstance(row, RowError):
+                click.echo(f"  {row.file}:{row.row}: skipped: {row.reason}")
+                continue
+            shown = _draft_dict(row)
+            click.echo(f"  {row.origin}")
+            for key, value in shown.items():
+                if value not in ("", None) and key not in ("source", "origin"):
+                    click.echo(f"    {key:<12}{_short(str(value))}")
+    click.echo("dry run: nothing was stored")
+
+
+def _draft_dict(d: ListingDraft) -> dict[str, object]:
+    return {"title": d.title, "description": d.description, "price": d.price,
+            "currency": d.currency, "url": d.url, "seller": d.seller,
+            "location": d.location, "posted": d.posted, "language": d.language,
+            "source": d.source, "origin": d.origin}
+
+
+def _short(text: str) -> str:
+    # One line per value: the preview is read at a terminal, so newlines are shown.
+    text = text.replace("\r", "").replace("\n", "⏎ ")
+    return text if len(text) <= PREVIEW_CHARS else text[:PREVIEW_CHARS - 1] + "…"
 
 
 def _count_lines(files: Sequence[Path]) -> int:
@@ -86,6 +150,9 @@ def errors(app: AppContext, limit: int, as_json: bool) -> None:
     errs = app.ws.store.errors(limit)
     if as_json:
         echo_json([e.as_dict() for e in errs])
+        return
+    if not errs:
+        click.echo("no errors: every row, page and file so far was read")
         return
     for e in errs:
         where = f"{e.file}:{e.row}" if e.row is not None else e.file
@@ -119,13 +186,19 @@ def settings(app: AppContext, as_json: bool) -> None:
 @pass_context
 def process(app: AppContext, model_path: Path | None, scheduler: str | None,
             as_json: bool) -> None:
-    """Identify, assess and link every listing not yet processed."""
+    """Identify, assess and link every listing not yet processed.
+
+    Says first whether sentence embeddings are on and what they cost; progress goes
+    to stderr (a bar at a terminal, a line every 30 s otherwise).
+    """
+    from wildtrace.app.costs import model_notices
     from wildtrace.app.process import process as run_process
 
     ws = app.ws
     total = ws.store.count_listings()
-    with click.progressbar(length=max(total, 1), label="processing",
-                           hidden=not progress_wanted() or as_json) as bar:
+    for notice in model_notices(ws, model_path=model_path, listings=total):
+        click.echo(notice.line(), err=True)
+    with Progress("processing", total, unit="listings", quiet=as_json) as bar:
         result = run_process(ws, model_path=model_path, progress=bar.update,
                              scheduler=scheduler)
     if as_json:
@@ -137,13 +210,19 @@ def process(app: AppContext, model_path: Path | None, scheduler: str | None,
 
 @click.command()
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
-              help="Where to write the HTML (default: WORKSPACE/report.html).")
+              help="Where to write the HTML (default: WORKSPACE/report.html; - for "
+                   "standard output).")
 @pass_context
 def report(app: AppContext, output: Path | None) -> None:
-    """Write one self-contained HTML report of the workspace."""
+    """Write one self-contained HTML report of the workspace and print its path."""
+    from wildtrace.app.output import is_stream, write_to
     from wildtrace.app.report import write_report
 
-    path = write_report(app.ws, output)
+    ws = app.ws
+    if output is not None and is_stream(output):
+        write_to(output, "report.html", lambda p: write_report(ws, p))
+        return
+    path = write_report(ws, output)
     click.echo(str(path.resolve()))
 
 

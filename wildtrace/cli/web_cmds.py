@@ -44,8 +44,7 @@ def serve(app: AppContext, host: str, port: int, secure_cookies: str,
           no_tip_capture: bool, workers: int) -> None:
     """Run the web app: review queue, cases, dashboards, tips and the API."""
     uvicorn = require("uvicorn", "web", "wildtrace serve")
-    from wildtrace.web import create_app
-    from wildtrace.web.app import SERVE_OPTIONS, serve_options
+    from wildtrace.web import SERVE_OPTIONS, WORKER_FACTORY, create_app, serve_options
 
     root = app.ws.root.resolve()
     click.echo(f"wildtrace serving {root} on http://{host}:{port}/"
@@ -55,7 +54,7 @@ def serve(app: AppContext, host: str, port: int, secure_cookies: str,
     if workers > 1:
         os.environ[SERVE_OPTIONS] = serve_options(root, not no_tip_capture, secure_cookies)
         app.close()  # each worker opens the workspace itself
-        uvicorn.run("wildtrace.web.app:app_from_environment", factory=True,
+        uvicorn.run(WORKER_FACTORY, factory=True,
                     workers=workers, host=host, port=port, log_level="warning",
                     proxy_headers=False, server_header=False)
         return

@@ -3,6 +3,10 @@
 Columns are mapped to listing fields automatically (see :mod:`columns`) or by
 ``--map COLUMN=FIELD``. Each row's content hash makes imports idempotent; bad rows are
 reported with file:row and skipped while every good row is kept.
+
+A row without a language column gets one from the ``language`` function the caller
+passes in (the extract stage's detector, handed down by the application layer: collect
+comes first and cannot import it).
 """
 
 from __future__ import annotations
@@ -23,6 +27,9 @@ from wildtrace.store import Store, content_key
 BATCH = 2000
 MAX_CELL_CHARS = 20_000_000
 MAX_PRICE = 1e15  # above any real asking price in any currency
+LANGUAGE_SAMPLE = 2000  # characters a detector reads: enough to tell, cheap per row
+
+LanguageOf = Callable[[str], str]
 
 
 @dataclass
@@ -61,8 +68,10 @@ def _text(value: Any) -> str:
     return text.replace("\x00", "")[:MAX_CELL_CHARS].strip()
 
 
-def to_draft(row: RawRow, mapping: dict[str, str], source: str) -> ListingDraft | RowError:
-    """A listing draft from a raw row, or the reason the row cannot be used."""
+def to_draft(row: RawRow, mapping: dict[str, str], source: str,
+             language: LanguageOf | None = None) -> ListingDraft | RowError:
+    """A listing draft from a raw row, or the reason the row cannot be used; ``language``
+    names the language of a row whose file gives none."""
     get = {f: _text(row.fields.get(col)) for f, col in mapping.items()}
     title, description = get.get("title", ""), get.get("description", "")
     if not title and not description:
@@ -80,15 +89,21 @@ def to_draft(row: RawRow, mapping: dict[str, str], source: str) -> ListingDraft 
         source=source, title=title, description=description, url=get.get("url", ""),
         price=amount, currency=currency, seller=get.get("seller", ""),
         location=get.get("location", ""), posted=get.get("posted", ""),
-        language=get.get("language", ""), extra=extra, origin=f"{row.file}:{row.row}",
+        language=get.get("language", "") or _language_of(title, description, language),
+        extra=extra, origin=f"{row.file}:{row.row}",
     )
 
 
-def import_file(store: Store, path: Path, *, fmt: str | None = None, source: str | None = None,
-                mapping: dict[str, str] | None = None,
-                progress: Callable[[int], None] | None = None) -> ImportResult:
-    """Import one file; returns counts and bad rows. Raises for an unusable file."""
-    headers, rows = read_rows(path, None if fmt in (None, "auto") else fmt)
+def _language_of(title: str, description: str, language: LanguageOf | None) -> str:
+    if language is None:
+        return ""
+    return language(f"{title}\n{description}"[:LANGUAGE_SAMPLE])
+
+
+def column_mapping(path: Path, headers: list[str],
+                   mapping: dict[str, str] | None = None) -> dict[str, str]:
+    """Field → column for a file with ``headers``: the automatic choice, overridden by
+    ``mapping``; ColumnError when a named column is missing or no text column is found."""
     chosen = auto_mapping(headers)
     for fieldname, column in (mapping or {}).items():
         if column not in headers:
@@ -100,6 +115,16 @@ def import_file(store: Store, path: Path, *, fmt: str | None = None, source: str
         raise ColumnError("no text column found (looked for title, text, description, "
                           f"body...; columns: {', '.join(headers)})", file=str(path),
                           hint="name one with --map COLUMN=description")
+    return chosen
+
+
+def import_file(store: Store, path: Path, *, fmt: str | None = None, source: str | None = None,
+                mapping: dict[str, str] | None = None,
+                progress: Callable[[int], None] | None = None,
+                language: LanguageOf | None = None) -> ImportResult:
+    """Import one file; returns counts and bad rows. Raises for an unusable file."""
+    headers, rows = read_rows(path, None if fmt in (None, "auto") else fmt)
+    chosen = column_mapping(path, headers, mapping)
     src = source or path.stem
     result = ImportResult()
     batch: list[tuple[ListingDraft, str]] = []
@@ -116,7 +141,7 @@ def import_file(store: Store, path: Path, *, fmt: str | None = None, source: str
         if isinstance(item, RowError):
             result.errors.append(item)
             continue
-        draft = to_draft(item, chosen, src)
+        draft = to_draft(item, chosen, src, language)
         if isinstance(draft, RowError):
             result.errors.append(draft)
             continue
@@ -149,3 +174,33 @@ def import_files(store: Store, paths: Iterable[Path], **kwargs: Any) -> ImportRe
         total.duplicates += res.duplicates
         total.errors.extend(res.errors)
     return total
+
+
+@dataclass(frozen=True)
+class FilePreview:
+    """What importing a file would do, read without storing anything: its columns, the
+    field each feeds, and its first rows as drafts (or the reason a row is refused)."""
+
+    path: Path
+    headers: tuple[str, ...]
+    mapping: dict[str, str]
+    rows: tuple[ListingDraft | RowError, ...]
+
+
+def preview_file(path: Path, *, fmt: str | None = None, mapping: dict[str, str] | None = None,
+                 rows: int = 5, language: LanguageOf | None = None,
+                 source: str | None = None) -> FilePreview:
+    """The first ``rows`` rows of ``path`` parsed as an import would parse them; raises
+    as :func:`import_file` does for an unusable file or mapping."""
+    headers, items = read_rows(path, None if fmt in (None, "auto") else fmt)
+    chosen = column_mapping(path, headers, mapping)
+    parsed: list[ListingDraft | RowError] = []
+    for item in items:
+        if len(parsed) >= rows:
+            break
+        parsed.append(item if isinstance(item, RowError)
+                      else to_draft(item, chosen, source or path.stem, language))
+    close = getattr(items, "close", None)
+    if close is not None:
+        close()  # the reader holds the file open until its generator is closed
+    return FilePreview(path, tuple(headers), chosen, tuple(parsed))

@@ -16,7 +16,9 @@ from sqlalchemy.engine import Engine
 from wildtrace.records import Case, CaseItem
 from wildtrace.store import tables as t
 from wildtrace.store.core import utcnow
+from wildtrace.store.evidence import CaptureRow
 from wildtrace.store.tables.act import case_items, cases
+from wildtrace.store.tables.preserve import captures
 
 _CHUNK = 500  # ids per IN (...) list, well under every database's parameter limit
 
@@ -62,6 +64,16 @@ class CaseStore:
             res = conn.execute(case_items.delete().where(
                 case_items.c.case_id == case_id, case_items.c.kind == kind,
                 case_items.c.ref == ref))
+            return bool(res.rowcount)
+
+    def update(self, case_id: int, *, status: str | None = None,
+               notes: str | None = None) -> bool:
+        """Change a case's status and/or notes; False when there is no such case."""
+        values = {k: v for k, v in (("status", status), ("notes", notes)) if v is not None}
+        if not values:
+            return self.exists(case_id)
+        with self.engine.begin() as conn:
+            res = conn.execute(cases.update().where(cases.c.id == case_id).values(**values))
             return bool(res.rowcount)
 
     def get(self, case_id: int) -> Case | None:
@@ -110,3 +122,22 @@ class CaseStore:
         q = q.order_by(lst.id.desc() if newest_first else lst.id).limit(limit)
         with self.engine.connect() as conn:
             return [int(x) for x in conn.execute(q).scalars()]
+
+    # -- the captures behind a case's listings ------------------------------------------
+    def captures_of(self, ids: Sequence[int], bodies: Sequence[str]) -> dict[str, CaptureRow]:
+        """Capture records by id (key ``"id:<n>"``) and, for each body hash, the newest
+        capture of it (key: the hash); ids and hashes never captured are left out."""
+        out: dict[str, CaptureRow] = {}
+        wanted = sorted({b for b in bodies if b})
+        with self.engine.connect() as conn:
+            for i in range(0, len(ids), _CHUNK):
+                for r in conn.execute(sa.select(captures).where(
+                        captures.c.id.in_(list(ids[i:i + _CHUNK])))):
+                    out[f"id:{r.id}"] = CaptureRow(**r._mapping)
+            for i in range(0, len(wanted), _CHUNK):
+                # Ascending ids: a later capture of the same body overwrites an earlier.
+                for r in conn.execute(sa.select(captures).where(
+                        captures.c.body_sha256.in_(wanted[i:i + _CHUNK]))
+                        .order_by(captures.c.id)):
+                    out[str(r.body_sha256)] = CaptureRow(**r._mapping)
+        return out

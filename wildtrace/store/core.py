@@ -43,6 +43,7 @@ if TYPE_CHECKING:  # area stores that import this module (imported in their prop
     from wildtrace.store.backup import DatabaseBackup
     from wildtrace.store.blob_chunks import DatabaseBlobStore
     from wildtrace.store.blob_index import BlobIndex
+    from wildtrace.store.browse import BrowseStore
     from wildtrace.store.cases import CaseStore
     from wildtrace.store.frontier import FrontierStore
     from wildtrace.store.limits import LimitStore
@@ -257,6 +258,13 @@ class Store:
         from wildtrace.store.cases import CaseStore
 
         return CaseStore(self.engine)
+
+    @functools.cached_property
+    def browse(self) -> BrowseStore:
+        """Every listing filtered, searched, sorted and counted; saved views."""
+        from wildtrace.store.browse import BrowseStore
+
+        return BrowseStore(self.engine)
 
     @functools.cached_property
     def review(self) -> ReviewStore:

@@ -4,9 +4,14 @@ assessments, taxon matches and labels.
 Each listing's newest assessment is the one that counts. The queue walks assessments in
 ``(score, id)`` order through an index and keeps those that are their listing's newest
 (an index lookup on ``(listing_id, id)``), so the first page of a million-listing
-workspace costs a few hundred index probes, not a full scan. Pages continue after a
-``(score, assessment id)`` key (keyset pagination), never from an OFFSET. The order
-itself, the cursor format and the active-learning choice are :mod:`wildtrace.act.review`'s.
+workspace costs a few hundred index probes, not a full scan. Many listings tie on
+score (every rule-flagged Appendix I listing scores 1.00), so ties are broken by what
+matters next: CITES Appendix I before II before III, then the newer posting (unknown
+dates last), then the seller with more listings on the platform (reach), then the
+newer assessment. Pages continue after that whole key (keyset pagination), never from
+an OFFSET; the index still orders by score, and only each block of tied scores is
+sorted. The cursor format and the active-learning choice are
+:mod:`wildtrace.act.review`'s.
 """
 
 from __future__ import annotations
@@ -26,8 +31,8 @@ MAX_VOCABULARY = 200_000  # distinct taxa values kept per workspace for the taxo
 REREAD = 10_000  # assessments below the last one read, read again with new ones
 GAVE_UP = "\0too many"  # marks a vocabulary too large to keep
 
-# (score, assessment id) of the last row of the previous page
-After = tuple[float, int]
+# (score, appendix rank, reach, assessment id, posted day) of the previous page's last row
+After = tuple[float, int, int, int, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -126,7 +131,10 @@ def _base(flt: QueueFilter, language_index: bool = False) -> sa.Select[Any]:
              .scalar_subquery())
     q = (sa.select(lst.c.id, lst.c.title, lst.c.source, lst.c.url, lst.c.price,
                    lst.c.currency, lst.c.seller, lst.c.language, lst.c.posted,
-                   lst.c.location, a.c.id.label("assessment_id"), a.c.score, a.c.risk,
+                   lst.c.location,
+                   # the start of the text is the heading of a row without a title
+                   sa.func.substr(lst.c.description, 1, 400).label("description"),
+                   a.c.id.label("assessment_id"), a.c.score, a.c.risk,
                    a.c.relevant, a.c.taxa, a.c.cites, a.c.flags, a.c.model_version)
          .select_from(a.join(lst, lst.c.id == a.c.listing_id))
          .where(a.c.id == newer))
@@ -162,12 +170,35 @@ def queue_query(flt: QueueFilter, after: After | None = None, limit: int = 50,
     fast plan when that filter matches few listings.
     """
     a = t.assessments
-    q = _base(flt, language_index=by_listing)
+    rank, day, reach = tie_breaks()
+    q = _base(flt, language_index=by_listing).add_columns(
+        rank.label("appendix_rank"), day.label("posted_day"), reach.label("reach"))
     if after is not None:
-        score, aid = after
-        q = q.where(sa.or_(a.c.score < score, sa.and_(a.c.score == score, a.c.id < aid)))
+        score, after_rank, after_reach, aid, after_day = after
+        q = q.where(sa.or_(a.c.score < score, sa.and_(a.c.score == score, sa.or_(
+            rank > after_rank, sa.and_(rank == after_rank, sa.or_(
+                day < after_day, sa.and_(day == after_day, sa.or_(
+                    reach < after_reach, sa.and_(reach == after_reach,
+                                                 a.c.id < aid)))))))))
     key = (a.c.score + 0) if by_listing else a.c.score
-    return q.order_by(key.desc(), a.c.id.desc()).limit(limit)
+    return q.order_by(key.desc(), rank, day.desc(), reach.desc(), a.c.id.desc()).limit(limit)
+
+
+def tie_breaks() -> tuple[sa.ColumnElement[int], sa.ColumnElement[str],
+                          sa.ColumnElement[int]]:
+    """The queue's keys after the score: appendix rank (I=1 … none=4), the posted day
+    ("" when unknown, so it sorts last in newest-first order) and the seller's reach
+    (listings of the same account on the same platform; 0 without a seller)."""
+    a, lst = t.assessments, t.listings
+    rank = sa.case((a.c.cites == "I", 1), (a.c.cites == "II", 2), (a.c.cites == "III", 3),
+                   else_=4)
+    day = sa.func.substr(lst.c.posted, 1, 10)
+    other = t.listings.alias("same_seller")
+    count = (sa.select(sa.func.count()).where(other.c.source == lst.c.source,
+                                              other.c.seller == lst.c.seller)
+             .scalar_subquery())
+    reach = sa.case((lst.c.seller == "", 0), else_=count)
+    return rank, day, reach
 
 
 class ReviewStore:

@@ -37,6 +37,7 @@ from wildtrace.errors import (
     WildtraceError,
     WorkspaceError,
 )
+from wildtrace.web import SERVE_OPTIONS
 from wildtrace.web.deps import TEMPLATES_DIR, ApiError, LoginRequired, WebState
 from wildtrace.web.middleware import BodyLimit, BodyLimits, ClientAddress, parse_networks
 from wildtrace.workspace import Workspace, open_workspace
@@ -178,6 +179,7 @@ def create_app(workspace: Workspace, *, fetcher: PageFetcher | None = None,
     from wildtrace.web import (
         routes_admin,
         routes_auth,
+        routes_browse,
         routes_cases,
         routes_dashboard,
         routes_exports,
@@ -186,19 +188,10 @@ def create_app(workspace: Workspace, *, fetcher: PageFetcher | None = None,
         routes_tips,
     )
 
-    for module in (routes_auth, routes_queue, routes_listings, routes_dashboard,
+    for module in (routes_auth, routes_queue, routes_browse, routes_listings, routes_dashboard,
                    routes_cases, routes_tips, routes_admin, routes_exports):
         app.include_router(module.router)
     return app
-
-
-SERVE_OPTIONS = "WILDTRACE_SERVE_OPTIONS"  # JSON, from 'serve --workers N' to its workers
-
-
-def serve_options(workspace: Path, capture_tips: bool, secure_cookies: str) -> str:
-    """What :func:`app_from_environment` reads in each worker process, as JSON."""
-    return json.dumps({"workspace": str(workspace), "capture_tips": capture_tips,
-                       "secure_cookies": secure_cookies})
 
 
 def app_from_environment() -> FastAPI:

@@ -14,6 +14,10 @@ from typing import Any
 
 import numpy as np
 
+from wildtrace import numbers
+from wildtrace.web.worldmap import choropleth
+
+# Eight colours told apart, then grey for "other" (the groups beyond the eighth).
 PALETTE = ("#1b7837", "#762a83", "#e08214", "#2166ac", "#b2182b", "#35978f", "#8c510a",
            "#4d4d4d", "#999999")
 
@@ -22,108 +26,123 @@ def _e(text: object) -> str:
     return escape(str(text), quote=True)
 
 
-def line_chart(points: list[dict[str, Any]], width: int = 720, height: int = 260) -> str:
-    """Counts per period, one line per group, with a legend."""
+def bar_chart(points: list[dict[str, Any]], undated: int = 0, width: int = 720,
+              height: int = 280) -> str:
+    """Counts per period as bars stacked by group, one bar per period, with a legend.
+
+    A count belongs to its period, so it is a bar, not a point on a line: a single month
+    still shows its bar, and two months far apart are not joined by a slope that looks
+    like a trend. Listings without a posting date have no period; ``undated`` says how
+    many were left out, under the axis.
+    """
+    note = (f'<p class="help">{numbers.count(undated)} listing{"s" if undated != 1 else ""} '
+            'without a posting date are not drawn.</p>') if undated else ""
     if not points:
-        return '<p class="empty">No data yet.</p>'
+        return '<p class="empty">No dated listings yet.</p>' + note
     periods = sorted({p["period"] for p in points})
-    series: dict[str, dict[str, int]] = defaultdict(dict)
+    col = {p: i for i, p in enumerate(periods)}
+    series: dict[str, list[int]] = defaultdict(lambda: [0] * len(periods))
     for p in points:
-        series[p["group"]][p["period"]] = p["count"]
-    top = max(p["count"] for p in points) or 1
+        series[p["group"]][col[p["period"]]] += p["count"]
+    groups = sorted(series.items(), key=lambda kv: (kv[0] == "other", -sum(kv[1]), kv[0]))
+    totals = [sum(v[i] for _, v in groups) for i in range(len(periods))]
+    ticks = numbers.nice_ticks(max(totals) or 1)
     left, right, top_pad, bottom = 48, 170, 12, 40
     w, h = width - left - right, height - top_pad - bottom
-    step = w / max(len(periods) - 1, 1)
+    slot = w / len(periods)
+    bar = max(1.0, slot * 0.8)
+
+    def y(v: float) -> float:
+        return top_pad + h - h * v / ticks[-1]
+
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-           f'aria-label="listings over time">']
-    for i in range(5):
-        y = top_pad + h - h * i / 4
-        out.append(f'<line x1="{left}" x2="{left + w}" y1="{y:.1f}" y2="{y:.1f}" '
-                   f'stroke="#ddd"/><text x="{left - 6}" y="{y + 4:.1f}" font-size="10" '
-                   f'text-anchor="end">{round(top * i / 4, 1):g}</text>')
+           f'aria-label="listings per period">']
+    for t in ticks:
+        out.append(f'<line x1="{left}" x2="{left + w}" y1="{y(t):.1f}" y2="{y(t):.1f}" '
+                   f'stroke="#ddd"/><text x="{left - 6}" y="{y(t) + 4:.1f}" font-size="10" '
+                   f'text-anchor="end">{numbers.compact(t)}</text>')
     every = max(1, len(periods) // 8)
     for i, period in enumerate(periods):
+        x0 = left + slot * i + (slot - bar) / 2
+        base = 0
+        for k, (group, values) in enumerate(groups):
+            v = values[i]
+            if v:
+                out.append(f'<rect class="bar" x="{x0:.1f}" y="{y(base + v):.1f}" '
+                           f'width="{bar:.1f}" height="{y(base) - y(base + v):.1f}" '
+                           f'fill="{_colour(k, group)}"><title>{_e(group)} {_e(period)}: '
+                           f'{numbers.count(v)}</title></rect>')
+            base += v
         if i % every == 0:
-            out.append(f'<text x="{left + i * step:.1f}" y="{height - 20}" font-size="10" '
-                       f'text-anchor="middle">{_e(period)}</text>')
-    for k, (group, values) in enumerate(sorted(series.items(),
-                                               key=lambda kv: -sum(kv[1].values()))):
-        colour = PALETTE[k % len(PALETTE)]
-        pts = " ".join(f"{left + i * step:.1f},{top_pad + h - h * values.get(p, 0) / top:.1f}"
-                       for i, p in enumerate(periods))
-        out.append(f'<polyline fill="none" stroke="{colour}" stroke-width="2" '
-                   f'points="{pts}"><title>{_e(group)}</title></polyline>')
+            out.append(f'<text x="{left + slot * (i + 0.5):.1f}" y="{height - 20}" '
+                       f'font-size="10" text-anchor="middle">{_e(period)}</text>')
+    for k, (group, values) in enumerate(groups):
         ly = top_pad + 14 * k + 6
         out.append(f'<rect x="{left + w + 12}" y="{ly - 8}" width="10" height="10" '
-                   f'fill="{colour}"/><text x="{left + w + 26}" y="{ly + 1}" font-size="11">'
-                   f'{_e(group[:22])}</text>')
+                   f'fill="{_colour(k, group)}"/><text x="{left + w + 26}" y="{ly + 1}" '
+                   f'font-size="11">{_e(group[:22])} ({numbers.count(sum(values))})</text>')
     out.append("</svg>")
-    return "".join(out)
+    return "".join(out) + note
 
 
-def price_chart(rows: list[dict[str, Any]], width: int = 720) -> str:
-    """Median and interquartile range of prices per platform and currency (log scale)."""
+def _colour(k: int, group: str) -> str:
+    return PALETTE[-1] if group == "other" else PALETTE[k % (len(PALETTE) - 1)]
+
+
+def price_chart(rows: list[dict[str, Any]], currency: str, width: int = 720) -> str:
+    """Prices per platform in one ``currency`` on one log axis: the full range (min to
+    max) as a thin line, the interquartile range as a bar where there are quartiles (4
+    prices or more), the median as a dot, each labelled with its n and median."""
     rows = [r for r in rows if r["median"] > 0][:15]
     if not rows:
         return '<p class="empty">No prices yet.</p>'
-    lo = math.log10(max(min(r["p25"] for r in rows), 0.01))
-    hi = math.log10(max(r["p75"] for r in rows) * 1.1)
+    lo = math.log10(max(min(r["min"] for r in rows), 0.01))
+    hi = math.log10(max(r["max"] for r in rows) * 1.1)
     hi = hi if hi > lo else lo + 1
-    left, bar_w = 220, width - 260
-    height = 24 * len(rows) + 30
+    left, bar_w = 220, width - 300
+    height = 24 * len(rows) + 44
 
     def x(v: float) -> float:
         return left + bar_w * (math.log10(max(v, 0.01)) - lo) / (hi - lo)
 
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
-           f'aria-label="prices">']
+           f'aria-label="prices in {_e(currency)}">']
     for i, r in enumerate(rows):
         y = 14 + 24 * i
-        out.append(f'<text x="{left - 8}" y="{y + 4}" font-size="11" text-anchor="end">'
-                   f'{_e(r["group"][:24])} ({_e(r["currency"])}, n={r["n"]})</text>'
-                   f'<line x1="{x(r["p25"]):.1f}" x2="{x(r["p75"]):.1f}" y1="{y}" y2="{y}" '
-                   f'stroke="#2166ac" stroke-width="8"/>'
-                   f'<circle cx="{x(r["median"]):.1f}" cy="{y}" r="5" fill="#b2182b">'
-                   f'<title>median {r["median"]:.2f}</title></circle>'
-                   f'<text x="{x(r["p75"]) + 8:.1f}" y="{y + 4}" font-size="10">'
-                   f'{r["median"]:.0f}</text>')
-    out.append("</svg>")
+        spread = (f'min {numbers.amount(r["min"])}, median {numbers.amount(r["median"])}, '
+                  f'max {numbers.amount(r["max"])}')
+        if r.get("p25") is not None and r.get("p75") is not None:
+            spread += f', quartiles {numbers.amount(r["p25"])}–{numbers.amount(r["p75"])}'
+        out.append(f'<g><title>{_e(r["group"])}: {r["n"]} prices in {_e(currency)}: '
+                   f'{_e(spread)}</title>'
+                   f'<text x="{left - 8}" y="{y + 4}" font-size="11" text-anchor="end">'
+                   f'{_e(r["group"][:24])} (n={numbers.count(r["n"])})</text>'
+                   f'<line x1="{x(r["min"]):.1f}" x2="{x(r["max"]):.1f}" y1="{y}" y2="{y}" '
+                   f'stroke="#6b8fb3" stroke-width="1.5"/>')
+        if r.get("p25") is not None and r.get("p75") is not None:
+            out.append(f'<line x1="{x(r["p25"]):.1f}" x2="{x(r["p75"]):.1f}" y1="{y}" '
+                       f'y2="{y}" stroke="#2166ac" stroke-width="8"/>')
+        out.append(f'<circle cx="{x(r["median"]):.1f}" cy="{y}" r="5" fill="#b2182b"/>'
+                   f'<text x="{x(r["max"]) + 8:.1f}" y="{y + 4}" font-size="10">'
+                   f'{numbers.money(r["median"], currency)}</text></g>')
+    axis_y = 24 * len(rows) + 8
+    for t in _log_ticks(lo, hi):
+        out.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{axis_y - 4}" y2="{axis_y}" '
+                   f'stroke="#999"/><text x="{x(t):.1f}" y="{axis_y + 12}" font-size="10" '
+                   f'text-anchor="middle">{numbers.compact(t)}</text>')
+    out.append(f'<text x="{left + bar_w / 2:.0f}" y="{axis_y + 28}" font-size="10" '
+               f'text-anchor="middle">{_e(currency)} (log scale)</text></svg>')
     return "".join(out)
 
 
-def world_map(rows: list[dict[str, Any]], backdrop: list[dict[str, Any]] | None = None,
-              width: int = 720, height: int = 360) -> str:
-    """Listings per country as circles on an equirectangular grid, over small dots at
-    the ``backdrop`` countries' centroids (each with ``name``, ``lat`` and ``lon``)."""
+def _log_ticks(lo: float, hi: float) -> list[float]:
+    return [10.0 ** k for k in range(math.ceil(lo), math.floor(hi) + 1)]
 
-    def proj(lat: float, lon: float) -> tuple[float, float]:
-        return (lon + 180) / 360 * width, (90 - lat) / 180 * height
 
-    out = [f'<svg class="chart map" viewBox="0 0 {width} {height}" role="img" '
-           f'aria-label="listings by country"><rect width="{width}" height="{height}" '
-           f'fill="#eef4f8"/>']
-    for lon in range(-180, 181, 30):
-        x, _ = proj(0, lon)
-        out.append(f'<line x1="{x:.1f}" x2="{x:.1f}" y1="0" y2="{height}" stroke="#d5e1ea"/>')
-    for lat in range(-60, 91, 30):
-        _, y = proj(lat, 0)
-        out.append(f'<line x1="0" x2="{width}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d5e1ea"/>')
-    for c in backdrop or ():
-        x, y = proj(c["lat"], c["lon"])
-        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="2" fill="#b8c4cc">'
-                   f'<title>{_e(c["name"])}</title></circle>')
-    top = max((r["count"] for r in rows), default=1) or 1
-    for r in rows:
-        x, y = proj(r["lat"], r["lon"])
-        radius = 3 + 22 * math.sqrt(r["count"] / top)
-        out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{radius:.1f}" fill="#b2182b" '
-                   f'fill-opacity="0.55" stroke="#67001f"><title>{_e(r["name"])}: '
-                   f'{r["count"]}</title></circle>')
-        if radius > 8:
-            out.append(f'<text x="{x:.1f}" y="{y + 4:.1f}" font-size="10" '
-                       f'text-anchor="middle">{_e(r["iso2"])}</text>')
-    out.append("</svg>")
-    return "".join(out)
+def world_map(rows: list[dict[str, Any]]) -> str:
+    """Listings per country as a choropleth of Natural Earth's country shapes (see
+    :mod:`wildtrace.web.worldmap`)."""
+    return choropleth(rows)
 
 
 def network_chart(net: dict[str, list[Any]], width: int = 720, height: int = 480) -> str:
