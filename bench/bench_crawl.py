@@ -90,7 +90,8 @@ EMBEDDINGS = ["off"]  # --embeddings turns them on for wildtrace's relevance sco
 def env() -> dict[str, str]:
     e = {k: v for k, v in os.environ.items() if not k.startswith("WILDTRACE_")}
     e.update({"WILDTRACE_EMBEDDINGS": EMBEDDINGS[0], "WILDTRACE_DELAY": "0",
-              "WILDTRACE_CONTACT": "bench@wildtrace.invalid"})
+              "WILDTRACE_CONTACT": "bench@wildtrace.invalid",
+              "WILDTRACE_OPERATOR": "bench-operator"})
     return e
 
 

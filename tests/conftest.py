@@ -26,6 +26,9 @@ def _isolated_env(monkeypatch: pytest.MonkeyPatch) -> None:
         if key.startswith("WILDTRACE_") and key != "WILDTRACE_SHARED":
             monkeypatch.delenv(key)
     monkeypatch.setenv("WILDTRACE_EMBEDDINGS", "off")
+    # A crawl refuses the placeholder contact and an anonymous operator (app/crawl_identity).
+    monkeypatch.setenv("WILDTRACE_CONTACT", "tests@wildtrace.invalid")
+    monkeypatch.setenv("WILDTRACE_OPERATOR", "test-operator")
 
 
 @pytest.fixture

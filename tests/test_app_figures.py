@@ -4,6 +4,8 @@ numbers for one workspace, and reading them never adds a link run."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Iterator
@@ -15,8 +17,10 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 from fastapi.testclient import TestClient
-from web_seed import PASSWORD
+from web_seed import PASSWORD, login
 
+from wildtrace import numbers
+from wildtrace.act.report_market import cell
 from wildtrace.app import dashboard
 from wildtrace.app.accounts import Accounts
 from wildtrace.app.market import market_summary
@@ -42,7 +46,11 @@ LISTINGS = [
     ("forumx", "hornking", 2500.0, "CNY", "2024-04-02", "Guangzhou", WECHAT, HORN),
     ("chatz", "pangolin_hub", 900.0, "CNY", "2024-04-11", "Shanghai", WECHAT, SCALES),
     ("forumx", "toyshop", 10.0, "EUR", "2024-03-15", "Paris, France", (), None),
+    # Posted on no known day, in a currency without a bundled rate: counted, but in no
+    # month and in no converted price.
+    ("chatz", "scalesvn", 15000000.0, "VND", "", "Hà Nội", WHATSAPP, SCALES),
 ]
+DATED = 7
 
 
 @dataclass
@@ -50,6 +58,8 @@ class Faces:
     """What each face printed or served for the one workspace."""
 
     market: dict[str, Any]
+    market_text: str
+    prices_csv: str
     sellers: dict[str, Any]
     recapture: dict[str, Any]
     report: str
@@ -102,6 +112,8 @@ def faces(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Faces]:
     after_sellers = ws.store.link.latest_run()
     ws.close()
     market = json.loads(_cli(root, "market", "--json"))
+    market_text = _cli(root, "market")
+    _cli(root, "export", "prices", "--format", "csv", "-o", str(root / "prices.csv"))
     recapture = json.loads(_cli(root, "recapture", "--by", "platform", "--no-ci", "--json"))
     report = root / "r.html"
     _cli(root, "report", "-o", str(report))
@@ -111,8 +123,12 @@ def faces(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Faces]:
         h = {"Authorization": "Bearer " + Accounts(ws.store).create_token("vic")}
         api = {name: client.get(f"/api/dashboard/{name}", headers=h).json()
                for name in ("volume?by=platform", "volume?by=taxon", "volume?by=language",
-                            "prices", "countries", "network")}
-        yield Faces(market=market, sellers=sellers, recapture=recapture,
+                            "prices", "countries", "network", "counts")}
+        login(client, "vic")
+        api["page"] = client.get("/dashboard").text
+        yield Faces(market=market, market_text=market_text,
+                    prices_csv=(root / "prices.csv").read_text(encoding="utf-8"),
+                    sellers=sellers, recapture=recapture,
                     report=report.read_text(encoding="utf-8"), api=api,
                     link_runs_after_sellers=after_sellers,
                     link_runs_after_reads=ws.store.link.latest_run())
@@ -127,12 +143,19 @@ def test_reading_figures_adds_no_link_run(faces: Faces) -> None:
 
 def test_volume_is_the_same_everywhere(faces: Faces) -> None:
     counted = faces.market["listings"]
-    assert counted == 7  # the plush toy is not relevant, so no face counts it
+    assert counted == 8  # the plush toy is not relevant, so no face counts it
+    assert (faces.market["dated"], faces.market["undated"]) == (DATED, 1)
     assert f"<p>{counted} listings counted" in faces.report
+    assert "1 without a posting date, left out of the charts" in faces.report
+    assert "8 listings: 7 dated, 1 without a posting date" in faces.market_text
+    counts = faces.api["counts"]
+    assert (counts["listings"], counts["dated"], counts["undated"]) == (counted, DATED, 1)
+    assert "1 listing without a posting date" in faces.api["page"]
     periods = faces.market["volume"]["all"]["periods"]
+    assert periods == ["2024-01", "2024-02", "2024-03", "2024-04"]  # no import-date month
     for by in ("platform", "taxon", "language"):
         points = faces.api[f"volume?by={by}"]
-        assert sum(p["count"] for p in points) == counted
+        assert sum(p["count"] for p in points) == DATED
         series = faces.market["volume"][by]
         assert {(p["period"], p["group"]): p["count"] for p in points} == {
             (period, key): counts[i] for key, counts in series.items()
@@ -143,29 +166,66 @@ def test_prices_are_the_same_everywhere(faces: Faces) -> None:
     market = faces.market
     dashboard = {p["group"]: p for p in faces.api["prices"]}
     assert sum(p["n"] for p in dashboard.values()) == market["priced"] == 7
-    assert f"<p>{market['priced']} listings priced;" in faces.report
+    assert f"<p>{market['priced']} listings priced in EUR;" in faces.report
     # Each platform sells one taxon here, so its prices are that taxon's.
     by_taxon = {r["taxon"]: r for r in market["prices_by_taxon"]}
     for platform, taxon in (("shopmart", IVORY), ("forumx", HORN)):
         band, row = dashboard[platform], by_taxon[taxon[0]]
         assert band["currency"] == market["currency"] == "EUR"
-        assert (band["n"], band["median"], band["p25"], band["p75"]) == \
-            (row["n"], row["median"], row["p25"], row["p75"])
+        assert (band["n"], band["median"], band["p25"], band["p75"], band["min"],
+                band["max"]) == (row["n"], row["median"], row["p25"], row["p75"],
+                                 row["min"], row["max"])
     for row in market["prices_by_taxon"]:
-        cells = "".join(f"<td>{escape(str(row[c]))}</td>"
+        cells = "".join(f"<td>{escape(cell(row[c]))}</td>"
                         for c in ("taxon", "n", "min", "p25", "median", "p75", "max"))
         assert f"<tr>{cells}</tr>" in faces.report
+        assert f"median {numbers.money(row['median'], 'EUR')}" in faces.market_text
+
+
+def test_quartiles_stay_inside_the_data_everywhere(faces: Faces) -> None:
+    rows = [*faces.market["prices_by_taxon"], *faces.market["prices_by_product"],
+            *faces.api["prices"]]
+    assert rows
+    for row in rows:
+        if row["n"] < 4:
+            assert row["p25"] is None and row["p75"] is None  # too few to have quartiles
+            assert row["min"] <= row["median"] <= row["max"]
+        else:
+            assert row["min"] <= row["p25"] <= row["median"] <= row["p75"] <= row["max"]
+    assert "<td>–</td>" in faces.report  # a quartile not given is shown as not given
+
+
+def test_unconverted_prices_are_listed_apart_everywhere(faces: Faces) -> None:
+    vnd = {"currency": "VND", "n": 1, "min": 15000000.0, "median": 15000000.0,
+           "max": 15000000.0}
+    assert faces.market["unconverted"] == 1
+    assert faces.market["unconverted_by_currency"] == [vnd]
+    assert faces.api["counts"]["unconverted_by_currency"] == [vnd]
+    assert faces.api["counts"]["priced"] == faces.market["priced"]
+    assert "<tr><td>VND</td><td>1</td><td>15,000,000</td>" in faces.report
+    assert "<tr><td>VND</td><td>1</td><td>15,000,000</td>" in faces.api["page"]
+    assert "not converted: 1 in VND, median 15,000,000 VND" in faces.market_text
+    # No converted figure anywhere holds the dong amount.
+    assert all(r["max"] < 15000000 for r in faces.api["prices"])
+
+
+def test_prices_csv_leaves_unknowns_empty(faces: Faces) -> None:
+    rows = list(csv.DictReader(io.StringIO(faces.prices_csv)))
+    vnd = next(r for r in rows if r["currency"] == "VND")
+    assert vnd["day"] == "" and vnd["price_converted"] == "" and vnd["rate_year"] == ""
+    assert "'" not in {c for r in rows for c in r.values()}  # never a lone apostrophe
 
 
 def test_countries_count_the_same_listings(faces: Faces) -> None:
     countries = {r["iso2"]: r["count"] for r in faces.api["countries"]}
-    assert countries == {"VN": 4, "CN": 3}
+    assert countries == {"VN": 5, "CN": 3}
+    assert "Vietnam: 5 listings</title>" in faces.api["page"]
     assert sum(countries.values()) == faces.market["listings"]
 
 
 def test_sellers_are_the_same_everywhere(faces: Faces) -> None:
     sellers = faces.sellers
-    assert (sellers["listings"], sellers["sellers"]) == (8, 3)
+    assert (sellers["listings"], sellers["sellers"]) == (9, 3)
     m = re.search(r"<p>(\d+) listings resolve to <b>(\d+)</b> sellers \(link run (\d+)\)",
                   faces.report)
     assert m is not None

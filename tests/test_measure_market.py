@@ -122,3 +122,50 @@ def test_exports_and_plot(tmp_path: Path, ws: Workspace) -> None:
     assert (tmp_path / "v.svg").read_text(encoding="utf-8").lstrip().startswith("<?xml")
     res = runner.invoke(main, [*base, "market", "--currency", "XXX"])
     assert res.exit_code == 1 and "no bundled exchange rates" in res.output
+
+
+def test_quartiles_never_leave_the_data() -> None:
+    from wildtrace.measure.distribution import distribution
+
+    # The case: two prices gave p25 -24.96 under a minimum of 70.03.
+    two = distribution([70.03, 450.0])
+    assert two == {"n": 2, "min": 70.03, "p25": None, "median": 260.01, "p75": None,
+                   "max": 450.0, "mean": None}
+    rnd = random.Random(1)
+    for n in range(4, 40):
+        vals = [rnd.lognormvariate(4, 2) for _ in range(n)]
+        d = distribution(vals)
+        assert d["min"] <= d["p25"] <= d["median"] <= d["p75"] <= d["max"]  # type: ignore[operator]
+    four = distribution([1, 2, 3, 4])
+    assert (four["p25"], four["median"], four["p75"]) == (1.75, 2.5, 3.25)  # numpy's linear
+
+
+def test_undated_listings_are_in_no_period(ws: Workspace) -> None:
+    drafts = [ListingDraft(source="x", title=f"ivory {i}", price=100.0, currency="USD",
+                           posted="2024-03-05" if i < 3 else "") for i in range(10)]
+    ws.store.add_listings([(d, content_key(d)) for d in drafts])
+    s = market_summary(ws.store)
+    # Seven tweets without a date are not a surge in the month they were imported.
+    assert (s.listings, s.undated, s.dated) == (10, 7, 3)
+    assert s.periods == ["2024-03"] and s.volume["all"]["listings"] == [3]
+    # They are still priced, at the rate of the year they were collected.
+    assert s.priced == 10 and s.unconverted == 0
+
+
+def test_a_single_month_is_drawn(ws: Workspace, tmp_path: Path) -> None:
+    from wildtrace.measure.plots import bar_svg
+
+    svg = bar_svg(["2024-03"], {"forum": [3], "chat": [1]}, title="t", undated=2)
+    assert svg.count("<rect") >= 2 + 2  # two stacked segments and their legend keys
+    assert "forum 2024-03: 3" in svg and "2 listings without a posting date" in svg
+    pytest.importorskip("matplotlib")
+    ws.store.add_listings([(d, content_key(d)) for d in (
+        ListingDraft(source="x", title="ivory a", posted="2024-03-01"),
+        ListingDraft(source="x", title="ivory b", posted=""))])
+    ws.close()
+    out = tmp_path / "one.svg"
+    res = CliRunner().invoke(main, ["--workspace", str(ws.root), "market", "--plot", str(out)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert "2024-03" in text and "without a posting date" in text
+    assert "2 listings: 1 dated, 1 without a posting date" in res.output

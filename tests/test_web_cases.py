@@ -85,10 +85,12 @@ def test_evidence_zip_manifest_matches_contents(env: WebEnv, case_id: int) -> No
     assert set(manifest) == set(zf.namelist()) - {"MANIFEST-SHA256.txt"}
     for name, digest in manifest.items():
         assert hashlib.sha256(zf.read(name)).hexdigest() == digest
-    # Evidence blobs keep their own name: their hash.
+    # Evidence blobs are named by their hash, with the extension of their media type.
     html_sha = str(env.info["html_sha"])
-    assert zf.read(f"evidence/{html_sha}") == CAPTURED_HTML
-    assert manifest[f"evidence/{html_sha}"] == html_sha
+    assert zf.read(f"evidence/{html_sha}.html") == CAPTURED_HTML
+    assert manifest[f"evidence/{html_sha}.html"] == html_sha
+    assert all("." in n.rsplit("/", 1)[-1] for n in zf.namelist()), zf.namelist()
+    assert any(n.startswith("evidence/") and n.endswith(".png") for n in zf.namelist())
     case = json.loads(zf.read("case.json"))
     assert case["title"] == "Hanoi ivory ring" and "hornking" in case["sellers"]
     assert len([n for n in zf.namelist() if n.startswith("listings/")]) == 3
@@ -188,3 +190,64 @@ def test_seller_behind_a_listing_through_the_api_and_the_listing_page(env: WebEn
     login(c, "ana")
     page = c.get(f"/listings/{first}").text
     assert 'name="kind" value="seller_of"' in page and f'name="ref" value="{first}"' in page
+
+
+def test_case_status_and_notes_through_the_api_are_audited(env: WebEnv) -> None:
+    c = env.client()
+    h = env.token("ana")
+    cid = c.post("/api/cases", json={"title": "status walk"}, headers=h).json()["id"]
+    done = c.patch(f"/api/cases/{cid}", json={"status": "submitted", "notes": "sent to the "
+                                              "platform 2026-12-01"}, headers=h)
+    assert done.status_code == 200
+    assert (done.json()["status"], done.json()["notes"]) == (
+        "submitted", "sent to the platform 2026-12-01")
+    # A field left out stays; an unknown status is refused; a viewer may not change.
+    assert c.patch(f"/api/cases/{cid}", json={"status": "closed"},
+                   headers=h).json()["notes"] == "sent to the platform 2026-12-01"
+    assert c.patch(f"/api/cases/{cid}", json={"status": "lost"},
+                   headers=h).status_code == 422
+    assert c.patch(f"/api/cases/{cid}", json={"status": "open"},
+                   headers=env.token("vic")).status_code == 403
+    assert c.patch("/api/cases/99999", json={"status": "open"}, headers=h).status_code == 404
+    audit = c.get("/api/audit?action=update", headers=env.token("root")).json()
+    changes = [e["detail"] for e in audit if e["object_id"] == str(cid)]
+    assert {"status": "closed", "was": "submitted"} in changes
+
+
+def test_case_page_changes_status_notes_and_removes_items(env: WebEnv) -> None:
+    first, _, rhino, _ = env.info["ids"]  # type: ignore[misc]
+    h = env.token("ana")
+    api = env.client()
+    cid = api.post("/api/cases", json={"title": "page edits"}, headers=h).json()["id"]
+    for ref in (first, rhino):
+        api.post(f"/api/cases/{cid}/items", json={"kind": "listing", "ref": str(ref)},
+                 headers=h)
+    c = env.client()
+    csrf = login(c, "ana")
+    page = c.get(f"/cases/{cid}").text
+    assert 'action="/cases/%d/edit"' % cid in page and "remove-item" in page
+    # Without the session's CSRF token nothing changes.
+    bad = c.post(f"/cases/{cid}/edit", data={"status": "closed", "csrf_token": "x"})
+    assert bad.status_code == 403
+    bad = c.post(f"/cases/{cid}/remove", data={"kind": "listing", "ref": str(rhino),
+                                               "csrf_token": "x"})
+    assert bad.status_code == 403
+    saved = c.post(f"/cases/{cid}/edit", data={"status": "actioned", "notes": "<b>gone</b>",
+                                               "csrf_token": csrf})
+    assert saved.status_code == 200 and '<strong id="case-status">actioned</strong>' in saved.text
+    assert "&lt;b&gt;gone&lt;/b&gt;" in saved.text and "<b>gone</b>" not in saved.text
+    removed = c.post(f"/cases/{cid}/remove", data={"kind": "listing", "ref": str(rhino),
+                                                   "csrf_token": csrf})
+    assert removed.status_code == 200
+    case = api.get(f"/api/cases/{cid}", headers=h).json()
+    assert [i["ref"] for i in case["items"]] == [str(first)]
+    assert case["status"] == "actioned" and case["notes"] == "<b>gone</b>"
+    # A viewer sees the case but gets no forms, and a posted form is refused.
+    v = env.client()
+    vcsrf = login(v, "vic")
+    assert "remove-item" not in v.get(f"/cases/{cid}").text
+    assert v.post(f"/cases/{cid}/edit", data={"status": "open", "csrf_token": vcsrf},
+                  follow_redirects=False).status_code == 403
+    assert api.get(f"/api/cases/{cid}", headers=h).json()["status"] == "actioned"
+    audit = api.get("/api/audit?action=remove", headers=env.token("root")).json()
+    assert any(e["object_id"] == str(cid) and e["detail"]["ref"] == str(rhino) for e in audit)

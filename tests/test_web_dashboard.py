@@ -44,6 +44,8 @@ def test_prices_countries_and_network(env: WebEnv) -> None:
     prices = c.get("/api/dashboard/prices", headers=h).json()
     eur = next(p for p in prices if p["group"] == "forumx")
     assert eur["currency"] == "EUR" and eur["n"] == 1 and eur["median"] == 90.0
+    # One price has no quartiles: they would be made up.
+    assert (eur["min"], eur["p25"], eur["p75"], eur["max"]) == (90.0, None, None, 90.0)
     countries = {r["iso2"]: r["count"] for r in
                  c.get("/api/dashboard/countries", headers=h).json()}
     assert countries == {"VN": 1, "NG": 1, "CN": 1}
@@ -64,7 +66,7 @@ def test_dashboard_page_is_inline_svg_without_external_assets(env: WebEnv) -> No
 
 
 def test_charts_escape_labels() -> None:
-    svg = charts.line_chart([{"period": "2024-01", "group": "<script>x</script>", "count": 3}])
+    svg = charts.bar_chart([{"period": "2024-01", "group": "<script>x</script>", "count": 3}])
     assert "<script>" not in svg and "&lt;script&gt;" in svg
     net = charts.network_chart({"nodes": [{"id": "<img onerror=1>", "listings": 1,
                                            "platform": "a"},
@@ -72,9 +74,10 @@ def test_charts_escape_labels() -> None:
                                 "edges": [{"source": "<img onerror=1>", "target": "b",
                                            "weight": 1, "via": ["phone"]}]})
     assert "<img" not in net and net.count("<circle") == 2
-    world = charts.world_map([{"iso2": "VN", "name": "Vietnam", "lat": 14.1, "lon": 108.3,
-                               "count": 5}])
-    assert "Vietnam: 5" in world and world.startswith("<svg")
+    world = charts.world_map([{"iso2": "VN", "name": "<i>Vietnam</i>", "lat": 14.1,
+                               "lon": 108.3, "count": 5}])
+    assert "&lt;i&gt;Vietnam&lt;/i&gt;: 5 listings" in world and world.startswith("<svg")
+    assert "<i>" not in world
 
 
 def test_dashboard_figures_follow_new_data(env: WebEnv) -> None:
@@ -97,3 +100,41 @@ def test_dashboard_figures_follow_new_data(env: WebEnv) -> None:
     after = c.get("/api/dashboard/volume?by=language", headers=h).json()
     assert sum(p["count"] for p in after) == before + 1
     assert {"period": "2024-06", "group": "vi", "count": 1} in after
+
+
+def test_a_single_month_is_one_bar_and_undated_listings_are_counted_apart() -> None:
+    svg = charts.bar_chart([{"period": "2026-03", "group": "x", "count": 4410}], undated=12)
+    assert svg.count('class="bar"') == 1  # drawn, not an empty axis
+    assert "x 2026-03: 4,410" in svg and "12 listings without a posting date" in svg
+    assert "No dated listings" in charts.bar_chart([], undated=3)
+
+
+def test_ticks_are_round_and_counts_whole() -> None:
+    from wildtrace.numbers import nice_ticks
+
+    assert nice_ticks(3) == [0, 1, 2, 3]
+    assert nice_ticks(4410) == [0, 2000, 4000, 6000]
+    assert all(float(t).is_integer() for t in nice_ticks(7))
+
+
+def test_prices_in_another_currency_and_counts(env: WebEnv) -> None:
+    c = env.client()
+    h = env.token("vic")
+    usd = {p["group"]: p for p in c.get("/api/dashboard/prices?currency=usd",
+                                        headers=h).json()}
+    assert {p["currency"] for p in usd.values()} == {"USD"}
+    assert usd["forumx"]["median"] > 90.0  # 90 EUR bought more than 90 USD in 2024
+    counts = c.get("/api/dashboard/counts?currency=USD", headers=h).json()
+    assert counts["currency"] == "USD" and counts["priced"] == 3
+    assert counts["dated"] + counts["undated"] == counts["listings"]
+    assert c.get("/api/dashboard/prices?currency=XXX", headers=h).status_code in (400, 422)
+    assert c.get("/api/dashboard/prices?currency=1234", headers=h).status_code == 422
+
+
+def test_map_is_a_choropleth_of_natural_earth_shapes(env: WebEnv) -> None:
+    c = env.client()
+    login(c, "vic")
+    page = c.get("/dashboard?currency=USD").text
+    assert page.count("<path") > 150  # every country is drawn, not a dot per centroid
+    assert "Vietnam: 1 listing</title>" in page and "Brazil: none" in page
+    assert "Prices in USD" in page and 'value="USD" selected' in page

@@ -3,9 +3,15 @@
 Rendered from an HTML template with WeasyPrint (the ``[pdf]`` extra). Listing text is
 seller-written and may be hostile: the template autoescapes it, and WeasyPrint may load
 nothing but the inline ``data:`` images we put in ourselves (no file or network reads).
-CJK text needs Debian's fonts-noto-cjk, which ``.ci/system-deps`` installs. Given a
-:class:`~wildtrace.preserve.handover.HandoverProof`, it ends with the custody head and
-each trusted timestamp token covering the case's evidence.
+CJK text needs Debian's fonts-noto-cjk, which ``.ci/system-deps`` installs.
+
+Each listing carries what a court asks of a capture (:mod:`wildtrace.act.provenance`):
+capture time in UTC, final URL, server IP, User-Agent, operator, WARC file and record
+ids, the hashes, the custody entry that logged it and the trusted timestamp token that
+covers it; and why it was flagged, in one plain sentence. A robots.txt copy is listed
+as what it is, never as the page. Given a
+:class:`~wildtrace.preserve.handover.HandoverProof`, the file ends with the custody
+head and each trusted timestamp token covering the case's evidence.
 """
 
 from __future__ import annotations
@@ -15,11 +21,12 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from wildtrace.act.material import CaseMaterial, reasons_of
+from wildtrace.act.material import CaseListing, CaseMaterial
+from wildtrace.act.provenance import covering_token, not_captured
 from wildtrace.blobstore import BlobStore
 from wildtrace.errors import EvidenceError
 from wildtrace.extras import require
-from wildtrace.preserve.handover import HandoverProof
+from wildtrace.preserve.handover import HandoverProof, Token
 
 TEMPLATES = Path(__file__).parent / "templates"
 MAX_INLINE_IMAGE = 4_000_000
@@ -60,11 +67,14 @@ def render_html(material: CaseMaterial, blobs: BlobStore, exported_by: str,
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
                              autoescape=True)
 
+    def token_for(item: CaseListing) -> Token | None:
+        return covering_token(proof, item.capture.custody_seq if item.capture else None)
+
     tpl = env.get_template("casefile.html")
     return str(tpl.render(material=material, case=material.case, exported_by=exported_by,
-                      generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
-                      images=_images(material, blobs), reasons=reasons_of,
-                      proof=proof))
+                          generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
+                          images=_images(material, blobs), token_for=token_for,
+                          not_captured=not_captured, proof=proof))
 
 
 def render_pdf(material: CaseMaterial, blobs: BlobStore, exported_by: str,

@@ -9,6 +9,9 @@ from wildtrace.store import Store
 # A "seller_of" item is the seller behind a listing (ref: the listing id) as the link
 # stage resolved it; a "seller" item is a seller name, matched exactly on every platform.
 ITEM_KINDS = ("listing", "seller", "seller_of")
+# Where a case stands: being gathered, handed to a platform or an authority, acted on
+# (taken down, seized, charged), finished with.
+STATUSES = ("open", "submitted", "actioned", "closed")
 MAX_LISTINGS = 5000
 MAX_TITLE = 300
 
@@ -51,6 +54,17 @@ class CaseBook:
     def remove(self, case_id: int, kind: str, ref: str) -> bool:
         """Take an item out of a case; False if it was not there."""
         return self.rows.remove_item(case_id, kind, ref)
+
+    def update(self, case_id: int, status: str | None = None,
+               notes: str | None = None) -> None:
+        """Change a case's status (one of :data:`STATUSES`) and/or notes; InputError for
+        an unknown status or case."""
+        if status is not None and status not in STATUSES:
+            raise InputError(f"unknown case status {status[:20]!r}",
+                             hint="use " + ", ".join(STATUSES))
+        if not self.rows.update(case_id, status=status,
+                                notes=None if notes is None else notes[:20_000]):
+            raise InputError(f"no case {case_id}")
 
     def get(self, case_id: int) -> Case | None:
         """One case with its items, or None."""

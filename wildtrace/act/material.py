@@ -24,7 +24,6 @@ from wildtrace.extract.title import display_title
 from wildtrace.records import Case, CustodyEntry
 from wildtrace.store import Store
 
-
 PAGE_ROLES = ("capture", "dom", "tip page")
 # The extra field where a listing made from a citizen's tip names its captured page: not
 # ``capture_sha256``, which means "extracted from this capture" to evidence verify.

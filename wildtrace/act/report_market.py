@@ -4,7 +4,8 @@ Renders an HTML fragment that :mod:`wildtrace.act.report` places in the single-f
 report, from figures computed elsewhere (the market summary, the newest stored link run,
 the market-size estimate): the report shows the numbers ``wildtrace market`` and
 ``wildtrace sellers`` show, and writing it never runs a stage. Every value from listings
-is escaped; charts are inline SVG (no scripts, no external files).
+is escaped; charts are inline SVG (no scripts, no external files). Tables show at most
+:data:`TABLE_ROWS` rows and name the export that holds all of them.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from html import escape
 from typing import Any
 
 from wildtrace import numbers
+from wildtrace.act.report_page import Section, more_note
 from wildtrace.measure.market import MarketSummary
 from wildtrace.measure.market_size import MarketSize
 from wildtrace.measure.plots import bar_svg
@@ -22,6 +24,9 @@ from wildtrace.records import LinkRun
 
 PRICE_COLUMNS = ["n", "min", "p25", "median", "p75", "max"]
 UNCONVERTED_COLUMNS = ["currency", "n", "min", "median", "max"]
+TABLE_ROWS = 12
+EXPORT_PRICES = "<code>wildtrace export prices --format csv -o prices.csv</code>"
+EXPORT_VOLUME = "<code>wildtrace export volume --format csv -o volume.csv</code>"
 
 
 @dataclass(frozen=True)
@@ -50,13 +55,16 @@ def cell(value: Any) -> str:
     return str(value)
 
 
-def _table(rows: list[dict[str, Any]], cols: list[str], limit: int = 12) -> str:
+def rows_table(rows: list[dict[str, Any]], cols: list[str], limit: int = TABLE_ROWS,
+           what: str = "rows", where: str = EXPORT_PRICES) -> str:
+    """Up to ``limit`` rows, then a note of how many more there are and where."""
     if not rows:
         return "<p>None.</p>"
     head = "".join(f"<th>{escape(c)}</th>" for c in cols)
     body = "".join("<tr>" + "".join(f"<td>{escape(cell(r.get(c, '')))}</td>" for c in cols)
                    + "</tr>" for r in rows[:limit])
-    return f"<table><tr>{head}</tr>{body}</table>"
+    return (f"<table><tr>{head}</tr>{body}</table>"
+            + more_note(min(limit, len(rows)), len(rows), what, where))
 
 
 def _sellers(link: LinkRun | None, unresolved: int) -> str:
@@ -90,7 +98,7 @@ def _market_size(figures: MarketSection) -> str:
             f"{escape(size.by)}); the best-fitting model by AIC, {escape(best.model)}, "
             f"estimates <b>{numbers.whole(best.abundance)}</b> sellers in all "
             f"(± {numbers.whole(best.stderr)}).</p>"
-            + _table(rows, ["model", "abundance", "stderr", "AIC"]))
+            + rows_table(rows, ["model", "abundance", "stderr", "AIC"]))
 
 
 def _volume(s: MarketSummary) -> list[str]:
@@ -111,25 +119,42 @@ def _volume(s: MarketSummary) -> list[str]:
     return parts
 
 
-def market_section(figures: MarketSection) -> str:
-    """The market section as an HTML fragment."""
-    s = figures.summary
-    parts = ["<h3>Sellers</h3>", _sellers(figures.link, figures.unresolved),
-             "<h3>Market size (capture–recapture)</h3>", _market_size(figures),
-             *_volume(s), "<h3>Changes</h3>",
-             _table([c.as_dict() for c in s.changes],
-                    ["dimension", "key", "period", "direction", "before", "after"])]
+def _changes(s: MarketSummary) -> str:
+    html = rows_table([c.as_dict() for c in s.changes],
+                  ["dimension", "key", "period", "direction", "before", "after"],
+                  what="change points", where=EXPORT_VOLUME + " or <code>wildtrace market</code>")
     if s.notes:
-        parts.append("<ul>" + "".join(f"<li>{escape(n['text'])}</li>" for n in s.notes)
-                     + "</ul>")
-    parts.append(f"<h3>Prices ({escape(s.currency)}, at each year's average rate)</h3>")
-    parts.append(f"<p>{numbers.count(s.priced)} listings priced in {escape(s.currency)}; "
-                 f"{numbers.count(s.unconverted)} in currencies without a bundled rate "
-                 "(listed apart, in their own currency). Quartiles are given from 4 prices "
-                 "up.</p>")
-    parts.append(_table(s.prices_by_taxon, ["taxon", *PRICE_COLUMNS]))
-    parts.append(_table(s.prices_by_product, ["product", *PRICE_COLUMNS]))
+        html += ("<ul>" + "".join(f"<li>{escape(n['text'])}</li>" for n in s.notes[:TABLE_ROWS])
+                 + "</ul>")
+    return html
+
+
+def _prices(s: MarketSummary) -> str:
+    parts = [f"<p>{numbers.count(s.priced)} listings priced in {escape(s.currency)}; "
+             f"{numbers.count(s.unconverted)} in currencies without a bundled rate "
+             "(listed apart, in their own currency). Quartiles are given from 4 prices "
+             "up.</p>",
+             rows_table(s.prices_by_taxon, ["taxon", *PRICE_COLUMNS], what="taxa"),
+             rows_table(s.prices_by_product, ["product", *PRICE_COLUMNS], what="products")]
     if s.unconverted_by:
         parts.append("<h4>Prices not converted</h4>")
-        parts.append(_table(list(s.unconverted_by), UNCONVERTED_COLUMNS))
+        parts.append(rows_table(list(s.unconverted_by), UNCONVERTED_COLUMNS, what="currencies"))
     return "\n".join(parts)
+
+
+def market_sections(figures: MarketSection) -> list[Section]:
+    """The market's sub-sections (sellers, size, volume, changes, prices), each with an
+    anchor for the report's contents list."""
+    s = figures.summary
+    return [Section("sellers", "Sellers", _sellers(figures.link, figures.unresolved)),
+            Section("market-size", "Market size (capture–recapture)", _market_size(figures)),
+            Section("volume", "Volume over time", "\n".join(_volume(s)[1:])),
+            Section("changes", "Changes", _changes(s)),
+            Section("prices", f"Prices ({s.currency}, at each year's average rate)",
+                    _prices(s))]
+
+
+def market_section(figures: MarketSection) -> str:
+    """The market section as one HTML fragment (its sub-sections as ``<h3>``)."""
+    return "\n".join(f"<h3 id=\"{escape(x.anchor)}\">{escape(x.title)}</h3>\n{x.body}"
+                     for x in market_sections(figures))

@@ -39,9 +39,12 @@ def takedown_csv(material: CaseMaterial, platform: str) -> str:
         # One plain sentence: the stored reason lines are model terms ("+ product
         # term") that mean nothing to a platform's reviewer.
         reasons = item.reason
-        evidence = ";".join(e.sha256 for e in item.evidence) or row.get("capture_sha256", "")
+        # The page's evidence only: a robots.txt copy proves nothing about the listing.
+        evidence = (";".join(e.sha256 for e in item.evidence if e.role != "robots")
+                    or row.get("capture_sha256", ""))
         writer.writerow((
-            platform, row.get("url"), display_title(row.get("title"), row.get("description"), 500), row.get("seller"),
+            platform, row.get("url"),
+            display_title(row.get("title"), row.get("description"), 500), row.get("seller"),
             row.get("posted"), a.get("taxa", ""), a.get("cites", ""), reasons,
             evidence, material.case.id, row.get("id")))
     return buf.getvalue()

@@ -9,11 +9,13 @@ are computed by the database over the whole filtered set (:mod:`wildtrace.store.
 
 from __future__ import annotations
 
+import io
 import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, fields, replace
 from urllib.parse import urlencode
 
+from wildtrace.act.exports.safecsv import SafeWriter
 from wildtrace.app.audit import record_read
 from wildtrace.app.listings import ListingItem, listing_item
 from wildtrace.collect.countries import country_of
@@ -235,6 +237,13 @@ def csv_rows(ws: Workspace, query: BrowseQuery, *, user: str) -> Iterator[list[o
                r.country, i.posted, i.language, i.score,
                "" if i.relevant is None else int(i.relevant), i.taxa, i.cites, i.flags,
                r.label]
+
+
+def csv_text(ws: Workspace, query: BrowseQuery, *, user: str) -> str:
+    """:func:`csv_rows` written formula-safe (``act/exports/safecsv.py``), CRLF rows."""
+    buf = io.StringIO()
+    SafeWriter(buf).writerows(csv_rows(ws, query, user=user))
+    return buf.getvalue()
 
 
 def first_page(query: BrowseQuery) -> BrowseQuery:

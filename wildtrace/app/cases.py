@@ -1,5 +1,6 @@
 """Cases as investigators work them: open a case, add and remove listings and sellers,
-look at what it gathers, and export it (PDF case file, evidence ZIP, takedown CSVs).
+move it through its statuses and keep its notes, look at what it gathers, and export it
+(PDF case file, evidence ZIP with the WARC files of its captures, takedown CSVs).
 
 Every change and every export is written to the audit log, exports with the listings
 they held, so it can be shown later who handed out which sellers' data.
@@ -9,16 +10,24 @@ from __future__ import annotations
 
 import io
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from wildtrace.act.casefile import render_pdf
-from wildtrace.act.cases import CaseBook
+from wildtrace.act.cases import STATUSES, CaseBook
 from wildtrace.act.evidence_pack import write_evidence_zip
 from wildtrace.act.material import CaseMaterial, gather
 from wildtrace.act.takedown import by_platform, takedown_csv
+from wildtrace.errors import InputError
 from wildtrace.preserve.handover import HandoverProof, evidence_proof
 from wildtrace.records import Case, CustodyEntry
 from wildtrace.workspace import Workspace
+
+CASE_STATUSES = STATUSES
+# The WARC files of a case's captures travel in its evidence ZIP up to this size in all;
+# beyond it (a crawl's files hold thousands of other pages) the ZIP names them and their
+# sealed hashes, and they are handed over from the workspace's evidence/warc/ folder.
+MAX_WARC_BYTES = 200_000_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,6 +78,27 @@ def remove_from_case(ws: Workspace, case_id: int, kind: str, ref: str, user: str
     return removed
 
 
+def update_case(ws: Workspace, case_id: int, user: str, *, status: str | None = None,
+                notes: str | None = None) -> Case:
+    """Change a case's status (one of :data:`CASE_STATUSES`) and/or its notes (audited,
+    with the status it had); returns the case as it now is. InputError for an unknown
+    status or case."""
+    book = CaseBook(ws.store)
+    before = book.get(case_id)
+    if before is None:
+        raise InputError(f"no case {case_id}")
+    book.update(case_id, status=status, notes=notes)
+    detail: dict[str, Any] = {}
+    if status is not None:
+        detail.update({"status": status, "was": before.status})
+    if notes is not None:
+        detail["notes_changed"] = notes != before.notes
+    ws.store.audit.record(user, "update", "case", case_id, detail)
+    after = book.get(case_id)
+    assert after is not None
+    return after
+
+
 def _exported(ws: Workspace, case_id: int, user: str, what: str) -> CaseMaterial | None:
     """What a case gathers, with the export (and the listings it holds) audited first."""
     case = CaseBook(ws.store).get(case_id)
@@ -85,11 +115,27 @@ def _proof(ws: Workspace, material: CaseMaterial) -> HandoverProof:
     timestamps covering them."""
     entries: dict[int, CustodyEntry] = {}
     for item in material.listings:
-        shas = [ev.sha256 for ev in item.evidence]
-        body = str(item.row.get("capture_sha256") or "")
-        for entry in ws.store.evidence.custody_of(shas, body, limit=10_000):
+        for entry in item.custody:  # gathered with the listing (material.gather)
             entries[entry.seq] = entry
     return evidence_proof(ws.store, ws.blobs, entries.values())
+
+
+def _warcs(ws: Workspace, material: CaseMaterial) -> dict[str, Path]:
+    """The sealed WARC files the case's captures are in, while they fit the size cap
+    (smallest first, so as many as possible travel)."""
+    names = {item.capture.warc_file for item in material.listings
+             if item.capture is not None and item.capture.warc_file}
+    sealed = sorted((w.size, w.name) for w in ws.store.evidence.warc_files()
+                    if w.name in names and w.sealed_at is not None)
+    out: dict[str, Path] = {}
+    total = 0
+    for size, name in sealed:
+        path = ws.evidence_dir / "warc" / name
+        if "/" in name or "\\" in name or not path.is_file() or total + size > MAX_WARC_BYTES:
+            continue
+        out[name] = path
+        total += size
+    return out
 
 
 def casefile_export(ws: Workspace, case_id: int, user: str) -> bytes | None:
@@ -112,7 +158,8 @@ def evidence_export(ws: Workspace, case_id: int, user: str,
     buf = io.BytesIO()
     proof = _proof(ws, material)
     pdf = render_pdf(material, ws.blobs, user, proof) if with_casefile else None
-    write_evidence_zip(material, ws.blobs, buf, exported_by=user, pdf=pdf, proof=proof)
+    write_evidence_zip(material, ws.blobs, buf, exported_by=user, pdf=pdf, proof=proof,
+                       warcs=_warcs(ws, material))
     return buf.getvalue()
 
 

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wildtrace.app.crawl_identity import require_identity
 from wildtrace.app.pageworker import crawl_work
 from wildtrace.app.plan import CrawlPlan
 from wildtrace.app.runner import CrawlSummary, RunOptions, run_crawler
@@ -89,6 +90,7 @@ def check_urls(urls: Sequence[str], hint: str = "") -> None:
 def crawl(ws: Workspace, request: CrawlRequest) -> CrawlResult:
     """Crawl politely from the request's seeds, capturing every page as evidence and
     extracting listings; an interrupted crawl of the same sites resumes."""
+    require_identity(ws.settings)  # before any request: site owners must reach a person
     urls = list(request.seeds)
     terms: list[str] = list(DEFAULT_TERMS)
     if request.watch_file is not None:

@@ -2,10 +2,11 @@
 network.
 
 None is computed here: volume and prices are cut from the market stage's rows (the same
-counted listings, prices converted as ``wildtrace market`` converts them), countries
-are the market stage's geography of those listings, and the network is the link stage's
-account network under the newest *stored* link run. So the dashboard, ``wildtrace
-market``, ``wildtrace sellers`` and the report show the same numbers.
+counted listings, prices converted as ``wildtrace market`` converts them, undated
+listings counted apart, unconvertible prices listed per currency), countries are the
+market stage's geography of those listings, and the network is the link stage's account
+network under the newest *stored* link run. So the dashboard, ``wildtrace market``,
+``wildtrace sellers`` and the report show the same numbers.
 
 The figures take seconds over a million listings and change only when data is added,
 so a :class:`Dashboard` keeps each until the workspace's data moves on.
@@ -20,12 +21,11 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from wildtrace.app.market import DEFAULT_CURRENCY, rows_of
-from wildtrace.collect.countries import countries
+from wildtrace.app.market import DEFAULT_CURRENCY, check_currency, rows_of
 from wildtrace.link.network import AccountNetwork, account_network
 from wildtrace.link.sellers import link_inputs
 from wildtrace.measure.geography import by_country
-from wildtrace.measure.market import counted_listings, price_distributions
+from wildtrace.measure.market import counted_listings, price_distributions, unconverted_prices
 from wildtrace.measure.volume import periods_of, volume
 from wildtrace.store import Store
 
@@ -47,14 +47,29 @@ class VolumePoint:
 
 @dataclass(frozen=True, slots=True)
 class PriceBand:
-    """Quartiles of one platform's prices, converted to ``currency``."""
+    """The spread of one platform's prices, converted to ``currency``: quartiles only
+    from four prices up (None below), so they always lie between ``min`` and ``max``."""
 
     group: str
     currency: str
     n: int
     median: float
-    p25: float
-    p75: float
+    p25: float | None
+    p75: float | None
+    min: float
+    max: float
+
+
+@dataclass(frozen=True, slots=True)
+class UnconvertedPrices:
+    """Prices in one currency that the bundled rates cannot convert, in that currency
+    (``(none)``: posted without a currency)."""
+
+    currency: str
+    n: int
+    min: float
+    median: float
+    max: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,14 +85,31 @@ class MapCountry:
 
 @dataclass(frozen=True)
 class MarketFigures:
-    """Volume per month by platform, taxon and language; prices per platform; listings
-    per country (and how many had no country we know), all over the same listings."""
+    """Volume per month by platform, taxon and language (``undated`` listings, posted
+    on no known day, left out); prices per platform in ``currency`` and those that could
+    not be converted; listings per country (and how many had no country we know), all
+    over the same listings."""
 
     listings: int
     volume: Mapping[str, tuple[VolumePoint, ...]]
     prices: tuple[PriceBand, ...]
     countries: tuple[MapCountry, ...]
     unknown_country: int
+    currency: str = DEFAULT_CURRENCY
+    undated: int = 0
+    priced: int = 0
+    unconverted: tuple[UnconvertedPrices, ...] = ()
+
+    def counts(self) -> dict[str, Any]:
+        """The totals behind the charts (the dashboard API's ``counts``)."""
+        return {"listings": self.listings, "undated": self.undated,
+                "dated": self.listings - self.undated, "currency": self.currency,
+                "priced": self.priced,
+                "unconverted": sum(u.n for u in self.unconverted),
+                "unconverted_by_currency": [
+                    {"currency": u.currency, "n": u.n, "min": u.min, "median": u.median,
+                     "max": u.max} for u in self.unconverted],
+                "unknown_country": self.unknown_country}
 
 
 def _series(vol: dict[str, dict[str, list[int]]], by: str) -> tuple[VolumePoint, ...]:
@@ -93,19 +125,20 @@ def _series(vol: dict[str, dict[str, list[int]]], by: str) -> tuple[VolumePoint,
     return tuple(VolumePoint(p, g, n) for (p, g), n in sorted(merged.items()))
 
 
-def _or(value: Any, fallback: Any) -> float:
-    # Under four prices the measure stage gives no quartiles: the band is the median.
-    return float(fallback if value is None else value)
+def _opt(value: Any) -> float | None:
+    # Under four prices the measure stage gives no quartiles: none are made up here.
+    return None if value is None else float(value)
 
 
 def market_figures(store: Store, currency: str = DEFAULT_CURRENCY) -> MarketFigures:
     """The market figures of the workspace (see :class:`MarketFigures`)."""
+    code = check_currency(currency)
     listings = counted_listings(store)
-    rows = rows_of(store, listings, currency)
+    rows = rows_of(store, listings, code)
     vol = volume(rows, "month")
-    prices = tuple(PriceBand(str(p["platform"]), currency.upper(), int(p["n"]),
-                             float(p["median"]), _or(p.get("p25"), p["median"]),
-                             _or(p.get("p75"), p["median"]))
+    prices = tuple(PriceBand(str(p["platform"]), code, int(p["n"]), float(p["median"]),
+                             _opt(p["p25"]), _opt(p["p75"]), float(p["min"]),
+                             float(p["max"]))
                    for p in price_distributions(rows, "platform")[:MAX_PRICE_GROUPS])
     geo = by_country(listings)
     return MarketFigures(
@@ -113,7 +146,13 @@ def market_figures(store: Store, currency: str = DEFAULT_CURRENCY) -> MarketFigu
         prices=prices,
         countries=tuple(MapCountry(c.country.iso2, c.country.name, c.country.lat,
                                    c.country.lon, c.listings) for c in geo.countries),
-        unknown_country=geo.unknown)
+        unknown_country=geo.unknown, currency=code,
+        undated=sum(1 for r in rows if not r.day),
+        priced=sum(1 for r in rows if r.price_converted is not None),
+        unconverted=tuple(UnconvertedPrices(str(u["currency"]), int(u["n"]),
+                                            float(u["min"]), float(u["median"]),
+                                            float(u["max"]))
+                          for u in unconverted_prices(rows)))
 
 
 def seller_network(store: Store, max_listings: int = NETWORK_LISTINGS) -> AccountNetwork:
@@ -129,11 +168,6 @@ def seller_network(store: Store, max_listings: int = NETWORK_LISTINGS) -> Accoun
     listings = store.listings_by_id(seller_of)
     return account_network(link_inputs(listings), seller_of,
                            store.link.links_touching(run_id, seller_of), run_id)
-
-
-def map_backdrop() -> tuple[MapCountry, ...]:
-    """Every country of the table at its centroid, with no listings: the map's grid."""
-    return tuple(MapCountry(c.iso2, c.name, c.lat, c.lon, 0) for c in countries())
 
 
 class Dashboard:
@@ -170,8 +204,13 @@ class Dashboard:
                 self._kept[name] = (version, result)
         return result
 
-    def market(self) -> MarketFigures:
-        """:func:`market_figures`, reused while the data is unchanged."""
+    def market(self, currency: str = DEFAULT_CURRENCY) -> MarketFigures:
+        """:func:`market_figures` in ``currency``: reused while the data is unchanged
+        for the default currency; another currency is computed on each call (an
+        analyst's occasional choice, not worth a kept copy per currency)."""
+        code = check_currency(currency)
+        if code != DEFAULT_CURRENCY:
+            return market_figures(self.store, code)
         return self._get("market", market_figures)
 
     def network(self) -> AccountNetwork:

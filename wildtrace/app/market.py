@@ -27,6 +27,11 @@ DEFAULT_CURRENCY = "EUR"
 PERIODS = ("month", "week")
 
 
+def known_currencies() -> list[str]:
+    """The currencies prices can be converted to (those of the bundled rates)."""
+    return currencies()
+
+
 def check_currency(currency: str) -> str:
     """``currency`` upper-cased, when the bundled rates can convert to it; else
     InputError naming those they can."""

@@ -210,20 +210,53 @@ def process(app: AppContext, model_path: Path | None, scheduler: str | None,
 
 @click.command()
 @click.option("-o", "--output", "output", type=click.Path(path_type=Path), default=None,
-              help="Where to write the HTML (default: WORKSPACE/report.html; - for "
-                   "standard output).")
+              help="Where to write the HTML (default: WORKSPACE/report.html, or "
+                   "WORKSPACE/market-PERIOD.html; - for standard output).")
+@click.option("--period", default=None, metavar="PERIOD",
+              help="A market report of one period (2026, 2026-H1, 2026-Q1, 2026-03, "
+                   "2026-W05), with PNG and SVG charts beside the HTML.")
+@click.option("--from", "start", default=None, metavar="YYYY-MM-DD",
+              help="A market report from this day (with --to).")
+@click.option("--to", "end", default=None, metavar="YYYY-MM-DD",
+              help="A market report to this day, included (with --from).")
+@click.option("--currency", default="EUR", show_default=True,
+              help="The one currency the market report's prices are shown in.")
 @pass_context
-def report(app: AppContext, output: Path | None) -> None:
-    """Write one self-contained HTML report of the workspace and print its path."""
+def report(app: AppContext, output: Path | None, period: str | None, start: str | None,
+           end: str | None, currency: str) -> None:
+    """Write one self-contained HTML report of the workspace and print its path.
+
+    \b
+    Examples:
+      wildtrace report -o report.html
+      wildtrace report --period 2026-Q1 -o out/market-2026-Q1.html
+    """
     from wildtrace.app.output import is_stream, write_to
     from wildtrace.app.report import write_report
 
     ws = app.ws
+    if period or start or end:
+        _period_report(app, output, period, start, end, currency)
+        return
     if output is not None and is_stream(output):
         write_to(output, "report.html", lambda p: write_report(ws, p))
         return
     path = write_report(ws, output)
     click.echo(str(path.resolve()))
+
+
+def _period_report(app: AppContext, output: Path | None, period: str | None,
+                   start: str | None, end: str | None, currency: str) -> None:
+    from wildtrace.app.output import is_stream
+    from wildtrace.app.report_period import write_period_report
+    from wildtrace.errors import InputError
+
+    if output is not None and is_stream(output):
+        raise InputError("a market report is several files (the page and its charts)",
+                         hint="give -o a file name such as market.html")
+    files = write_period_report(app.ws, period, output, start=start, end=end,
+                                currency=currency)
+    click.echo(f"{files.html.resolve()} (and {len(files.charts)} chart files beside it)")
 
 
 COMMANDS: tuple[click.Command, ...] = (init, import_, errors, settings, process, report)

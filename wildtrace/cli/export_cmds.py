@@ -13,6 +13,7 @@ from pathlib import Path
 
 import click
 
+from wildtrace.app.output import is_stream
 from wildtrace.cli.base import AppContext, pass_context
 from wildtrace.cli.progress import Progress
 
@@ -51,7 +52,8 @@ def export(app: AppContext, kind: str, fmt: str | None, output: Path) -> None:
     with Progress(f"exporting {kind}", None):
         result = exports.export(app.ws, kind, chosen, output, stdout=sys.stdout.buffer)
     where = "standard output" if str(output) == "-" else str(output)
-    click.echo(f"wrote {result.summary} ({chosen}) to {where}", err=str(output) == "-")
+    # Written into a stream, the file is on stdout: the summary must not join it.
+    click.echo(f"wrote {result.summary} ({chosen}) to {where}", err=is_stream(output))
 
 
 COMMANDS: tuple[click.Command, ...] = (export,)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -56,12 +58,52 @@ def recapture(app: AppContext, file: Path | None, freq: bool, by: str | None,
     if as_json:
         echo_json(result.as_dict())
         return
-    click.echo(result.table())
+    click.echo(_recapture_table(result))
+
+
+def _number(x: float | None, digits: int = 1) -> str:
+    if x is None:
+        return ""
+    return "inf" if math.isinf(x) else f"{x:,.{digits}f}"
+
+
+def _recapture_table(result: Any) -> str:
+    """The models and classic estimators in columns as wide as their widest value, a
+    space between columns (``schnabel 448815.0179526.0`` ran two numbers together), and
+    ``*`` on the model with the lowest AIC, the one to report."""
+    fitted = [r for r in result.results if not r.error and r.aic is not None
+              and math.isfinite(r.aic)]
+    best = min(fitted, key=lambda r: r.aic).model if fitted else None
+    head = ("model", "abundance", "stderr", "deviance", "df", "AIC", "95% CI")
+    rows: list[tuple[str, ...]] = []
+    notes: list[str] = []
+    for r in result.results:
+        if r.error:
+            notes.append(f"{r.model}: not fitted: {r.error}")
+            continue
+        ci = f"{_number(r.ci_low)}–{_number(r.ci_high)}" if r.ci_low is not None else ""
+        rows.append((r.model + (" *" if r.model == best else ""), _number(r.abundance),
+                     _number(r.stderr), _number(r.deviance, 3), str(r.df),
+                     _number(r.aic, 3), ci))
     for name, est in result.classic.items():
         if name == "error":
-            click.echo(f"classic estimators not computed: {est}")
+            notes.append(f"classic estimators not computed: {est}")
         elif isinstance(est, dict) and "abundance" in est:
-            click.echo(f"{name:<17}{est['abundance']:>10.1f}{est['stderr']:>8.1f}")
+            rows.append((name, _number(est["abundance"]), _number(est.get("stderr")),
+                         "", "", "", ""))
+    widths = [max(len(row[i]) for row in [head, *rows]) for i in range(len(head))]
+
+    def line(cells: tuple[str, ...]) -> str:
+        first = cells[0].ljust(widths[0])
+        return "  ".join([first, *(c.rjust(w) for c, w in zip(cells[1:], widths[1:],
+                                                                strict=True))]).rstrip()
+
+    data = result.data
+    out = [f"Number of captured units: {data.n} ({data.t} occasions)", "", line(head),
+           *(line(r) for r in rows)]
+    if best is not None:
+        out += ["", f"* lowest AIC: {best}, the model to report"]
+    return "\n".join(out + notes)
 
 
 @click.command()
@@ -103,7 +145,18 @@ def sellers(app: AppContext, top: int, as_json: bool) -> None:
 @pass_context
 def market(app: AppContext, currency: str, period: str, plot: Path | None, dimension: str,
            as_json: bool) -> None:
-    """Prices, volume over time and change points (displacement, rebound)."""
+    """Prices, volume over time and change points (displacement, rebound).
+
+    Prices are converted to one currency at the posting year's rate; those in a
+    currency without a bundled rate are listed apart. Listings without a posting date
+    are counted but left out of the volume series and charts.
+
+    \b
+    Examples:
+      wildtrace market --currency USD
+      wildtrace market --period week --plot volume.svg --by taxon
+    """
+    from wildtrace import numbers
     from wildtrace.app.market import market_summary, write_plot
 
     summary = market_summary(app.ws.store, currency, period)
@@ -112,12 +165,23 @@ def market(app: AppContext, currency: str, period: str, plot: Path | None, dimen
     if as_json:
         echo_json(summary.as_dict())
         return
-    click.echo(f"{summary.listings} listings, {summary.priced} priced in {summary.currency}")
+    cur = summary.currency
+    click.echo(f"{numbers.count(summary.listings)} listings: {numbers.count(summary.dated)} "
+               f"dated, {numbers.count(summary.undated)} without a posting date (not in "
+               "the volume series)")
+    click.echo(f"{numbers.count(summary.priced)} prices converted to {cur}; "
+               f"{numbers.count(summary.unconverted)} could not be")
     for row in summary.prices_by_taxon[:10]:
-        click.echo(f"  {row['taxon'][:40]:<40} n={row['n']:<5} median {row['median']}")
+        spread = (f"{numbers.amount(row['min'])}–{numbers.amount(row['max'])}"
+                  if row["n"] > 1 else "")
+        click.echo(f"  {row['taxon'][:40]:<40} n={numbers.count(row['n']):<6} median "
+                   f"{numbers.money(row['median'], cur):<16} {spread}".rstrip())
+    for row in summary.unconverted_by:
+        click.echo(f"  not converted: {numbers.count(row['n'])} in {row['currency']}, median "
+                   f"{numbers.money(row['median'], row['currency'])}")
     for ch in summary.changes:
         click.echo(f"  change {ch.dimension}={ch.key} at {ch.period}: "
-                   f"{ch.before} -> {ch.after} per {period}")
+                   f"{numbers.amount(ch.before)} -> {numbers.amount(ch.after)} per {period}")
     for note in summary.notes:
         click.echo(f"  {note['kind']}: {note['text']}")
     if plot is not None:

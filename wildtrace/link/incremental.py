@@ -34,7 +34,7 @@ from wildtrace.link import keys, minhash, resolver
 from wildtrace.link.keys import KeyState, keys_of, scan
 from wildtrace.link.regroup import Regroup
 from wildtrace.link.resolver import MIN_CONFIDENCE, TEXT_THRESHOLD, text_confidence, text_evidence
-from wildtrace.link.sellers import VERSION, link_input
+from wildtrace.link.sellers import VERSION, link_input, link_text
 from wildtrace.records import StoredLink
 from wildtrace.store import Store
 from wildtrace.store.link_index import Bucket, IndexDelta
@@ -68,8 +68,8 @@ class Signatures:
         """Make sure the signatures of ``ids`` are known (reading stored listings)."""
         missing = sorted({i for i in ids if i not in self.sig})
         for i in range(0, len(missing), 20_000):
-            found = [link_input(x) for x in self.store.listings_by_id(missing[i:i + 20_000])]
-            self.add([x.listing_id for x in found], [x.text for x in found])
+            found = self.store.listings_by_id(missing[i:i + 20_000])
+            self.add([x.id for x in found], [link_text(x) for x in found])
 
     def keys(self, ids: Iterable[int]) -> list[Bucket]:
         """The LSH buckets ``(band, key)`` of the comparable listings among ``ids``."""
@@ -166,17 +166,41 @@ def run_incremental(store: Store, blobs: BlobStore | None, parent: int
     sigs.need(flipped)
     changed_buckets = set(sigs.keys(new_ids) + sigs.keys(flipped))
     members.update(idx.buckets(changed_buckets - set(members)))
-    sigs.need(m[0] for b in changed_buckets
-              if len(members.get(b, ())) <= 2 * minhash.MAX_BUCKET for m in members.get(b, ()))
+    flipped_set = set(flipped)
     before: dict[tuple[int, int], float] = {}
     after: dict[tuple[int, int], float] = {}
+    general: list[tuple[list[int], list[int]]] = []
+    redone: set[Bucket] = set()  # the buckets of ``general``
+    grown: list[tuple[int, list[int]]] = []
+    cap = minhash.MAX_BUCKET
     for bucket in changed_buckets:
         old = members.get(bucket, [])
-        _pairs(sigs, [m[0] for m in old if m[4] == 0], before)
-        _pairs(sigs, [m[0] for m in old if not shared_now(m[0], m[4])] +
-               [lid for lid, _ in new_members.get(bucket, []) if not new_shared[lid]], after)
+        incoming = [lid for lid, _ in new_members.get(bucket, []) if not new_shared[lid]]
+        prior = [m[0] for m in old if m[4] == 0]
+        if any(m[0] in flipped_set for m in old) or \
+                2 <= len(prior) <= cap < len(prior) + len(incoming):
+            # Members left or joined the comparable set, or it grew past the cap: the
+            # bucket's pairs before and after are both worked out.
+            redone.add(bucket)
+            general.append((prior, [m[0] for m in old if not shared_now(m[0], m[4])] +
+                            incoming))
+        elif incoming and 2 <= len(prior) + len(incoming) <= cap:
+            # Only new members joined: the first member is unchanged (new ids are
+            # larger), so the old pairs stand and each new member pairs with it.
+            grown.append((prior[0] if prior else incoming[0], incoming))
+    sigs.need([i for old_ids, now_ids in general for i in old_ids + now_ids] +
+              [head for head, _ in grown])
+    for old_ids, now_ids in general:
+        _pairs(sigs, old_ids, before)
+        _pairs(sigs, now_ids, after)
+    for head, incoming in grown:
+        for lid in incoming:
+            if lid != head:
+                s = sigs.sim(head, lid)
+                if s >= TEXT_THRESHOLD:
+                    after[(head, lid)] = s
     gone = [p for p in before if p not in after and
-            not _found_elsewhere(idx.buckets, sigs, p, changed_buckets)]
+            not _found_elsewhere(idx.buckets, sigs, p, redone)]
 
     # 5. Re-merge the affected sellers from their links.
     seeds = {lid for a, b, *_ in found for lid in (a, b)} | {x for p in gone for x in p} | \
@@ -278,13 +302,14 @@ def _pairs(sigs: Signatures, ids: list[int], out: dict[tuple[int, int], float]) 
 
 
 def _found_elsewhere(fetch: Any, sigs: Signatures, pair: tuple[int, int],
-                     changed: set[Bucket]) -> bool:
-    """Whether a bucket that did not change still gives the text link ``pair``."""
+                     redone: set[Bucket]) -> bool:
+    """Whether a bucket other than those ``redone`` gives the text link ``pair``: its old
+    pairs stand (it did not change, or only gained new members)."""
     a, b = pair
     ka, kb = sigs.bands[a], sigs.bands[b]
     for band in range(minhash.BANDS):
         bucket = (band, ka[band])
-        if ka[band] != kb[band] or bucket in changed:
+        if ka[band] != kb[band] or bucket in redone:
             continue
         rows = sorted(m[0] for m in fetch({bucket}).get(bucket, []) if m[4] == 0)
         if 2 <= len(rows) <= minhash.MAX_BUCKET and rows[0] == a and b in rows:

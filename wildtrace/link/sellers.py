@@ -48,6 +48,11 @@ def _image_hashes(extra: dict[str, Any], blobs: BlobStore | None) -> tuple[int, 
     return tuple(hashes)
 
 
+def link_text(listing: Listing) -> str:
+    """The text of a listing that near-duplicate adverts are found in."""
+    return "\n".join(p for p in (listing.title, listing.description) if p)[:MAX_TEXT]
+
+
 def link_input(listing: Listing, blobs: BlobStore | None = None) -> LinkInput:
     """One listing as resolver input.
 

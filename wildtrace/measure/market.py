@@ -22,9 +22,9 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from wildtrace.measure.distribution import distribution
 from wildtrace.measure.rates import convert
 from wildtrace.measure.seller_histories import parse_day
-from wildtrace.measure.distribution import distribution
 from wildtrace.measure.volume import Change, changes, interpret, periods_of, volume
 from wildtrace.store import Store
 from wildtrace.store.market import MarketListing

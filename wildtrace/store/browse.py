@@ -99,7 +99,7 @@ def _text_filter(dialect: str, words: list[str]) -> list[sa.ColumnElement[bool]]
         long = [w for w in words if len(w) >= MIN_TRIGRAM]
         if long:
             match = " ".join('"' + w + '"' for w in long)
-            trgm = (sa.select(sa.column("rowid")).select_from(sa.table("listings_trgm"))
+            trgm: sa.Select[Any] = (sa.select(sa.column("rowid")).select_from(sa.table("listings_trgm"))
                     .where(sa.text("listings_trgm MATCH :trgm").bindparams(trgm=match)))
             out.append(lst.c.id.in_(trgm))
         for w in words:
@@ -109,7 +109,7 @@ def _text_filter(dialect: str, words: list[str]) -> list[sa.ColumnElement[bool]]
                                   lst.c.description.like(pat, escape="\\")))
         return out
     # The exact expression of the pg_trgm index (migration 0017), so the planner uses it.
-    text = sa.literal_column("(coalesce(listings.title, '') || ' ' || "
+    text: sa.ColumnElement[str] = sa.literal_column("(coalesce(listings.title, '') || ' ' || "
                              "coalesce(listings.description, ''))")
     return [text.ilike("%" + _like_escape(w) + "%", escape="\\") for w in words]
 
@@ -130,7 +130,7 @@ def _where(k: _Columns, flt: BrowseFilter, dialect: str) -> list[sa.ColumnElemen
         cond.append(sa.func.coalesce(k.c.c.country, "") ==
                     ("" if flt.country == "none" else flt.country))
     if flt.seller:
-        cond.append(lst.c.seller == flt.seller)
+        cond.append(lst.c.seller == ("" if flt.seller == "none" else flt.seller))
     if flt.form:
         cond.append(a.c.flags.like("%" + _like_escape(FORM_PREFIX + flt.form) + "%",
                                    escape="\\"))
@@ -214,9 +214,10 @@ class BrowseStore:
                 k.verdict.label("verdict"), k.label.label("label"),
                 k.month.label("month")]
         f = self._filtered(flt, cols, k).cte("f").prefix_with("MATERIALIZED")
-        parts: list[sa.Select[Any]] = [
-            sa.select(sa.literal("total").label("facet"), sa.literal("").label("value"),
-                      sa.func.count().label("n")).select_from(f)]
+        # Every part is a (facet, value, n) SELECT: the typed Selects differ only there.
+        parts: list[Any] = [sa.select(
+            sa.literal("total").label("facet"), sa.literal("").label("value"),
+            sa.func.count().label("n")).select_from(f)]
         for name in ("platform", "language", "seller", "country", "appendix", "verdict",
                      "month"):
             col = f.c[name]
@@ -245,9 +246,9 @@ class BrowseStore:
                               key=lambda p: -p[1])
         return total, out
 
-    def _split_facets(self, f: sa.CTE) -> list[sa.Select[Any]]:
+    def _split_facets(self, f: sa.CTE) -> list[Any]:
         """Taxon and product form: values of ``;``-joined lists, counted per value."""
-        parts: list[sa.Select[Any]] = []
+        parts: list[Any] = []
         for name, column, prefix in (("taxon", "taxa", ""), ("form", "flags", FORM_PREFIX)):
             if self._dialect == "postgresql":
                 items = sa.select(sa.func.unnest(sa.func.string_to_array(

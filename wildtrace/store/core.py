@@ -47,6 +47,7 @@ if TYPE_CHECKING:  # area stores that import this module (imported in their prop
     from wildtrace.store.cases import CaseStore
     from wildtrace.store.frontier import FrontierStore
     from wildtrace.store.limits import LimitStore
+    from wildtrace.store.report import ReportStore
     from wildtrace.store.review import ReviewStore
     from wildtrace.store.timestamps import TimestampStore
     from wildtrace.store.tips import TipStore
@@ -231,6 +232,13 @@ class Store:
 
     # area: act (audit, cases, review, tips)
     # (imported inside each property: those modules import this one)
+    @functools.cached_property
+    def report(self) -> ReportStore:
+        """Counts and top flagged rows for ``wildtrace report``, aggregated in SQL."""
+        from wildtrace.store.report import ReportStore
+
+        return ReportStore(self.engine)
+
     @functools.cached_property
     def audit(self) -> AuditStore:
         """The audit log (append-only)."""

@@ -1,18 +1,24 @@
 """Citizen tips in the database: as submitted, how their page capture went, and triage.
 
 A tip row is written at once when a citizen submits it; the capture of the reported
-page is recorded on it afterwards. Evidence blobs that come with a tip (its screenshot,
-the captured page) are indexed in the same transaction as the row that names them.
+page is recorded on it afterwards, then the relevance scorer's judgement and, when an
+analyst makes it into a case, the listing and case it became. Evidence blobs that come
+with a tip (its screenshot, the captured page) are indexed in the same transaction as
+the row that names them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import json
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from wildtrace.store import tables as t
 from wildtrace.store.blob_index import index_blob
 from wildtrace.store.core import utcnow
 from wildtrace.store.tables.act import tips
@@ -20,6 +26,19 @@ from wildtrace.store.tables.act import tips
 # (sha256, size, media type) of an evidence blob already in the blob store
 BlobRef = tuple[str, int, str]
 MAX_PAGE = 500
+
+
+@dataclass(frozen=True, slots=True)
+class TipScore:
+    """The relevance scorer's judgement of one tip, as stored on it."""
+
+    score: float
+    relevant: bool
+    taxa: str  # ;-joined scientific names
+    cites: str
+    flags: str  # ;-joined
+    reasons: tuple[str, ...]
+    model_version: str
 
 
 class TipStore:
@@ -57,6 +76,37 @@ class TipStore:
         with self.engine.begin() as conn:
             res = conn.execute(tips.update().where(tips.c.id == tip_id).values(status=status))
             return bool(res.rowcount)
+
+    def set_scores(self, scores: Sequence[tuple[int, TipScore]], at: datetime) -> None:
+        """Store the scorer's judgement of these tips (a later scoring replaces it)."""
+        with self.engine.begin() as conn:
+            for tip_id, s in scores:
+                conn.execute(tips.update().where(tips.c.id == tip_id).values(
+                    score=s.score, relevant=s.relevant, taxa=s.taxa[:2000],
+                    cites=s.cites[:3], flags=s.flags[:2000],
+                    reasons=json.dumps(list(s.reasons), ensure_ascii=False),
+                    scored_by=s.model_version[:80], scored_at=at))
+
+    def unscored(self, ids: Sequence[int]) -> list[int]:
+        """Those of these tips the scorer has not judged yet."""
+        with self.engine.connect() as conn:
+            return [int(i) for i in conn.execute(sa.select(tips.c.id).where(
+                tips.c.id.in_(list(ids)[:MAX_PAGE]), tips.c.scored_at.is_(None)))
+                .scalars()]
+
+    def set_made(self, tip_id: int, listing_id: int, case_id: int) -> None:
+        """Record the listing and case a tip became, and mark it triaged."""
+        with self.engine.begin() as conn:
+            conn.execute(tips.update().where(tips.c.id == tip_id).values(
+                listing_id=listing_id, case_id=case_id, status="triaged"))
+
+    def listing_with_key(self, content_sha256: str) -> int | None:
+        """The id of the listing stored under this content key, if any (the listing a
+        tip became is found by the key it was stored under)."""
+        with self.engine.connect() as conn:
+            found = conn.execute(sa.select(t.listings.c.id).where(
+                t.listings.c.content_sha256 == content_sha256)).scalar()
+        return int(found) if found is not None else None
 
     def get(self, tip_id: int) -> dict[str, Any] | None:
         """One tip, or None."""

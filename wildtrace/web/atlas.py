@@ -78,8 +78,11 @@ def _arcs(topo: dict[str, Any]) -> list[list[tuple[float, float]]]:
     return out
 
 
-def _ring(indices: Sequence[int], arcs: list[list[tuple[float, float]]]) -> list[tuple[float, float]]:
-    pts: list[tuple[float, float]] = []
+Point = tuple[float, float]
+
+
+def _ring(indices: Sequence[int], arcs: list[list[Point]]) -> list[Point]:
+    pts: list[Point] = []
     for i in indices:
         arc = arcs[i] if i >= 0 else arcs[~i][::-1]
         pts.extend(arc if not pts else arc[1:])  # each arc starts where the last ended

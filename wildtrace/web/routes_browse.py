@@ -6,16 +6,14 @@ and JSON calls; labels need the analyst role.
 
 from __future__ import annotations
 
-import io
 from typing import Annotated
 from urllib.parse import parse_qsl
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
-from wildtrace.act.exports.safecsv import SafeWriter
 from wildtrace.app.accounts import User
-from wildtrace.app.browse import BrowseQuery, BrowseView, browse, csv_rows, parse_query
+from wildtrace.app.browse import BrowseQuery, BrowseView, browse, csv_text, parse_query
 from wildtrace.app.browse_actions import (
     MAX_BULK,
     bulk_label,
@@ -104,9 +102,8 @@ def browse_html(request: Request, user: Annotated[User, Depends(page_user())],
 def browse_csv(request: Request, user: Annotated[User, Depends(page_user())],
                query: View) -> Response:
     """The whole view as CSV (every page, in its order), formula-safe."""
-    buf = io.StringIO()
-    SafeWriter(buf).writerows(csv_rows(state(request).ws, query, user=user.name))
-    return Response(buf.getvalue().encode("utf-8"), media_type="text/csv; charset=utf-8",
+    text = csv_text(state(request).ws, query, user=user.name)
+    return Response(text.encode("utf-8"), media_type="text/csv; charset=utf-8",
                     headers={"content-disposition": 'attachment; filename="listings.csv"'})
 
 
@@ -118,8 +115,8 @@ def _back(qs: str, **extra: str) -> RedirectResponse:
 @router.post("/browse/views", include_in_schema=False)
 def form_save_view(request: Request, user: Annotated[User, Depends(page_user())],
                    name: Annotated[str, Form(max_length=200)],
-                   query: Annotated[str, Form(max_length=4000)],
-                   csrf_token: Annotated[str, Form(max_length=200)]) -> Response:
+                   csrf_token: Annotated[str, Form(max_length=200)],
+                   query: Annotated[str, Form(max_length=4000)] = "") -> Response:
     """Save the current view under a name."""
     check_form_csrf(request, csrf_token)
     return _back(save_view(state(request).ws, user.name, name, query))
@@ -140,8 +137,8 @@ def form_delete_view(request: Request, user: Annotated[User, Depends(page_user()
 def form_bulk_label(request: Request, user: Annotated[User, Depends(page_user("analyst"))],
                     label: Annotated[str, Form(max_length=20)],
                     expected: Annotated[int, Form(ge=0)],
-                    query: Annotated[str, Form(max_length=4000)],
                     csrf_token: Annotated[str, Form(max_length=200)],
+                    query: Annotated[str, Form(max_length=4000)] = "",
                     note: Annotated[str, Form(max_length=5000)] = "") -> Response:
     """Label every listing of the view (confirmed by its count)."""
     check_form_csrf(request, csrf_token)

@@ -1,5 +1,6 @@
-"""Cases: gather listings and sellers, then export the PDF case file, the evidence ZIP
-and takedown CSVs per platform. Every export is written to the audit log."""
+"""Cases: gather listings and sellers, take them out again, move the case through its
+statuses and keep its notes, then export the PDF case file, the evidence ZIP and
+takedown CSVs per platform. Every change and every export is written to the audit log."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from fastapi.responses import RedirectResponse, Response
 
 from wildtrace.app.accounts import User
 from wildtrace.app.cases import (
+    CASE_STATUSES,
     CaseView,
     add_to_case,
     case_summaries,
@@ -19,6 +21,7 @@ from wildtrace.app.cases import (
     open_case,
     remove_from_case,
     takedown_export,
+    update_case,
 )
 from wildtrace.errors import InputError
 from wildtrace.web.deps import (
@@ -40,6 +43,7 @@ from wildtrace.web.schemas import (
     IdPath,
     Ok,
 )
+from wildtrace.web.schemas_handover import CaseUpdateIn
 
 router = APIRouter()
 Responses = dict[int | str, dict[str, Any]]
@@ -129,6 +133,17 @@ def api_remove_item(request: Request, case_id: IdPath,
     st = state(request)
     _check_case(st, case_id)
     return Ok(ok=remove_from_case(st.ws, case_id, kind, ref, user.name))
+
+
+@router.patch("/api/cases/{case_id}", response_model=CaseOut, responses=ERRORS,
+              tags=["cases"])
+def api_update_case(request: Request, case_id: IdPath, body: CaseUpdateIn,
+                    user: Annotated[User, Depends(api_user("analyst"))]) -> CaseOut:
+    """Change a case's status (open, submitted, actioned, closed) and/or its notes."""
+    st = state(request)
+    _check_case(st, case_id)
+    update_case(st.ws, case_id, user.name, status=body.status, notes=body.notes)
+    return _case_out(_view(st, case_id))
 
 
 def _exported(data: T | None, case_id: int) -> T:
@@ -221,4 +236,33 @@ def case_html(request: Request, case_id: IdPath,
     view = _view(st, case_id)
     st.audit.record(user.name, "view", "case", case_id)
     return render(request, "case.html", {"m": view.material, "case": view.case,
-                                         "platforms": list(view.platforms)})
+                                         "platforms": list(view.platforms),
+                                         "statuses": CASE_STATUSES})
+
+
+@router.post("/cases/{case_id}/edit", include_in_schema=False)
+def edit_case_form(request: Request, case_id: IdPath,
+                   user: Annotated[User, Depends(page_user("analyst"))],
+                   status: Annotated[str, Form(max_length=20)],
+                   csrf_token: Annotated[str, Form(max_length=200)],
+                   notes: Annotated[str, Form(max_length=20000)] = "") -> Response:
+    """The status and notes form of the case page."""
+    check_form_csrf(request, csrf_token)
+    st = state(request)
+    _check_case(st, case_id)
+    update_case(st.ws, case_id, user.name, status=status, notes=notes)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)
+
+
+@router.post("/cases/{case_id}/remove", include_in_schema=False)
+def remove_item_form(request: Request, case_id: IdPath,
+                     user: Annotated[User, Depends(page_user("analyst"))],
+                     kind: Annotated[str, Form(pattern="^(listing|seller_of|seller)$")],
+                     ref: Annotated[str, Form(min_length=1, max_length=500)],
+                     csrf_token: Annotated[str, Form(max_length=200)]) -> Response:
+    """The remove button of an item on the case page."""
+    check_form_csrf(request, csrf_token)
+    st = state(request)
+    _check_case(st, case_id)
+    remove_from_case(st.ws, case_id, kind, ref, user.name)
+    return RedirectResponse(f"/cases/{case_id}", status_code=303)

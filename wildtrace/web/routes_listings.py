@@ -78,7 +78,9 @@ def listing_html(request: Request, listing_id: IdPath,
     view = _view(st, listing_id)
     st.audit.record(user.name, "view", "listing", listing_id)
     shots = [e for e in view.evidence if e.present and e.media_type in IMAGES]
-    replays = [e for e in view.evidence if e.present and e.media_type in REPLAYABLE]
+    # Only the page itself replays: a robots.txt copy (text/plain too) is not the page.
+    replays = [e for e in view.evidence
+               if e.present and e.is_page and e.media_type in REPLAYABLE]
     return render(request, "listing.html", {
         "d": view, "l": view.listing, "shots": shots, "replays": replays,
         "back": str(request.url.query), "cases": case_summaries(st.ws, limit=50)})

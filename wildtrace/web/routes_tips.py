@@ -1,7 +1,8 @@
 """Citizen tips: the public multilingual form, the public JSON endpoint, and triage.
 
 Submission is rate-limited per client address and validated; the tip is stored at
-once (202) and its page captured afterwards, only through the SSRF guard.
+once (202) and its page captured afterwards, only through the SSRF guard. In triage an
+analyst scores tips with the relevance scorer and makes a tip a case in one action.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from fastapi import (
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 
 from wildtrace.app.accounts import User
-from wildtrace.app.tips import SCREENSHOT_READ
+from wildtrace.app.tips import MAX_SCORED, SCREENSHOT_READ, score_reason
 from wildtrace.errors import InputError
 from wildtrace.web.deps import (
     ApiError,
@@ -35,7 +36,8 @@ from wildtrace.web.deps import (
     state,
 )
 from wildtrace.web.i18n import LANGUAGE_NAMES, TEXTS, pick_language
-from wildtrace.web.schemas import ERRORS, MAX_ID, Created, IdPath, Ok, TipIn, TipOut, TipStatusIn
+from wildtrace.web.schemas import ERRORS, MAX_ID, Created, IdPath, Ok, TipIn, TipStatusIn
+from wildtrace.web.schemas_handover import ScoredTipOut, TipCaseOut, TipScoreOut
 
 router = APIRouter()
 
@@ -102,15 +104,15 @@ async def tip_form_submit(request: Request, tasks: BackgroundTasks,
     return resp
 
 
-def _tip_out(row: dict[str, Any]) -> TipOut:
-    return TipOut(**{**row, "created_at": str(row["created_at"])})
+def _tip_out(row: dict[str, Any]) -> ScoredTipOut:
+    return ScoredTipOut(**{**row, "created_at": str(row["created_at"])})
 
 
-@router.get("/api/tips", response_model=list[TipOut], responses=ERRORS, tags=["tips"])
+@router.get("/api/tips", response_model=list[ScoredTipOut], responses=ERRORS, tags=["tips"])
 def api_tips(request: Request, user: Annotated[User, Depends(api_user())],
              status: Annotated[str, Query(pattern="^(|new|triaged|dismissed)$")] = "new",
              before: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
-             limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[TipOut]:
+             limit: Annotated[int, Query(ge=1, le=500)] = 100) -> list[ScoredTipOut]:
     """The triage queue of tips, newest first."""
     st = state(request)
     st.audit.record(user.name, "view", "tips", status, {"via": "api"})
@@ -147,3 +149,70 @@ def tip_status_form(request: Request, tip_id: IdPath,
     check_form_csrf(request, csrf_token)
     state(request).tips.triage(tip_id, status, user.name)
     return RedirectResponse("/tips", status_code=303)
+
+
+# -- scoring and cases ------------------------------------------------------------------
+def _known(request: Request, tip_id: int) -> None:
+    if state(request).tips.get(tip_id) is None:
+        raise ApiError(404, "not_found", f"no tip {tip_id}")
+
+
+@router.post("/api/tips/{tip_id}/score", response_model=TipScoreOut, responses=ERRORS,
+             tags=["tips"])
+def api_tip_score(request: Request, tip_id: IdPath,
+                  user: Annotated[User, Depends(api_user("analyst"))]) -> TipScoreOut:
+    """Judge a tip with the relevance scorer (its description and captured page)."""
+    _known(request, tip_id)
+    s = state(request).tips.score([tip_id], user.name)[tip_id]
+    return TipScoreOut(tip_id=tip_id, score=s.score, relevant=s.relevant,
+                       taxa=[x for x in s.taxa.split(";") if x], cites=s.cites,
+                       flags=[x for x in s.flags.split(";") if x], reason=score_reason(s),
+                       model_version=s.model_version)
+
+
+@router.post("/api/tips/{tip_id}/case", response_model=TipCaseOut, status_code=201,
+             responses=ERRORS, tags=["tips"])
+def api_tip_case(request: Request, tip_id: IdPath,
+                 user: Annotated[User, Depends(api_user("analyst"))]) -> TipCaseOut:
+    """Make a tip a listing in a new case and mark it triaged (the same case again
+    when it was made before)."""
+    _known(request, tip_id)
+    made = state(request).tips.make_case(tip_id, user.name)
+    return TipCaseOut(tip_id=made.tip_id, listing_id=made.listing_id,
+                      case_id=made.case_id, created=made.created)
+
+
+@router.post("/tips/score", include_in_schema=False)
+def tips_score_form(request: Request, user: Annotated[User, Depends(page_user("analyst"))],
+                    csrf_token: Annotated[str, Form(max_length=200)],
+                    status: Annotated[str, Form(pattern="^(|new|triaged|dismissed)$")] = "new"
+                    ) -> Response:
+    """Score the tips of the triage list that are not scored yet."""
+    check_form_csrf(request, csrf_token)
+    desk = state(request).tips
+    ids = [int(t["id"]) for t in desk.queue(status, MAX_SCORED) if t.get("scored_at") is None]
+    if ids:
+        desk.score(ids, user.name)
+    return RedirectResponse(f"/tips?status={status}", status_code=303)
+
+
+@router.post("/tips/{tip_id}/score", include_in_schema=False)
+def tip_score_form(request: Request, tip_id: IdPath,
+                   user: Annotated[User, Depends(page_user("analyst"))],
+                   csrf_token: Annotated[str, Form(max_length=200)]) -> Response:
+    """The score button of one tip."""
+    check_form_csrf(request, csrf_token)
+    _known(request, tip_id)
+    state(request).tips.score([tip_id], user.name)
+    return RedirectResponse(f"/tips?status=#tip-{tip_id}", status_code=303)
+
+
+@router.post("/tips/{tip_id}/case", include_in_schema=False)
+def tip_case_form(request: Request, tip_id: IdPath,
+                  user: Annotated[User, Depends(page_user("analyst"))],
+                  csrf_token: Annotated[str, Form(max_length=200)]) -> Response:
+    """The "make a case" button of one tip: opens the new case."""
+    check_form_csrf(request, csrf_token)
+    _known(request, tip_id)
+    made = state(request).tips.make_case(tip_id, user.name)
+    return RedirectResponse(f"/cases/{made.case_id}", status_code=303)

@@ -258,14 +258,16 @@ class SeriesPoint(BaseModel):
 
 
 class PriceRow(BaseModel):
-    """Price statistics of one group, in one currency."""
+    """Price statistics of one group, in one currency (quartiles only from 4 prices up)."""
 
     group: str
     currency: str
     n: int
     median: float
-    p25: float
-    p75: float
+    p25: float | None
+    p75: float | None
+    min: float
+    max: float
 
 
 class CountryRow(BaseModel):

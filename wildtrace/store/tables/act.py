@@ -11,8 +11,10 @@ removed tail shows) and the triggers that refuse UPDATE and DELETE on ``audit_lo
 from __future__ import annotations
 
 from sqlalchemy import (
+    Boolean,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -81,6 +83,18 @@ tips = Table(
     Column("capture_detail", Text, nullable=False, default=""),
     Column("status", String(20), nullable=False, default="new"),  # new, triaged, dismissed
     Column("created_at", DateTime(timezone=True), nullable=False),
+    # The relevance scorer's judgement of the tip (migration 0018): empty until scored.
+    Column("score", Float),
+    Column("relevant", Boolean),
+    Column("taxa", Text, nullable=False, default=""),
+    Column("cites", String(3), nullable=False, default=""),
+    Column("flags", Text, nullable=False, default=""),
+    Column("reasons", Text, nullable=False, default="[]"),
+    Column("scored_by", String(80), nullable=False, default=""),  # model version
+    Column("scored_at", DateTime(timezone=True)),
+    # The listing and case a tip became (0 when it has not).
+    Column("listing_id", Integer, nullable=False, default=0),
+    Column("case_id", Integer, nullable=False, default=0),
 )
 
 Index("ix_audit_log_at", audit_log.c.at)
