@@ -124,6 +124,7 @@ def faces(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Faces]:
         api = {name: client.get(f"/api/dashboard/{name}", headers=h).json()
                for name in ("volume?by=platform", "volume?by=taxon", "volume?by=language",
                             "prices", "countries", "network", "counts")}
+        api["browse"] = client.get("/api/browse?verdict=flagged", headers=h).json()
         login(client, "vic")
         api["page"] = client.get("/dashboard").text
         yield Faces(market=market, market_text=market_text,
@@ -221,6 +222,10 @@ def test_countries_count_the_same_listings(faces: Faces) -> None:
     assert countries == {"VN": 5, "CN": 3}
     assert "Vietnam: 5 listings</title>" in faces.api["page"]
     assert sum(countries.values()) == faces.market["listings"]
+    # The browse page's country facet (of the flagged listings) counts the same.
+    facet = next(f for f in faces.api["browse"]["facets"] if f["name"] == "country")
+    assert {v["value"]: v["count"] for v in facet["values"] if v["value"] != "unknown"} \
+        == countries
 
 
 def test_sellers_are_the_same_everywhere(faces: Faces) -> None:

@@ -91,7 +91,7 @@ def test_api_makes_a_tip_a_case_once(env: WebEnv) -> None:
     assert case["items"] == [{"kind": "listing", "ref": str(body["listing_id"]),
                               "note": "", "added_by": "ana"}]
     assert case["platforms"] == ["shop.example"]
-    listing = c.get(f"/api/listings/{body['listing_id']}", headers=h).json()
+    listing = c.get(f"/api/listings/{body['listing_id']}", headers=h).json()["listing"]
     assert listing["source"] == "tip" and listing["url"] == "https://shop.example/p/8"
     tip = c.get("/api/tips?status=triaged", headers=h).json()[0]
     assert (tip["id"], tip["case_id"], tip["listing_id"]) == (

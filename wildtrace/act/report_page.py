@@ -110,9 +110,10 @@ def _contents(sections: Sequence[Section]) -> str:
 def _sections(level: Sequence[Section], depth: int = 2) -> list[str]:
     out = []
     for s in level:
-        out.append(f'<h{depth} id="{escape(s.anchor)}">{escape(s.title)}</h{depth}>')
+        out.append(f'<section id="{escape(s.anchor)}"><h{depth}>{escape(s.title)}</h{depth}>')
         out.append(s.body)
         out += _sections(s.children, min(depth + 1, 6))
+        out.append("</section>")
     return out
 
 

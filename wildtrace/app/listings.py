@@ -13,6 +13,7 @@ from typing import Any
 
 from wildtrace.app.audit import record_read
 from wildtrace.extract.title import display_title
+from wildtrace.store.browse import BrowseFilter
 from wildtrace.workspace import Workspace
 
 MAX_SEARCH = 5000  # full-text matches a listing page draws from
@@ -69,7 +70,9 @@ def listings_page(ws: Workspace, *, user: str, query: str = "", source: str = ""
     """Listings in id order after id ``after`` (the cursor is the last id seen), or only
     the full-text matches of ``query``, of platform ``source`` when given; audited as
     read by ``user``."""
-    ids = ws.store.search(query, limit=MAX_SEARCH) if query.strip() else None
+    # The browse store's search finds words inside CJK and Thai runs too (trigrams).
+    ids = (ws.store.browse.ids(BrowseFilter(q=query), MAX_SEARCH) if query.strip()
+           else None)
     rows = ws.store.review.listing_page(ids=ids, source=source, after=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]

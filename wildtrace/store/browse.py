@@ -99,8 +99,9 @@ def _text_filter(dialect: str, words: list[str]) -> list[sa.ColumnElement[bool]]
         long = [w for w in words if len(w) >= MIN_TRIGRAM]
         if long:
             match = " ".join('"' + w + '"' for w in long)
-            trgm: sa.Select[Any] = (sa.select(sa.column("rowid")).select_from(sa.table("listings_trgm"))
-                    .where(sa.text("listings_trgm MATCH :trgm").bindparams(trgm=match)))
+            trgm: sa.Select[Any] = (
+                sa.select(sa.column("rowid")).select_from(sa.table("listings_trgm"))
+                .where(sa.text("listings_trgm MATCH :trgm").bindparams(trgm=match)))
             out.append(lst.c.id.in_(trgm))
         for w in words:
             if len(w) < MIN_TRIGRAM:

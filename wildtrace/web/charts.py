@@ -89,7 +89,7 @@ def _colour(k: int, group: str) -> str:
     return PALETTE[-1] if group == "other" else PALETTE[k % (len(PALETTE) - 1)]
 
 
-def price_chart(rows: list[dict[str, Any]], currency: str, width: int = 720) -> str:
+def price_chart(rows: list[dict[str, Any]], currency: str, width: int = 480) -> str:
     """Prices per platform in one ``currency`` on one log axis: the full range (min to
     max) as a thin line, the interquartile range as a bar where there are quartiles (4
     prices or more), the median as a dot, each labelled with its n and median."""
@@ -99,8 +99,8 @@ def price_chart(rows: list[dict[str, Any]], currency: str, width: int = 720) -> 
     lo = math.log10(max(min(r["min"] for r in rows), 0.01))
     hi = math.log10(max(r["max"] for r in rows) * 1.1)
     hi = hi if hi > lo else lo + 1
-    left, bar_w = 220, width - 300
-    height = 24 * len(rows) + 44
+    left, bar_w, row_h = 150, width - 240, 28
+    height = row_h * len(rows) + 50
 
     def x(v: float) -> float:
         return left + bar_w * (math.log10(max(v, 0.01)) - lo) / (hi - lo)
@@ -108,35 +108,40 @@ def price_chart(rows: list[dict[str, Any]], currency: str, width: int = 720) -> 
     out = [f'<svg class="chart" viewBox="0 0 {width} {height}" role="img" '
            f'aria-label="prices in {_e(currency)}">']
     for i, r in enumerate(rows):
-        y = 14 + 24 * i
+        y = 16 + row_h * i
         spread = (f'min {numbers.amount(r["min"])}, median {numbers.amount(r["median"])}, '
                   f'max {numbers.amount(r["max"])}')
         if r.get("p25") is not None and r.get("p75") is not None:
             spread += f', quartiles {numbers.amount(r["p25"])}–{numbers.amount(r["p75"])}'
         out.append(f'<g><title>{_e(r["group"])}: {r["n"]} prices in {_e(currency)}: '
                    f'{_e(spread)}</title>'
-                   f'<text x="{left - 8}" y="{y + 4}" font-size="11" text-anchor="end">'
-                   f'{_e(r["group"][:24])} (n={numbers.count(r["n"])})</text>'
+                   f'<text x="{left - 8}" y="{y + 4}" font-size="12" text-anchor="end">'
+                   f'{_e(r["group"][:16])} (n={numbers.count(r["n"])})</text>'
                    f'<line x1="{x(r["min"]):.1f}" x2="{x(r["max"]):.1f}" y1="{y}" y2="{y}" '
                    f'stroke="#6b8fb3" stroke-width="1.5"/>')
         if r.get("p25") is not None and r.get("p75") is not None:
             out.append(f'<line x1="{x(r["p25"]):.1f}" x2="{x(r["p75"]):.1f}" y1="{y}" '
                        f'y2="{y}" stroke="#2166ac" stroke-width="8"/>')
         out.append(f'<circle cx="{x(r["median"]):.1f}" cy="{y}" r="5" fill="#b2182b"/>'
-                   f'<text x="{x(r["max"]) + 8:.1f}" y="{y + 4}" font-size="10">'
+                   f'<text x="{x(r["max"]) + 8:.1f}" y="{y + 4}" font-size="12">'
                    f'{numbers.money(r["median"], currency)}</text></g>')
-    axis_y = 24 * len(rows) + 8
+    axis_y = row_h * len(rows) + 8
     for t in _log_ticks(lo, hi):
         out.append(f'<line x1="{x(t):.1f}" x2="{x(t):.1f}" y1="{axis_y - 4}" y2="{axis_y}" '
-                   f'stroke="#999"/><text x="{x(t):.1f}" y="{axis_y + 12}" font-size="10" '
+                   f'stroke="#999"/><text x="{x(t):.1f}" y="{axis_y + 14}" font-size="11" '
                    f'text-anchor="middle">{numbers.compact(t)}</text>')
-    out.append(f'<text x="{left + bar_w / 2:.0f}" y="{axis_y + 28}" font-size="10" '
-               f'text-anchor="middle">{_e(currency)} (log scale)</text></svg>')
+    out.append(f'<line x1="{left}" x2="{left + bar_w}" y1="{axis_y}" y2="{axis_y}" '
+               f'stroke="#999"/><text x="{left + bar_w / 2:.0f}" y="{axis_y + 32}" '
+               f'font-size="11" text-anchor="middle">{_e(currency)} (log scale)</text></svg>')
     return "".join(out)
 
 
 def _log_ticks(lo: float, hi: float) -> list[float]:
-    return [10.0 ** k for k in range(math.ceil(lo), math.floor(hi) + 1)]
+    """Round values (1, 2, 5 times a power of ten) between 10**lo and 10**hi: powers of
+    ten alone when the prices span several, else the 2s and 5s too."""
+    steps = (1,) if hi - lo > 2.5 else (1, 2, 5)
+    return [m * 10.0 ** k for k in range(math.floor(lo), math.ceil(hi) + 1) for m in steps
+            if lo <= math.log10(m * 10.0 ** k) <= hi]
 
 
 def world_map(rows: list[dict[str, Any]]) -> str:

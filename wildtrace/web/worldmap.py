@@ -56,16 +56,16 @@ def _legend(bounds: list[int], y: float) -> list[str]:
     for i, (colour, b) in enumerate(zip(CLASSES, bounds, strict=True)):
         if low > b:
             continue
-        x = 12 + 96 * i
+        x = 12 + 150 * i
         label = numbers.count(b) if low == b else f"{numbers.count(low)}–{numbers.count(b)}"
-        out.append(f'<rect x="{x}" y="{y:.0f}" width="14" height="14" fill="{colour}" '
-                   f'stroke="#999" stroke-width="0.5"/><text x="{x + 18}" y="{y + 11:.0f}" '
-                   f'font-size="12">{label}</text>')
+        out.append(f'<rect x="{x}" y="{y:.0f}" width="24" height="24" fill="{colour}" '
+                   f'stroke="#999" stroke-width="0.5"/><text x="{x + 30}" y="{y + 19:.0f}" '
+                   f'font-size="22">{label}</text>')
         low = b + 1
-    x = 12 + 96 * len(CLASSES)
-    out.append(f'<rect x="{x}" y="{y:.0f}" width="14" height="14" fill="{EMPTY}" '
-               f'stroke="#999" stroke-width="0.5"/><text x="{x + 18}" y="{y + 11:.0f}" '
-               f'font-size="12">none</text>')
+    x = 12 + 150 * len(CLASSES)
+    out.append(f'<rect x="{x}" y="{y:.0f}" width="24" height="24" fill="{EMPTY}" '
+               f'stroke="#999" stroke-width="0.5"/><text x="{x + 30}" y="{y + 19:.0f}" '
+               f'font-size="22">none</text>')
     return out
 
 
@@ -77,7 +77,7 @@ def choropleth(rows: list[dict[str, Any]]) -> str:
     bounds = breaks(top) if top else []
     top_y, bottom_y = band()
     h = bottom_y - top_y
-    out = [f'<svg class="chart map" viewBox="0 {top_y:.0f} {WIDTH:.0f} {h + 34:.0f}" '
+    out = [f'<svg class="chart map" viewBox="0 {top_y:.0f} {WIDTH:.0f} {h + 46:.0f}" '
            f'role="img" aria-label="listings by country">',
            f'<rect y="{top_y:.0f}" width="{WIDTH:.0f}" height="{h:.0f}" fill="#f7fbff"/>']
     drawn = set()
