@@ -12,7 +12,6 @@ import io
 import json
 import zipfile
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
@@ -166,7 +165,7 @@ def test_takedown_reasons_are_one_plain_sentence(env: WebEnv, case_id: int) -> N
     assert first["reasons"] == (
         "Offers Loxodonta africana, listed in CITES Appendix I (international commercial "
         "trade is prohibited), and uses the trade code words white gold and is judged "
-        "likely illegal under the rules for EU.")
+        "likely illegal under the EU rules.")
     for r in rows:
         assert r["reasons"].endswith(".") and r["reasons"].count(".") == 1
         assert not r["reasons"].startswith(("[", "+", "-", "'")) and "{" not in r["reasons"]

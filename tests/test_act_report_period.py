@@ -115,7 +115,7 @@ def test_charts_and_page(ws: Workspace, tmp_path: Path) -> None:
     assert 'href="market-q1-prices.png"' in html and 'href="market-q1-prices.svg"' in html
     assert "<script" not in html and HOSTILE not in html
     assert "5 listings posted from 2026-01-01 to 2026-03-31 are counted" in html
-    assert "1 listings have no posting date and 2 were posted outside the period" in html
+    assert "1 listing has no posting date and 2 were posted outside the period" in html
     for anchor in ("summary", "volume", "prices", "platforms", "countries"):
         assert f'href="#{anchor}"' in html and f'id="{anchor}"' in html
 

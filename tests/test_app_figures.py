@@ -279,6 +279,30 @@ def test_without_a_link_run_the_readers_say_so_and_resolve_nothing(tmp_path: Pat
         ws.close()
 
 
+def test_period_report_shows_the_market_figures(faces: Faces, tmp_path: Path) -> None:
+    # Every dated listing is posted in 2024, so the 2024 market report counts the dated
+    # listings `market` counts, with the same converted prices and the platforms of the
+    # dashboard's volume (which counts dated listings too).
+    root = tmp_path / "ws"
+    _seed(root)
+    out = root / "m.html"
+    assert "chart files beside it" in _cli(root, "report", "--period", "2024", "-o", str(out))
+    html = out.read_text(encoding="utf-8")
+    market = faces.market
+    assert (f"{market['dated']} listings posted from 2024-01-01 to 2024-12-31 are "
+            f"counted") in html
+    assert f"{market['undated']} listing has no posting date" in html
+    for row in market["prices_by_taxon"]:
+        cells = "".join(f"<td>{escape(cell(row[c]))}</td>"
+                        for c in ("taxon", "n", "min", "p25", "median", "p75", "max"))
+        assert f"<tr>{cells}</tr>" in html
+    platforms = {p["group"]: 0 for p in faces.api["volume?by=platform"]}
+    for p in faces.api["volume?by=platform"]:
+        platforms[p["group"]] += p["count"]
+    for name, n in platforms.items():
+        assert f'<td>{escape(name)}</td><td class="num">{n}</td>' in html
+
+
 @pytest.mark.postgres
 def test_the_same_figures_on_postgres(faces: Faces, tmp_path: Path, pg_url: str) -> None:
     root = tmp_path / "ws"

@@ -174,7 +174,7 @@ def test_bulk_label_a_filtered_set(env: WebEnv) -> None:
     form = {"label": "reject", "query": "platform=shopmart", "csrf_token": csrf,
             "note": "toy shop"}
     stale = c.post("/browse/label", data={**form, "expected": "3"})
-    assert stale.status_code == 400 and "now holds 2" in stale.text
+    assert stale.status_code == 409 and "now holds 2" in stale.text
     assert api(env, "label=reject")["total"] == 0
     done = c.post("/browse/label", data={**form, "expected": "2"}, follow_redirects=False)
     assert done.headers["location"] == "/browse?platform=shopmart&labelled=2"
@@ -191,7 +191,7 @@ def test_bulk_label_roles_and_cap(env: WebEnv, monkeypatch: pytest.MonkeyPatch) 
     assert viewer.status_code == 403
     monkeypatch.setattr(browse_actions, "MAX_BULK", 2)
     capped = env.client().post("/api/browse/labels", json=body, headers=env.token("ana"))
-    assert capped.status_code == 400 and "more than 2" in capped.json()["error"]["message"]
+    assert capped.status_code == 409 and "more than 2" in capped.json()["error"]["message"]
     monkeypatch.setattr(browse_actions, "MAX_BULK", 5000)
     ok = env.client().post("/api/browse/labels", json=body, headers=env.token("ana"))
     assert ok.json() == {"labelled": 3, "label": "unsure"}

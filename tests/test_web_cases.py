@@ -225,7 +225,7 @@ def test_case_page_changes_status_notes_and_removes_items(env: WebEnv) -> None:
     c = env.client()
     csrf = login(c, "ana")
     page = c.get(f"/cases/{cid}").text
-    assert 'action="/cases/%d/edit"' % cid in page and "remove-item" in page
+    assert f'action="/cases/{cid}/edit"' in page and "remove-item" in page
     # Without the session's CSRF token nothing changes.
     bad = c.post(f"/cases/{cid}/edit", data={"status": "closed", "csrf_token": "x"})
     assert bad.status_code == 403

@@ -100,6 +100,9 @@ def test_api_makes_a_tip_a_case_once(env: WebEnv) -> None:
     assert view is not None
     [item] = view.material.listings
     assert [e.role for e in item.evidence] == ["screenshot"] and item.evidence[0].present
+    # Assessed as it was made: the case says at once why it matters.
+    assert item.assessment is not None and item.assessment["cites"] == "I"
+    assert item.reason.startswith("Offers ")
     audit = c.get("/api/audit?action=make_case", headers=env.token("root")).json()
     assert [e["detail"] for e in audit if e["object_id"] == str(tip_id)] == [
         {"case_id": body["case_id"], "listing_id": body["listing_id"]}]

@@ -69,6 +69,9 @@ MEASURE = """() => {
     if (!own) continue;
     let px = parseFloat(getComputedStyle(e).fontSize);
     const svg = e.closest('svg');
+    // The map shrinks to any screen by design (it has no axis labels; every country's
+    // count is also written out in text beneath it), so only its legend could shrink.
+    if (svg && svg.matches('svg.map')) continue;
     if (svg && svg.viewBox && svg.viewBox.baseVal && svg.viewBox.baseVal.width) {
       px *= svg.getBoundingClientRect().width / svg.viewBox.baseVal.width; }
     if (px < 11.95) small.push(name(e) + ' ' + px.toFixed(1) + 'px: '
@@ -149,21 +152,28 @@ def base(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     proc.wait(timeout=10)
 
 
-def _check(page: Any, label: str, width: int, shots: Path | None) -> None:
-    """Assert the screen contract on the page now shown; save its screenshot."""
-    page.wait_for_load_state("load")
+def _check(page: Any, label: str, width: int, shots: Path | None) -> list[str]:
+    """What breaks the screen contract on the page now shown (saving its screenshot)."""
+    # Frames and pictures drawn before measuring and before the screenshot.
+    page.wait_for_load_state("networkidle")
     got = page.evaluate(MEASURE)
-    where = f"{label} at {width} px"
-    assert got["scrollWidth"] <= width, (where, got["scrollWidth"], got["wide"])
-    assert got["small"] == [], (where, got["small"][:8])
-    assert got["tiny"] == [], (where, got["tiny"][:8])
-    assert got["offscreen"] == [], (where, got["offscreen"])
+    where = f"{label} at {width} px: "
+    problems = []
+    if got["scrollWidth"] > width:
+        problems.append(f"{where}page {got['scrollWidth']} px wide: {got['wide']}")
+    if got["small"]:
+        problems.append(f"{where}text below 12 px: {got['small'][:6]}")
+    if got["tiny"]:
+        problems.append(f"{where}tap targets below 40 px: {got['tiny'][:6]}")
+    if got["offscreen"]:
+        problems.append(f"{where}menu links off screen: {got['offscreen']}")
     if shots is not None:
         name = label + ("-phone" if width < 700 else "") + ".png"
         height = min(int(page.evaluate("document.scrollingElement.scrollHeight")),
                      SHOT_MAX_HEIGHT)
         page.screenshot(path=str(shots / name), full_page=True,
                         clip={"x": 0, "y": 0, "width": width, "height": height})
+    return problems
 
 
 def _login(page: Any, base: str, user: str) -> None:
@@ -197,14 +207,15 @@ def test_every_page_fits_a_phone_and_a_desktop(base: str, tmp_path: Path) -> Non
         shots.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, args=ARGS, headless=True)
+        problems: list[str] = []
         # Logged out first: the login page and the citizens' form.
         for width in WIDTHS:
             ctx = browser.new_context(viewport={"width": width, "height": 844})
             page = ctx.new_page()
             page.goto(base + "/login")
-            _check(page, "login", width, shots)
+            problems += _check(page, "login", width, shots)
             page.goto(base + "/tips/new")
-            _check(page, "tip-form", width, shots)
+            problems += _check(page, "tip-form", width, shots)
             ctx.close()
 
         # The admin sees every page, the audit log included, and every form.
@@ -230,9 +241,10 @@ def test_every_page_fits_a_phone_and_a_desktop(base: str, tmp_path: Path) -> Non
             for label, path in pages:
                 page.goto(base + path)
                 assert "/login" not in page.url, (label, page.url)
-                _check(page, label, width, shots)
+                problems += _check(page, label, width, shots)
             ctx.close()
         browser.close()
+    assert problems == [], "\n".join(problems)
 
 
 def test_the_phone_menu_wraps_and_works_by_tapping(base: str) -> None:

@@ -52,7 +52,7 @@ def _signal(line: str) -> str:
     if line.startswith("legality: "):
         status = line.split(":", 2)[1].strip()
         where = _JURISDICTION.search(line)
-        rules = f" under the rules for {where.group(1)}" if where else ""
+        rules = f" under the {where.group(1)} rules" if where else ""
         return f"is judged {status}{rules}" if status else ""
     if line.startswith("code word: "):
         return f"uses the trade code words {_after(line, 'code word: ')}"

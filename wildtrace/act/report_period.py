@@ -110,8 +110,10 @@ def render_period(m: PeriodMarket, stem: Path, now: Callable[[], datetime] = lam
     charts = [vol, prices, plat, ctry]
     counted = (f"<p>{numbers.count(s.listings)} listings posted from {escape(when)} are "
                f"counted (the relevant ones, once any listing has been assessed). "
-               f"{numbers.count(m.undated)} listings have no posting date and "
-               f"{numbers.count(m.outside)} were posted outside the period: neither is "
+               f"{numbers.count(m.undated)} "
+               f"{'listing has' if m.undated == 1 else 'listings have'} no posting date and "
+               f"{numbers.count(m.outside)} {'was' if m.outside == 1 else 'were'} posted "
+               "outside the period: neither is "
                "counted (an undated listing is never given the day it was imported).</p>")
     vol_rows = [[text(p), numbers.count(sum(v[i] for v in m.series.values()))]
                 for i, p in enumerate(m.periods)]

@@ -105,7 +105,9 @@ def parse_query(params: Mapping[str, str]) -> BrowseQuery:
         label=_choice(params, "label", LABELS), date_from=_text(params, "date_from"),
         date_to=_text(params, "date_to"))
     per_page = _int(params, "per_page", PER_PAGE, MAX_PER_PAGE)
-    page = _int(params, "page", 1, MAX_OFFSET // per_page + 1)
+    # Deeper than MAX_OFFSET rows is the last page allowed (narrow the view, or take
+    # the CSV, to see beyond it).
+    page = min(_int(params, "page", 1, MAX_OFFSET + 1), MAX_OFFSET // per_page + 1)
     return BrowseQuery(filter=flt, sort=_choice(params, "sort", SORTS) or "id",
                        descending=_choice(params, "dir", ("asc", "desc")) != "asc",
                        page=page, per_page=per_page)

@@ -24,6 +24,11 @@ MAX_VIEWS = 200  # saved views per user
 MAX_NAME = 100
 
 
+class BulkRefused(InputError):
+    """A bulk label the view does not allow now (it changed, holds too many or none):
+    the request was well formed, the state is not (the web answers 409)."""
+
+
 @dataclass(frozen=True, slots=True)
 class BulkLabel:
     """What a bulk label did: how many listings got which label."""
@@ -36,16 +41,16 @@ def bulk_label(ws: Workspace, user: str, query: BrowseQuery, label: str, expecte
                note: str = "") -> BulkLabel:
     """Label every listing of the view ``query`` (all its pages) with ``label``, if it
     still holds exactly ``expected`` listings; InputError otherwise, or when it holds
-    more than ``MAX_BULK`` or none."""
+    more than ``MAX_BULK`` or none (:class:`BulkRefused`)."""
     value = label_value(label)
     ids = ws.store.browse.ids(query.filter, MAX_BULK + 1)
     if len(ids) > MAX_BULK:
-        raise InputError(f"this view holds more than {MAX_BULK:,} listings; nothing was "
+        raise BulkRefused(f"this view holds more than {MAX_BULK:,} listings; nothing was "
                          "labelled", hint="narrow the filters, then label again")
     if not ids:
-        raise InputError("this view holds no listings; nothing was labelled")
+        raise BulkRefused("this view holds no listings; nothing was labelled")
     if len(ids) != expected:
-        raise InputError(f"this view now holds {len(ids):,} listings, not {expected:,}; "
+        raise BulkRefused(f"this view now holds {len(ids):,} listings, not {expected:,}; "
                          "nothing was labelled", hint="reload the view and confirm again")
     ws.store.browse.add_labels(ids, value, user, note.strip()[:5000])
     detail: dict[str, object] = {"label": label, "count": len(ids),

@@ -4,6 +4,10 @@ Built from storage (the listing, its assessments, taxon matches, labels, evidenc
 custody, the link stage's stored seller resolution) and from the assess stage's
 legality rules, which judge the listing's text afresh (the identifier is cached after
 the first call), as ``wildtrace explain`` does. Nothing here writes.
+
+Every stored fact is read on one connection (:meth:`Store.reading`), in as few queries
+as give the same answer: under twenty concurrent clients on a database server, a
+connection and a BEGIN/ROLLBACK round trip per query cost more than the queries did.
 """
 
 from __future__ import annotations
@@ -11,7 +15,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from wildtrace.act.cases import seller_listing_ids
 from wildtrace.act.material import (
     EvidenceItem,
     evidence_for,
@@ -25,6 +28,7 @@ from wildtrace.app.listings import ListingItem, display_title, listing_item
 from wildtrace.assess.legality import verdict
 from wildtrace.identify import identifier_for
 from wildtrace.records import Identifier
+from wildtrace.store.core import Store
 from wildtrace.workspace import Workspace
 
 OTHER_LISTINGS = 20  # of the same seller, newest first
@@ -180,30 +184,32 @@ def _legality(ws: Workspace, row: dict[str, Any]) -> Legality | None:
                     rules_fired=tuple(v.rules_fired), claims=tuple(v.claims))
 
 
-def _custody(ws: Workspace, evidence: tuple[EvidenceItem, ...],
+def _custody(store: Store, evidence: tuple[EvidenceItem, ...],
              capture_body: str) -> tuple[CustodyEvent, ...]:
     """Chain-of-custody events of the evidence, oldest first: the preserve stage's
     hash-chained log where it has entries for these blobs or their capture record,
     otherwise when each blob entered the store."""
     shas = [e.sha256 for e in evidence]
-    logged = ws.store.evidence.custody_of(shas, capture_body)
+    logged = store.evidence.custody_of(shas, capture_body)
     if logged or not shas:
         return tuple(CustodyEvent(at=e.at, event=e.action, sha256=e.sha256, who=e.who,
                                   detail=f"{e.subject} (entry {e.seq}, "
                                          f"hash {e.entry_hash[:12]}…)") for e in logged)
     return tuple(CustodyEvent(at=str(b.created_at), event="stored", sha256=b.sha256, who="",
                               detail=f"{b.media_type}, {b.size} bytes")
-                 for b in ws.store.blob_index.entries(shas).values())
+                 for b in store.blob_index.entries(shas).values())
 
 
-def _linked_accounts(ws: Workspace, row: dict[str, Any]) -> tuple[LinkedAccount, ...]:
+def _linked_accounts(store: Store, row: dict[str, Any],
+                     resolved: tuple[int, int] | None) -> tuple[LinkedAccount, ...]:
     """The listing's contact identifiers, then the accounts the link stage's newest run
-    put under the same seller, each with the link that joins it directly (if any)."""
+    put under the same seller (``resolved``: that run and seller), each with the link
+    that joins it directly (if any)."""
     out = [LinkedAccount(kind=str(i["kind"]), value=str(i["value"]), via="listing text")
            for i in identifiers_of(row) if i.get("kind") and i.get("value")]
-    co = ws.store.link.co_sellers(int(row["id"]), limit=CO_SELLER_ACCOUNTS)
-    if co is None:
+    if resolved is None:
         return tuple(out)
+    co = store.link.co_sellers(int(row["id"]), resolved, limit=CO_SELLER_ACCOUNTS)
     for other in co.listings:
         via = f"seller {co.seller_id}, link run {co.run_id}"
         if other.link is not None:
@@ -216,26 +222,39 @@ def _linked_accounts(ws: Workspace, row: dict[str, Any]) -> tuple[LinkedAccount,
     return tuple(out)
 
 
-def _seller_listings(ws: Workspace, listing_id: int) -> tuple[ListingItem, ...]:
+def _seller_listings(store: Store, row: dict[str, Any],
+                     resolved: tuple[int, int] | None) -> tuple[ListingItem, ...]:
     """The seller's other listings, newest first: as the link stage resolved the seller
-    (any platform, any name), else the same seller name on the same platform."""
-    others = [i for i in seller_listing_ids(ws.store, listing_id, limit=OTHER_LISTINGS + 1,
-                                            newest_first=True)
-              if i != listing_id][:OTHER_LISTINGS]
-    rows = ws.store.cases.listing_rows(others)
-    return tuple(listing_item(rows[i]) for i in sorted(rows, reverse=True))
+    (any platform, any name), else the same seller name on the same platform (the rule
+    of :func:`wildtrace.act.cases.seller_listing_ids`, read here as rows at once)."""
+    listing_id = int(row["id"])
+    if resolved is not None:
+        rows = store.link.seller_rows(*resolved, besides=listing_id, limit=OTHER_LISTINGS)
+    elif row.get("seller"):
+        rows = store.cases.rows_named(str(row["seller"]), str(row["source"]),
+                                      besides=listing_id, limit=OTHER_LISTINGS)
+    else:  # a name alone is not a person, and no name is no one
+        rows = []
+    return tuple(listing_item(r) for r in rows)
 
 
 def listing_view(ws: Workspace, listing_id: int) -> ListingView | None:
     """Everything shown about one listing; None when there is no such listing."""
-    row = ws.store.review.listing_row(listing_id)
-    if row is None:
-        return None
-    assessments = ws.store.review.assessments_of(listing_id)
-    latest = assessments[0] if assessments else None
-    matches = ws.store.review.matches_of(listing_id, latest["run_id"] if latest else None)
-    evidence = tuple(evidence_for(ws.store, ws.blobs, row))
+    with ws.store.reading() as store:
+        row = store.review.listing_row(listing_id)
+        if row is None:
+            return None
+        assessments = store.review.assessments_of(listing_id)
+        matches = store.review.newest_matches(listing_id)
+        labels = store.review.labels_of(listing_id)
+        evidence = tuple(evidence_for(store, ws.blobs, row))
+        custody = _custody(store, evidence, str(row.get("capture_sha256") or ""))
+        resolved = store.link.resolved_seller(listing_id)
+        seller_listings = _seller_listings(store, row, resolved)
+        linked_accounts = _linked_accounts(store, row, resolved)
+    # Judged after the connection went back to the pool: this is CPU work only.
     judged = _legality(ws, row)
+    latest = assessments[0] if assessments else None
     return ListingView(
         listing=_fields(row),
         identifiers=tuple(Identifier(str(i.get("kind", "")), str(i.get("value", "")))
@@ -252,11 +271,11 @@ def listing_view(ws: Workspace, listing_id: int) -> ListingView | None:
         verdict=judged,
         labels=tuple(LabelView(id=lb["id"], label=label_name(lb["label"]), user=lb["user"],
                                note=lb["note"], created_at=str(lb["created_at"]))
-                     for lb in ws.store.review.labels_of(listing_id)),
+                     for lb in labels),
         evidence=evidence,
-        custody=_custody(ws, evidence, str(row.get("capture_sha256") or "")),
-        seller_listings=_seller_listings(ws, listing_id),
-        linked_accounts=_linked_accounts(ws, row))
+        custody=custody,
+        seller_listings=seller_listings,
+        linked_accounts=linked_accounts)
 
 
 def evidence_blob(ws: Workspace, sha256: str) -> tuple[bytes, str] | None:

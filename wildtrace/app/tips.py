@@ -195,6 +195,18 @@ class TipDesk:
                                    {"model": scorer.version, "tips": list(out)})
         return out
 
+    def _assess(self, listing_id: int, tip_id: int) -> None:
+        """Assess the listing a tip became, as ``process`` would, so its case says at
+        once why it matters (taxa, CITES appendix, the reason sentence)."""
+        listing = self.ws.store.listing(listing_id)
+        if listing is None:
+            return
+        scorer = scorer_for(self.ws, latest_model(self.ws.models_dir))
+        [judged] = scorer.assess_listings([listing])
+        run = self.ws.store.start_run("assess", scorer.version, {"tip": tip_id})
+        self.ws.store.save_assessments(run, [(listing_id, judged)])
+        self.ws.store.finish_run(run)
+
     def make_case(self, tip_id: int, user: str) -> TipCase:
         """Make the tip a listing (its evidence: the screenshot and the captured page)
         in a new case, and mark it triaged: one action, audited. A tip that became a
@@ -225,6 +237,7 @@ class TipDesk:
                             notes=f"From citizen tip {tip_id} ({tip['url']}), received "
                                   f"{str(tip['created_at'])[:19]} UTC.")
         add_to_case(self.ws, case_id, "listing", str(listing_id), user)
+        self._assess(listing_id, tip_id)
         self.ws.store.tips.set_made(tip_id, listing_id, case_id)
         self.ws.store.audit.record(user, "make_case", "tip", tip_id,
                                    {"case_id": case_id, "listing_id": listing_id})

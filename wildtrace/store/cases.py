@@ -123,6 +123,18 @@ class CaseStore:
         with self.engine.connect() as conn:
             return [int(x) for x in conn.execute(q).scalars()]
 
+    def rows_named(self, seller: str, source: str, *, besides: int,
+                   limit: int) -> list[dict[str, Any]]:
+        """The stored rows of up to ``limit`` listings of seller name ``seller`` on
+        platform ``source`` other than ``besides``, newest first (in one query, for the
+        listing page)."""
+        lst = t.listings.c
+        q = (sa.select(t.listings).where(lst.seller == seller, lst.source == source,
+                                         lst.id != besides)
+             .order_by(lst.id.desc()).limit(limit))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
     # -- the captures behind a case's listings ------------------------------------------
     def captures_of(self, ids: Sequence[int], bodies: Sequence[str]) -> dict[str, CaptureRow]:
         """Capture records by id (key ``"id:<n>"``) and, for each body hash, the newest

@@ -12,9 +12,10 @@ import json
 import os
 import socket
 from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 import sqlalchemy as sa
 from alembic import command
@@ -165,6 +166,24 @@ def _row_to_listing(row: sa.Row[Any]) -> Listing:
     )
 
 
+class _OneConnection:
+    """Stands in for the engine in :meth:`Store.reading`: every ``connect()`` block gets
+    the same open connection (and its one transaction) and leaves it open; writing is
+    refused."""
+
+    def __init__(self, conn: Connection) -> None:
+        self._conn = conn
+        self.dialect = conn.dialect
+        self.url = conn.engine.url
+
+    @contextmanager
+    def connect(self) -> Iterator[Connection]:
+        yield self._conn
+
+    def begin(self) -> Any:
+        raise WorkspaceError("Store.reading() is read-only: write through the store itself")
+
+
 class Store:
     """Access to one workspace's database."""
 
@@ -186,6 +205,20 @@ class Store:
     def dialect(self) -> str:
         """The database's dialect name (``sqlite``, ``postgresql``)."""
         return str(self.engine.dialect.name)
+
+    @contextmanager
+    def reading(self) -> Iterator[Store]:
+        """A read-only unit of work: a store whose area stores all read on one pooled
+        connection, in one transaction, until the block ends (then rolled back).
+
+        A page that asks a dozen small questions would otherwise take a connection from
+        the pool for each, with a BEGIN and a ROLLBACK round trip around it; under many
+        concurrent clients on a database server those round trips cost more than the
+        queries. Writes through it raise :class:`WorkspaceError`.
+        """
+        with self.engine.connect() as conn:
+            # The area stores only call connect() and read dialect and url of it.
+            yield Store(cast(Engine, _OneConnection(conn)))
 
     # -- area stores ----------------------------------------------------------------
     # Each area of the schema has a store module of its own (``wildtrace/store/<area>.py``)

@@ -289,19 +289,38 @@ class LinkStore:
                 sa.select(m.listing_id).where(m.run_id == run, m.seller_id == seller)
                 .order_by(order).limit(limit)).scalars()]
 
-    def co_sellers(self, listing_id: int, limit: int = 30) -> CoSellers | None:
-        """The seller the newest link run put ``listing_id`` under and up to ``limit`` of
-        that seller's other listings (oldest first), each with the link joining it to
-        ``listing_id`` where there is a direct one; None when no run resolved it."""
-        run = self.latest_run()
-        if run is None:
-            return None
+    def resolved_seller(self, listing_id: int) -> tuple[int, int] | None:
+        """``(run id, seller id)`` the newest finished link run put ``listing_id`` under,
+        read in one query; None when no run has finished or the newest did not resolve
+        the listing (it came after that run)."""
+        m = seller_members.c
+        newest = (sa.select(sa.func.max(runs.c.id)).where(runs.c.stage == "link")
+                  .where(runs.c.finished_at.is_not(None)).scalar_subquery())
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(m.run_id, m.seller_id).where(
+                m.run_id == newest, m.listing_id == listing_id)).first()
+        return (int(row[0]), int(row[1])) if row else None
+
+    def seller_rows(self, run_id: int, seller_id: int, *, besides: int,
+                    limit: int) -> list[dict[str, Any]]:
+        """The stored rows (every column, JSON columns as text) of up to ``limit`` of the
+        seller's listings in run ``run_id`` other than ``besides``, newest first."""
+        m, lst = seller_members.c, listings.c
+        q = (sa.select(listings).join(seller_members, m.listing_id == lst.id)
+             .where(m.run_id == run_id, m.seller_id == seller_id, lst.id != besides)
+             .order_by(lst.id.desc()).limit(limit))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
+    def co_sellers(self, listing_id: int, resolved: tuple[int, int],
+                   limit: int = 30) -> CoSellers:
+        """Up to ``limit`` other listings (oldest first) of the seller ``resolved``
+        (``(run id, seller id)``, see :meth:`resolved_seller`) that ``listing_id``
+        belongs to, each with the link joining it to ``listing_id`` where there is a
+        direct one."""
+        run, seller = resolved
         m, sl, lst = seller_members.c, seller_links.c, listings.c
         with self.engine.connect() as conn:
-            seller = conn.execute(sa.select(m.seller_id).where(
-                m.run_id == run, m.listing_id == listing_id)).scalar()
-            if seller is None:
-                return None
             rows = conn.execute(
                 sa.select(lst.id, lst.source, lst.seller, lst.url)
                 .join(seller_members, m.listing_id == lst.id)
@@ -311,7 +330,7 @@ class LinkStore:
                 sa.select(sl.listing_a, sl.listing_b, sl.kind, sl.evidence, sl.confidence)
                 .where(sl.run_id == run,
                        sa.or_(sl.listing_a == listing_id, sl.listing_b == listing_id))
-                .limit(100)).all()
+                .limit(100)).all() if rows else []
         via: dict[int, StoredLink] = {}
         for a, b, k, e, c in direct:
             other = int(b) if int(a) == listing_id else int(a)

@@ -293,6 +293,18 @@ class ReviewStore:
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q.order_by(t.taxon_matches.c.start))]
 
+    def newest_matches(self, listing_id: int) -> list[dict[str, Any]]:
+        """Taxon matches of the run of the listing's newest assessment (of any run when
+        it has none), in text order: :meth:`matches_of` in one query."""
+        tm, a = t.taxon_matches, t.assessments
+        newest_run = (sa.select(a.c.run_id).where(a.c.listing_id == listing_id)
+                      .order_by(a.c.id.desc()).limit(1).scalar_subquery())
+        q = (sa.select(tm).where(tm.c.listing_id == listing_id,
+                                 tm.c.run_id == sa.func.coalesce(newest_run, tm.c.run_id))
+             .order_by(tm.c.start))
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
+
     def labels_of(self, listing_id: int) -> list[dict[str, Any]]:
         """Every label given to a listing, newest first (``label``: 1, 0 or -1)."""
         q = (sa.select(t.labels).where(t.labels.c.listing_id == listing_id)

@@ -16,14 +16,16 @@ from wildtrace.app.accounts import User
 from wildtrace.app.browse import BrowseQuery, BrowseView, browse, csv_text, parse_query
 from wildtrace.app.browse_actions import (
     MAX_BULK,
+    BulkLabel,
+    BulkRefused,
     bulk_label,
     delete_view,
     save_view,
     saved_views,
 )
-from wildtrace.web.deps import api_user, check_form_csrf, page_user, render, state
+from wildtrace.web.deps import ApiError, api_user, check_form_csrf, page_user, render, state
 from wildtrace.web.routes_queue import summary
-from wildtrace.web.schemas import ERRORS
+from wildtrace.web.schemas import ERRORS, ErrorBody
 from wildtrace.web.schemas_browse import (
     BrowseOut,
     BulkLabelIn,
@@ -107,6 +109,16 @@ def browse_csv(request: Request, user: Annotated[User, Depends(page_user())],
                     headers={"content-disposition": 'attachment; filename="listings.csv"'})
 
 
+def _bulk(request: Request, user: User, query: str, label: str, expected: int,
+          note: str) -> tuple[BrowseQuery, BulkLabel]:
+    """Label the view of ``query``; a view that no longer allows it is a 409."""
+    view = parse_query(dict(parse_qsl(query)))
+    try:
+        return view, bulk_label(state(request).ws, user.name, view, label, expected, note)
+    except BulkRefused as exc:
+        raise ApiError(409, "conflict", exc.message, exc.hint or "") from exc
+
+
 def _back(qs: str, **extra: str) -> RedirectResponse:
     tail = "&".join(p for p in (qs, *(f"{k}={v}" for k, v in extra.items())) if p)
     return RedirectResponse("/browse" + ("?" + tail if tail else ""), status_code=303)
@@ -142,20 +154,18 @@ def form_bulk_label(request: Request, user: Annotated[User, Depends(page_user("a
                     note: Annotated[str, Form(max_length=5000)] = "") -> Response:
     """Label every listing of the view (confirmed by its count)."""
     check_form_csrf(request, csrf_token)
-    view = parse_query(dict(parse_qsl(query)))
-    done = bulk_label(state(request).ws, user.name, view, label, expected, note)
+    view, done = _bulk(request, user, query, label, expected, note)
     return _back(view.query_string(), labelled=str(done.labelled))
 
 
-@router.post("/api/browse/labels", response_model=BulkLabelOut, responses=ERRORS,
+@router.post("/api/browse/labels", response_model=BulkLabelOut,
+             responses={**ERRORS, 409: {"model": ErrorBody}},
              tags=["review"])
 def api_bulk_label(request: Request, body: BulkLabelIn,
                    user: Annotated[User, Depends(api_user("analyst"))]) -> BulkLabelOut:
     """Label every listing of the view ``query`` (a ``/browse`` query string) if it
     still holds ``expected`` listings; at most 5,000 at once."""
-    view = parse_query(dict(parse_qsl(body.query)))
-    done = bulk_label(state(request).ws, user.name, view, body.label, body.expected,
-                      body.note)
+    _, done = _bulk(request, user, body.query, body.label, body.expected, body.note)
     return BulkLabelOut(labelled=done.labelled, label=done.label)
 
 

@@ -76,7 +76,7 @@ class SavedViewIn(BaseModel):
 
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, max_length=100)
+    name: str = Field(min_length=1, max_length=100, pattern=r"\S")
     query: str = Field(default="", max_length=4000)
 
 
