@@ -109,7 +109,7 @@ def test_charts_and_page(ws: Workspace, tmp_path: Path) -> None:
                                                             p.read_text(encoding="utf-8")))
              for p in out.charts if p.suffix == ".svg"}
     assert "listings per week" in units["volume"] and "asking price (EUR" in units["prices"]
-    assert "listings" in units["platforms"] and "1 unknown" not in units["countries"]
+    assert "listings" in units["platforms"] and "0 unknown not drawn" in units["countries"]
     html = out.html.read_text(encoding="utf-8")
     assert html.count('<img src="data:image/svg+xml;base64,') == 4
     assert 'href="market-q1-prices.png"' in html and 'href="market-q1-prices.svg"' in html

@@ -54,7 +54,8 @@ MEASURE = """() => {
     const s = getComputedStyle(e);
     return r.width > 0 && r.height > 0 && s.visibility !== 'hidden' && s.display !== 'none'; };
   const name = e => e.tagName.toLowerCase() + (e.id ? '#' + e.id : '')
-    + (typeof e.className === 'string' && e.className ? '.' + e.className.split(' ').join('.') : '');
+    + (typeof e.className === 'string' && e.className
+       ? '.' + e.className.split(' ').join('.') : '');
   const scrollsInside = e => { for (let p = e.parentElement; p; p = p.parentElement) {
       const o = getComputedStyle(p).overflowX;
       if ((o === 'auto' || o === 'scroll' || o === 'hidden') && p !== document.body
@@ -236,7 +237,7 @@ def test_every_page_fits_a_phone_and_a_desktop(base: str, tmp_path: Path) -> Non
         desk.close()
         for width in WIDTHS:
             ctx = browser.new_context(viewport={"width": width, "height": 844})
-            ctx.add_cookies(cookies)
+            ctx.add_cookies(cookies)  # type: ignore[arg-type]
             page = ctx.new_page()
             for label, path in pages:
                 page.goto(base + path)
