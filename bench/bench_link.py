@@ -201,11 +201,13 @@ def incremental(n: int, new: int, folder: Path, profile: Path | None = None
     for i in range(0, len(early), 20_000):
         ws.store.add_listings(drafts(early[i:i + 20_000]))
     stored = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    cpu: dict[str, float] = {}
+    t0, c0 = time.perf_counter(), time.process_time()
     first = resolve_sellers(ws.store)
     full_n = time.perf_counter() - t0
+    cpu["full_n_with_index"] = time.process_time() - c0
     ws.store.add_listings(drafts(later))
-    t0 = time.perf_counter()
+    t0, c0 = time.perf_counter(), time.process_time()
     if profile is not None:
         import cProfile
 
@@ -215,12 +217,15 @@ def incremental(n: int, new: int, folder: Path, profile: Path | None = None
     else:
         inc = resolve_sellers(ws.store)
     inc_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    cpu["incremental"] = time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
     plain_id, _, _ = run_link(ws.store, index=False)
     plain_s = time.perf_counter() - t0
-    t0 = time.perf_counter()
+    cpu["full_n_plus_new_without_index"] = time.process_time() - c0
+    t0, c0 = time.perf_counter(), time.process_time()
     full_id, _, _ = run_link(ws.store, index=True)
     full_s = time.perf_counter() - t0
+    cpu["full_n_plus_new_with_index"] = time.process_time() - c0
     a, b = ws.store.link.members(inc["run_id"]), ws.store.link.members(full_id)
     same_links = set(ws.store.link.links(inc["run_id"])) == set(ws.store.link.links(full_id))
     ws.close()
@@ -232,6 +237,9 @@ def incremental(n: int, new: int, folder: Path, profile: Path | None = None
             "full_n_plus_new_with_index_seconds": round(full_s, 1),
             "incremental_vs_full_without_index": round(inc_s / plain_s, 3),
             "incremental_vs_full_with_index": round(inc_s / full_s, 3),
+            "cpu_seconds": {k: round(v, 1) for k, v in cpu.items()},
+            "cpu_incremental_vs_full_without_index": round(
+                cpu["incremental"] / cpu["full_n_plus_new_without_index"], 3),
             "incremental_detail": inc.get("incremental"),
             "sellers": inc["sellers"], "same_members_as_full": a == b,
             "same_links_as_full": same_links, "parent_run": first["run_id"],

@@ -87,8 +87,10 @@ def test_evidence_zip_carries_provenance_per_listing(env: WebEnv, case_id: int) 
     zf = zipfile.ZipFile(io.BytesIO(data))
     names = zf.namelist()
     # The manifest lists every other file with its SHA-256 (sha256sum -c format).
-    manifest = dict(reversed(line.split("  ", 1))
-                    for line in zf.read("MANIFEST-SHA256.txt").decode().splitlines())
+    manifest: dict[str, str] = {}
+    for line in zf.read("MANIFEST-SHA256.txt").decode().splitlines():
+        digest, name = line.split("  ", 1)
+        manifest[name] = digest
     assert set(manifest) == set(names) - {"MANIFEST-SHA256.txt"}
     assert all(hashlib.sha256(zf.read(n)).hexdigest() == d for n, d in manifest.items())
     first = env.info["crawled"][0]  # type: ignore[index]

@@ -8,6 +8,7 @@ counted, and the network needs a link run.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from web_seed import WebEnv, login, make_env
@@ -138,3 +139,30 @@ def test_map_is_a_choropleth_of_natural_earth_shapes(env: WebEnv) -> None:
     assert page.count("<path") > 150  # every country is drawn, not a dot per centroid
     assert "Vietnam: 1 listing</title>" in page and "Brazil: none" in page
     assert "Prices in USD" in page and 'value="USD" selected' in page
+
+
+def test_a_network_of_one_account_says_what_the_run_found(tmp_path: Path) -> None:
+    from fastapi.testclient import TestClient
+    from web_seed import PASSWORD
+
+    from wildtrace.app.accounts import Accounts
+    from wildtrace.records import Identifier, ListingDraft
+    from wildtrace.store import content_key
+    from wildtrace.web import create_app
+    from wildtrace.workspace import open_workspace
+
+    ws = open_workspace(tmp_path / "ws")
+    try:
+        phone = (Identifier("phone", "+84912345678"),)
+        drafts = [ListingDraft(source="demo", title=f"ivory bangle {i}", seller="thanh_hang",
+                               identifiers=phone, posted="2024-03-0{i}") for i in (1, 2)]
+        ws.store.add_listings([(d, content_key(d)) for d in drafts])
+        resolve(ws)  # links the two listings of one account by its phone number
+        Accounts(ws.store).add_user("vic", "viewer", PASSWORD)
+        client = TestClient(create_app(ws, capture_tips=False))
+        login(client, "vic")
+        page = client.get("/dashboard").text
+        assert 'id="network-empty"' in page and "joined no two different accounts" in page
+        assert "<code>wildtrace sellers</code> lists every link" in page
+    finally:
+        ws.close()

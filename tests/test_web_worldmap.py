@@ -53,7 +53,13 @@ def test_equal_earth_and_the_antimeridian() -> None:
 
 def test_choropleth_classes_legend_and_small_countries() -> None:
     assert worldmap.breaks(5) == [1, 2, 3, 4, 5]
-    assert worldmap.breaks(4410)[-1] == 4410
+    assert worldmap.breaks(4410) == [5, 29, 154, 823, 4410]
+    assert worldmap.breaks(1) == [1] and worldmap.breaks(3) == [1, 2, 3]
+    one = worldmap.choropleth([{"iso2": "VN", "name": "Vietnam", "lat": 14.1, "lon": 108.3,
+                                "count": 1}])
+    # One listing per country is shaded as the darkest class, not too pale to see.
+    assert f'fill="{worldmap.CLASSES[-1]}" stroke="#fff" stroke-width="0.5"><title>Vietnam' in one
+    assert ">1</text>" in one and ">2</text>" not in one  # the legend has one class
     rows = [{"iso2": "CN", "name": "China", "lat": 35.0, "lon": 103.0, "count": 300},
             {"iso2": "SG", "name": "Singapore", "lat": 1.35, "lon": 103.8, "count": 4}]
     svg = worldmap.choropleth(rows)

@@ -201,7 +201,8 @@ SETTINGS: tuple[Setting, ...] = (
             "X-Forwarded-For believed (for rate limits, the audit log and https). Empty: "
             "never.", _networks),
     Setting("scheduler", "", "Dask distributed scheduler that 'wildtrace process' sends "
-            "identify/assess to (tcp://HOST:8786; local:N starts N worker processes here); "
+            "identify/assess to, and 'wildtrace import' the extraction of WARC/HTML pages "
+            "(tcp://HOST:8786; local:N starts N worker processes here); "
             "empty means this process alone.", _scheduler),
     Setting("redis_url", "", "Redis server (redis://HOST:6379/0) that several 'wildtrace "
             "serve' processes share rate limits and login lockouts through, and crawl "

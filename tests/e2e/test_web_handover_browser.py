@@ -128,7 +128,7 @@ def test_tip_to_case_to_handover_in_the_browser(server: dict[str, object],
         # The case's content fits a phone: wide tables scroll inside their box, the
         # page does not (the header is the site layout's, tested with it).
         phone = browser.new_context(viewport={"width": 390, "height": 844})
-        phone.add_cookies(ctx.cookies())
+        phone.add_cookies(ctx.cookies())  # type: ignore[arg-type]
         mobile = phone.new_page()
         mobile.goto(case_url)
         mobile.screenshot(path=str(shots / "case-handover-390.png"), full_page=True)

@@ -43,7 +43,7 @@ _WORKSPACE_ENV = os.environ.get("WILDTRACE_E2E_WORKSPACE", "")
 ROOT = Path(__file__).resolve().parents[2]
 WIDTHS = (390, 1280)
 # Full-page screenshots of a long page stop here, so a queue of 16,000 rows stays a picture.
-SHOT_MAX_HEIGHT = 2600
+SHOT_MAX_HEIGHT = 2000
 
 # One pass over the page in the browser: what scrolls sideways, what text is too small
 # (an SVG label's size is its font size times the chart's scale on screen), which buttons

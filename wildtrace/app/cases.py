@@ -25,8 +25,8 @@ from wildtrace.workspace import Workspace
 
 CASE_STATUSES = STATUSES
 # The WARC files of a case's captures travel in its evidence ZIP up to this size in all;
-# beyond it (a crawl's files hold thousands of other pages) the ZIP names them and their
-# sealed hashes, and they are handed over from the workspace's evidence/warc/ folder.
+# beyond it (a crawl's files hold thousands of other pages) each listing still names its
+# WARC file and record ids, and the files are handed over from evidence/warc/.
 MAX_WARC_BYTES = 200_000_000
 
 

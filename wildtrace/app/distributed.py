@@ -232,11 +232,12 @@ class DaskCluster:
 
 
 @contextlib.contextmanager
-def open_cluster(address: str) -> Iterator[DaskCluster]:
+def open_cluster(address: str, command: str = "process") -> Iterator[DaskCluster]:
     """A connection to the Dask scheduler at ``address``; ``local`` or ``local:N``
-    start (and afterwards stop) N single-threaded worker processes on this machine."""
+    start (and afterwards stop) N single-threaded worker processes on this machine.
+    ``command`` names what asks, in the message when the extra is missing."""
     address = scheduler_address(address)
-    distributed = require("distributed", "scale", "process --scheduler (Dask distributed)")
+    distributed = require("distributed", "scale", f"{command} --scheduler (Dask distributed)")
     with contextlib.ExitStack() as stack:
         target: Any = address
         if address == "local" or address.startswith("local:"):

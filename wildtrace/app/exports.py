@@ -15,6 +15,7 @@ output, and a device or pipe is written into, never renamed over
 
 from __future__ import annotations
 
+import io
 import shutil
 import tempfile
 import zipfile
@@ -37,6 +38,7 @@ from wildtrace.act.exports import (
 )
 from wildtrace.act.exports.evidence import EvidenceArchive
 from wildtrace.app.audit import cli_user
+from wildtrace.app.evidence import export_custody
 from wildtrace.app.market import market_summary, price_rows
 from wildtrace.app.output import is_stream, write_to
 from wildtrace.app.sellers import seller_graph
@@ -129,14 +131,25 @@ def _venues(ws: Workspace) -> list[Venue]:
 
 
 def _evidence(ws: Workspace) -> EvidenceArchive:
+    """The evidence of the workspace, wherever this machine can read it: on a database
+    several machines share, the custody log is the database's whole log (this machine's
+    mirror holds only what it synced), and sealed WARC files written elsewhere are read
+    from the shared blob store."""
     evidence = ws.store.evidence
+    custody: Path | bytes = ws.evidence_dir / CUSTODY_FILE
+    if evidence.shared:
+        text = io.StringIO()
+        export_custody(ws, text)
+        custody = text.getvalue().encode("utf-8")
     return EvidenceArchive(
         title=f"wildtrace evidence from {ws.root.name}",
         warc_dir=ws.evidence_dir / "warc",
         warc_names=tuple(evidence.sealed_warc_names()),
         captures=tuple(asdict(c) for c in evidence.iter_captures()),
-        custody_log=ws.evidence_dir / CUSTODY_FILE,
-        proof=workspace_proof(ws.store, ws.blobs))
+        custody_log=custody,
+        proof=workspace_proof(ws.store, ws.blobs),
+        warc_sha256={w.name: w.sha256 for w in evidence.warc_files() if w.sealed_at},
+        blobs=ws.blobs)
 
 
 def _prices(ws: Workspace) -> list[MarketRow]:

@@ -72,13 +72,15 @@ def request(files: tuple[Path, ...], fmt: str = "auto", source: str | None = Non
 
 
 def run_import(ws: Workspace, req: ImportRequest,
-               progress: Callable[[int], None] | None = None) -> ImportSummary:
+               progress: Callable[[int], None] | None = None,
+               scheduler: str | None = None) -> ImportSummary:
     """Import ``req`` into the workspace; ``progress`` is told of each batch of table
-    rows read."""
+    rows read; archives' pages are extracted on the Dask ``scheduler`` (default: the
+    ``scheduler`` setting; tables need no cluster)."""
     if req.archive:
         from wildtrace.app.archives import import_archives
 
-        return import_archives(ws, req.files, req.fmt, req.source)
+        return import_archives(ws, req.files, req.fmt, req.source, scheduler=scheduler)
     run_id = ws.store.start_run("import", "1", {"files": [str(f) for f in req.files]})
     result = import_files(ws.store, req.files, fmt=req.fmt, source=req.source,
                           mapping=req.mapping, progress=progress, language=detect_language)

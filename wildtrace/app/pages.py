@@ -5,6 +5,11 @@ venue, store the listing.
 Each step is a stage's (preserve's evidence session, extract's extractor, collect's
 link policy, frontier and venue book); the relevance judgement comes in as a plain
 function (the assess stage's model, or watch keywords; see :mod:`wildtrace.app.plan`).
+
+Extraction may be done elsewhere (an archive import's Dask workers, see
+:mod:`wildtrace.app.distributed_extract`): :func:`extract_page` is the one extraction
+step, run here or there, and :meth:`PageProcessor.many` takes its results, so the
+evidence and listings stored are those this process would have made alone.
 """
 
 from __future__ import annotations
@@ -53,8 +58,10 @@ class PageProcessor:
         """Process one page; returns what the crawler needs to steer."""
         return self.many([page])[0]
 
-    def many(self, pages: Sequence[Page]) -> list[PageOutcome]:
-        """Process a group of pages (group commit).
+    def many(self, pages: Sequence[Page], ready: Sequence[Extracted] | None = None
+             ) -> list[PageOutcome]:
+        """Process a group of pages (group commit); ``ready`` (one per page, from
+        :func:`extract_page` run elsewhere) spares extracting them here.
 
         Order matters for a crash at any point: each page is extracted and scored
         first; then the links it leads to are queued (one frontier transaction, ranked
@@ -64,7 +71,8 @@ class PageProcessor:
         wrong before the commit (extraction, scoring, its links) is recorded for that
         page and the others go on.
         """
-        extracted = [self._extract(page) for page in pages]
+        done = ready if ready is not None else [None] * len(pages)
+        extracted = [self._extract(page, got) for page, got in zip(pages, done, strict=True)]
         scores = self._scores(pages, extracted)
         keys = [url_key(page.requested_url) for page in pages]
         if self.links is not None and self.frontier is not None:
@@ -134,14 +142,13 @@ class PageProcessor:
             self.error(page.url, f"links not read: {type(exc).__name__}: {exc}"[:300])
             return []
 
-    def _extract(self, page: Page) -> Extraction | None:
-        try:
-            return self.extractor.extract(page.body, page.url, content_type(page))
-        except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the crawl
+    def _extract(self, page: Page, done: Extracted | None = None) -> Extraction | None:
+        got = done if done is not None else extract_page(self.extractor, page, keep=True)
+        if got.failure:
             # The evidence is still stored; only the listing is missing, and the
             # reason is kept so the page can be looked at.
-            self.error(page.url, f"extraction failed: {type(exc).__name__}: {exc}"[:300])
-            return None
+            self.error(page.url, got.failure)
+        return got.extraction
 
     def _finish(self, page: Page, preserved: Preserved, ex: Extraction | None,
                 score: float) -> tuple[PageOutcome, ListingDraft | None]:
@@ -197,6 +204,25 @@ class PageProcessor:
     def error(self, where: str, reason: str) -> None:
         """Keep a page that could not be used, with its reason."""
         self.errors.append(RowError(where, None, reason))
+
+
+@dataclass(frozen=True)
+class Extracted:
+    """One page's extraction, or why it failed: what :func:`extract_page` gives."""
+
+    extraction: Extraction | None
+    failure: str = ""  # the error recorded for the page, when extraction failed
+
+
+def extract_page(extractor: Extractor, page: Page, *, keep: bool = False) -> Extracted:
+    """Extract ``page`` (the same step in this process and on a Dask worker); a hostile
+    page's failure is returned, never raised. Without ``keep`` the parsed tree is
+    dropped, so the result can be pickled (:meth:`Extraction.portable`)."""
+    try:
+        ex = extractor.extract(page.body, page.url, content_type(page))
+    except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the crawl
+        return Extracted(None, f"extraction failed: {type(exc).__name__}: {exc}"[:300])
+    return Extracted(ex if keep else ex.portable())
 
 
 def _extracted(page: Page, ex: Extraction | None) -> str:

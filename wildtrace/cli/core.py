@@ -53,10 +53,16 @@ def init(app: AppContext, directory: str | None) -> None:
                    "posted, language) from COLUMN. Repeatable.")
 @click.option("--dry-run", is_flag=True, help="Show the column mapping and the first "
               f"{PREVIEW_ROWS} rows as they would be stored; store nothing.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Dask scheduler that extracts the pages of WARC/HTML files "
+                   "(tcp://HOST:8786, or local:N for N worker processes here); evidence "
+                   "and listings are written by this process. Default: the 'scheduler' "
+                   "setting. CSV/JSONL imports need no cluster.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_context
 def import_(app: AppContext, files: tuple[Path, ...], fmt: str, source: str | None,
-            maps: tuple[str, ...], dry_run: bool, as_json: bool) -> None:
+            maps: tuple[str, ...], dry_run: bool, scheduler: str | None,
+            as_json: bool) -> None:
     """Import listings from CSV, JSONL, WARC or HTML files.
 
     Columns are matched to listing fields by name (title, text, body, price, user,
@@ -74,7 +80,7 @@ def import_(app: AppContext, files: tuple[Path, ...], fmt: str, source: str | No
         sum(f.stat().st_size for f in files if f.is_file()) > PROGRESS_BYTES
     lines = _count_lines(files) if big else None
     with Progress("importing", lines, unit="rows", quiet=as_json) as bar:
-        result = imports.run_import(ws, req, progress=bar.update)
+        result = imports.run_import(ws, req, progress=bar.update, scheduler=scheduler)
     if as_json:
         echo_json(result.as_dict())
     elif result.pages is not None:

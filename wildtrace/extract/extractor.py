@@ -10,7 +10,7 @@ the title, description, contact links and labelled contact text.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urljoin
@@ -48,6 +48,13 @@ class Extraction:
     encoding: str = ""
     # The parsed page, kept for the crawler's link finder so a page is parsed once.
     root: Any = field(default=None, repr=False, compare=False)
+
+    def portable(self) -> Extraction:
+        """This extraction without the parsed page: plain values only, so it can be
+        pickled and sent from the process that extracted it (a Dask worker) to the one
+        that stores it. Everything a listing, its custody hash and the relevance score
+        are made from is kept; only the link finder's tree is gone."""
+        return replace(self, root=None)
 
     def draft(self, *, source: str, url: str, capture_sha256: str = "",
               capture_id: int | None = None, origin: str = "") -> ListingDraft:

@@ -1,17 +1,33 @@
-"""Language identification for listings: script first, then common words.
+"""Language identification for listings: script first, then a statistical model.
 
-Small and dependency-free on purpose: the languages of the trade we see most (Chinese,
-Vietnamese, Thai, Japanese, Korean, Indonesian/Malay, English, French, Spanish,
-Portuguese, German) are told apart by their scripts and a handful of frequent words.
-Returns an ISO 639-1 code, or ``""`` when the text gives too little to go on.
+Most languages of the trade have a script of their own (Chinese, Japanese, Korean, Thai,
+Russian, Arabic), and Vietnamese has its own tone marks; those are told by counting
+characters, which is exact and free. Latin-script text (English, French, Spanish,
+Portuguese, German, Italian, Indonesian, Malay) goes to lingua's n-gram models, restricted
+to those eight languages so the models stay small (about 200 MiB, loaded once per process
+on the first Latin-script text) and a seller's two-word advert cannot be called Tswana.
+Where lingua is not installed a list of frequent function words decides, as it did
+before lingua (it leaves most short adverts without a language: see bench/README.md,
+section language, for both measured on tests/data/language/).
+
+Returns an ISO 639-1 code, or the hint's, or ``""`` when the text gives too little.
 """
 
 from __future__ import annotations
 
 import re
+import threading
 import unicodedata
+from typing import Any
 
-# Frequent function words: distinctive per language, rarely shared.
+# Latin-script languages the model chooses between: the trade's, and each one measured
+# on tests/data/language/. A language missing here gets the nearest of these.
+LINGUA_LANGUAGES = ("en", "fr", "es", "pt", "de", "it", "id", "ms", "vi")
+# Characters the model reads: advert-sized, and it keeps a 20,000-character crawled page
+# from costing tens of milliseconds.
+MODEL_SAMPLE = 1_000
+
+# Frequent function words: distinctive per language, rarely shared (the fallback).
 STOPWORDS: dict[str, frozenset[str]] = {
     "en": frozenset("the and for with this that from are you your have sale sell price "
                     "contact shipping is of to in".split()),
@@ -31,7 +47,9 @@ STOPWORDS: dict[str, frozenset[str]] = {
 _VI_MARKS = re.compile(r"[ăâđêôơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ]",
                        re.IGNORECASE)
 _WORD = re.compile(r"[^\W\d_]+", re.UNICODE)
-
+# Letters of the Latin script proper: Devanagari or Ethiopic text also counts as "latin"
+# below (other letters), and must not be handed to a model that only knows Latin ones.
+_LATIN = re.compile("[A-Za-z\u00c0-\u024f\u1e00-\u1eff]")
 
 _SCRIPTS = (("han", re.compile("[\u4e00-\u9fff\u3400-\u4dbf]")),
             ("kana", re.compile("[\u3040-\u30ff]")),
@@ -54,13 +72,9 @@ def _script_counts(text: str) -> dict[str, int]:
     return counts
 
 
-def detect_language(text: str, hint: str = "") -> str:
-    """The language of ``text`` as an ISO 639-1 code, or ``hint``'s, or ``""``."""
-    counts = _script_counts(text)
+def _by_script(text: str, counts: dict[str, int]) -> str:
+    """The language a script or Vietnamese's tone marks give away, or ``""``."""
     total = sum(counts.values())
-    fallback = hint.split("-")[0].split("_")[0].lower()[:8] if hint else ""
-    if total < 3:
-        return fallback
     if counts.get("kana", 0) > 0.05 * total:
         return "ja"
     for script, lang in (("han", "zh"), ("hangul", "ko"), ("thai", "th"),
@@ -70,7 +84,12 @@ def detect_language(text: str, hint: str = "") -> str:
     lowered = unicodedata.normalize("NFC", text[:20_000].lower())
     if len(_VI_MARKS.findall(lowered)) > 0.04 * max(counts.get("latin", 0), 1):
         return "vi"
-    words = _WORD.findall(lowered)
+    return ""
+
+
+def _by_words(text: str) -> str:
+    """The language whose frequent words the text uses most, or ``""`` (the fallback)."""
+    words = _WORD.findall(unicodedata.normalize("NFC", text[:20_000].lower()))
     best, best_hits = "", 0
     for lang, stop in STOPWORDS.items():
         hits = sum(1 for w in words if w in stop)
@@ -78,4 +97,71 @@ def detect_language(text: str, hint: str = "") -> str:
             best, best_hits = lang, hits
     if best_hits >= 2 or (best_hits == 1 and len(words) <= 6):
         return best
-    return fallback
+    return ""
+
+
+_MODEL_LOCK = threading.Lock()
+_model: list[Any] = []  # [] until built; [None] where lingua is not installed
+
+
+def _lingua() -> Any:
+    """lingua's detector for :data:`LINGUA_LANGUAGES`, built once per process (its
+    models load on its first call), or None where lingua is not installed."""
+    if not _model:
+        with _MODEL_LOCK:
+            if not _model:
+                try:
+                    from lingua import IsoCode639_1, Language, LanguageDetectorBuilder
+                except ImportError:
+                    _model.append(None)
+                else:
+                    languages = [Language.from_iso_code_639_1(getattr(IsoCode639_1,
+                                                                      code.upper()))
+                                 for code in LINGUA_LANGUAGES]
+                    _model.append(LanguageDetectorBuilder.from_languages(*languages)
+                                  .build())
+    return _model[0]
+
+
+def detector_name() -> str:
+    """Which detector reads Latin-script text here: ``lingua <version>`` or
+    ``wordlist`` (for benches and ``--version``-style reports)."""
+    if _lingua() is None:
+        return "wordlist"
+    from importlib.metadata import version
+    return f"lingua {version('lingua-language-detector')}"
+
+
+def _by_model(text: str) -> str:
+    detector = _lingua()
+    if detector is None:
+        return _by_words(text)
+    found = detector.detect_language_of(text[:MODEL_SAMPLE])
+    return str(found.iso_code_639_1.name).lower() if found is not None else ""
+
+
+def _hint(hint: str) -> str:
+    return hint.split("-")[0].split("_")[0].lower()[:8] if hint else ""
+
+
+def detect_language(text: str, hint: str = "") -> str:
+    """The language of ``text`` as an ISO 639-1 code, or ``hint``'s, or ``""``."""
+    counts = _script_counts(text)
+    if sum(counts.values()) < 3:
+        return _hint(hint)
+    found = _by_script(text, counts)
+    if not found:
+        latin = len(_LATIN.findall(text[:20_000]))
+        # Only Latin letters go to the model; other scripts keep the word lists' answer
+        # (usually none) rather than the nearest Latin language.
+        found = _by_model(text) if latin * 2 > counts.get("latin", 0) else _by_words(text)
+    return found or _hint(hint)
+
+
+def detect_language_wordlist(text: str, hint: str = "") -> str:
+    """The detector without lingua: script, tone marks, then frequent words (the fallback,
+    kept callable so a bench can measure both in one run)."""
+    counts = _script_counts(text)
+    if sum(counts.values()) < 3:
+        return _hint(hint)
+    return _by_script(text, counts) or _by_words(text) or _hint(hint)

@@ -32,8 +32,13 @@ import numpy as np
 from wildtrace.blobstore import BlobStore
 from wildtrace.link import keys, minhash, resolver
 from wildtrace.link.keys import KeyState, keys_of, scan
-from wildtrace.link.regroup import Regroup
-from wildtrace.link.resolver import MIN_CONFIDENCE, TEXT_THRESHOLD, text_confidence, text_evidence
+from wildtrace.link.resolver import (
+    MIN_CONFIDENCE,
+    TEXT_THRESHOLD,
+    Regroup,
+    text_confidence,
+    text_evidence,
+)
 from wildtrace.link.sellers import VERSION, link_input, link_text
 from wildtrace.records import StoredLink
 from wildtrace.store import Store

@@ -96,6 +96,32 @@ class UnionFind:
                 self.parent[ra] = rb
 
 
+class Regroup:
+    """Union–find over listing ids, sparse (a dict): an incremental run merges a few
+    thousand listings out of millions. :meth:`find` gives a set's smallest member, which
+    is what makes a seller's id the same whichever run reached it."""
+
+    def __init__(self) -> None:
+        self.parent: dict[int, int] = {}
+
+    def find(self, x: int) -> int:
+        """The smallest member of ``x``'s set (``x`` alone when never joined)."""
+        parent = self.parent
+        root = x
+        while parent.get(root, root) != root:
+            root = parent[root]
+        while x != root:  # path compression
+            parent[x], x = root, parent.get(x, x)
+        return root
+
+    def union(self, a: int, b: int) -> None:
+        """Join the sets of ``a`` and ``b``."""
+        ra, rb = self.find(a), self.find(b)
+        if ra != rb:
+            lo, hi = (ra, rb) if ra < rb else (rb, ra)
+            self.parent[hi] = lo
+
+
 def resolve(inputs: Iterable[LinkInput], *, text_threshold: float = TEXT_THRESHOLD,
             min_confidence: float = MIN_CONFIDENCE, batch: int = 20_000,
             keep_links: bool = True, index: bool = False) -> Resolution:

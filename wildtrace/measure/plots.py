@@ -143,11 +143,16 @@ def save_plot(summary: dict[str, Any], path: Path, dimension: str = "platform") 
         ax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: numbers.compact(v)))
         ax.set_ylabel(f"listings per {summary['period']}")
         ax.set_title(f"Volume by {dimension} (dashed: change points)")
+        if not periods:
+            # Axes alone would read as "no trade": say why there is nothing to draw.
+            ax.set_yticks([])
+            ax.text(0.5, 0.5, "No dated listings", transform=ax.transAxes, ha="center",
+                    va="center", fontsize=12, color="#555")
         note = undated_note(int(summary.get("undated", 0)))
         if note:
             fig.text(0.01, 0.01, note, fontsize=8, color="#555")
         if groups:
-            ax.legend(fontsize=8)
+            ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
         fig.tight_layout(rect=(0, 0.03, 1, 1))
         fig.savefig(path, format=fmt)
     finally:

@@ -36,14 +36,21 @@ def shapes() -> tuple[tuple[str, str, str], ...]:
 
 
 def breaks(top: int) -> list[int]:
-    """Upper bounds of the five classes for counts up to ``top``, rising roughly
-    geometrically and never repeating (``[1, 2, 3, 4, 5]`` for a top of 5)."""
+    """Upper bounds of up to five classes for counts up to ``top``, rising roughly
+    geometrically, never repeating and never past ``top`` (``[1, 2, 3]`` for a top of 3,
+    ``[5, 29, 154, 823, 4410]`` for 4,410)."""
+    k = min(len(CLASSES), max(top, 1))
     out: list[int] = []
-    for k in range(1, len(CLASSES) + 1):
-        bound = max(round(top ** (k / len(CLASSES))), (out[-1] + 1) if out else 1)
-        out.append(bound)
-    out[-1] = max(out[-1], top)
+    for i in range(1, k + 1):
+        out.append(max(round(top ** (i / k)), (out[-1] + 1) if out else 1))
+    out[-1] = top
     return out
+
+
+def colours(bounds: list[int]) -> tuple[str, ...]:
+    """The fills of ``bounds``' classes: the darkest ones when there are fewer than five,
+    so a map whose countries hold one listing each is not shaded too pale to see."""
+    return CLASSES[len(CLASSES) - len(bounds):]
 
 
 def _class_of(n: int, bounds: list[int]) -> int:
@@ -53,7 +60,7 @@ def _class_of(n: int, bounds: list[int]) -> int:
 def _legend(bounds: list[int], y: float) -> list[str]:
     out = []
     low = 1
-    for i, (colour, b) in enumerate(zip(CLASSES, bounds, strict=True)):
+    for i, (colour, b) in enumerate(zip(colours(bounds), bounds, strict=True)):
         if low > b:
             continue
         x = 12 + 150 * i
@@ -62,7 +69,7 @@ def _legend(bounds: list[int], y: float) -> list[str]:
                    f'stroke="#999" stroke-width="0.5"/><text x="{x + 30}" y="{y + 19:.0f}" '
                    f'font-size="22">{label}</text>')
         low = b + 1
-    x = 12 + 150 * len(CLASSES)
+    x = 12 + 150 * len(bounds)
     out.append(f'<rect x="{x}" y="{y:.0f}" width="24" height="24" fill="{EMPTY}" '
                f'stroke="#999" stroke-width="0.5"/><text x="{x + 30}" y="{y + 19:.0f}" '
                f'font-size="22">none</text>')
@@ -85,7 +92,7 @@ def choropleth(rows: list[dict[str, Any]]) -> str:
         row = counts.get(iso2)
         if row is not None:
             n = int(row["count"])
-            fill = CLASSES[_class_of(n, bounds)]
+            fill = colours(bounds)[_class_of(n, bounds)]
             label = f"{row['name']}: {numbers.count(n)} listing{'s' if n != 1 else ''}"
             drawn.add(iso2)
         else:
@@ -98,7 +105,7 @@ def choropleth(rows: list[dict[str, Any]]) -> str:
         n = int(row["count"])
         x, y = equal_earth(float(row["lon"]), float(row["lat"]))
         out.append(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="{3 + math.log10(n + 1):.1f}" '
-                   f'fill="{CLASSES[_class_of(n, bounds)]}" stroke="#67000d" '
+                   f'fill="{colours(bounds)[_class_of(n, bounds)]}" stroke="#67000d" '
                    f'stroke-width="0.8"><title>{escape(str(row["name"]), quote=True)}: '
                    f'{numbers.count(n)} listing{"s" if n != 1 else ""}</title></circle>')
     if bounds:

@@ -6,6 +6,11 @@ chain of custody travels with the archive, and the custody head (``custody/head.
 with every stored RFC 3161 token over it (``timestamps/<seq>.tsr``, listed in
 ``timestamps/tokens.json``) so a recipient can check when the evidence existed with
 ``openssl ts -verify`` (:mod:`wildtrace.preserve.handover`).
+
+A machine of a team (a shared database and blob store) may export evidence it never
+wrote: a sealed WARC file missing from its ``evidence/warc`` is read from its blob in
+the shared store (checked against its sealed SHA-256 on the way), and the custody log
+comes from the database, whole, rather than from this machine's mirror of it.
 """
 
 from __future__ import annotations
@@ -13,15 +18,18 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+import shutil
+import tempfile
 import zipfile
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
 from wildtrace import __version__
+from wildtrace.blobstore import BlobStore
 from wildtrace.errors import EvidenceError
 from wildtrace.preserve.handover import HandoverProof
 from wildtrace.preserve.warc import iter_responses
@@ -32,14 +40,20 @@ WACZ_VERSION = "1.1.1"
 @dataclass(frozen=True)
 class EvidenceArchive:
     """What goes into the package: where the WARC files are and which are sealed, the
-    capture records as stored, and the custody log's JSONL mirror (None if absent)."""
+    capture records as stored, and the custody log as JSONL (a mirror file, or the
+    database's log as bytes; None if absent).
+
+    A sealed WARC file not in ``warc_dir`` is read from ``blobs`` under its sealed
+    SHA-256 (``warc_sha256``), where the team's machines share sealed files."""
 
     title: str
     warc_dir: Path
     warc_names: tuple[str, ...]
     captures: tuple[Mapping[str, Any], ...]
-    custody_log: Path | None
+    custody_log: Path | bytes | None
     proof: HandoverProof | None = None  # the custody head and its trusted timestamps
+    warc_sha256: Mapping[str, str] = field(default_factory=dict)
+    blobs: BlobStore | None = None
 
 
 def surt(url: str) -> str:
@@ -64,10 +78,36 @@ def _sha(data: bytes) -> str:
     return "sha256:" + hashlib.sha256(data).hexdigest()
 
 
-def _index(archive: EvidenceArchive) -> list[str]:
+def _fetch(archive: EvidenceArchive, name: str, spool: Path) -> Path:
+    """The WARC file ``name``: this machine's copy, else its sealed blob copied into
+    ``spool`` (and checked against the seal); EvidenceError when neither is there."""
+    local = archive.warc_dir / name
+    if local.exists():
+        return local
+    sha = archive.warc_sha256.get(name, "")
+    if archive.blobs is None or not sha or not archive.blobs.exists(sha):
+        where = f" nor in the blob store {archive.blobs.where}" if archive.blobs else ""
+        raise EvidenceError(f"sealed WARC file {name} is not in {archive.warc_dir}{where}",
+                            hint="export from the machine that wrote it, or set blob_store "
+                                 "to the team's shared store; `wildtrace evidence verify` "
+                                 "lists what is missing")
+    copy = spool / name
+    digest = hashlib.sha256()
+    with archive.blobs.open(sha) as src, copy.open("wb") as dst:
+        while block := src.read(1 << 20):
+            digest.update(block)
+            dst.write(block)
+    if digest.hexdigest() != sha:
+        raise EvidenceError(f"sealed WARC file {name}: its blob in {archive.blobs.where} "
+                            f"no longer matches its sealed SHA-256 {sha[:12]}…",
+                            hint="run `wildtrace evidence verify`")
+    return copy
+
+
+def _index(archive: EvidenceArchive, paths: Mapping[str, Path]) -> list[str]:
     cdx: list[str] = []
     for name in archive.warc_names:
-        for item in iter_responses(archive.warc_dir / name):
+        for item in iter_responses(paths[name]):
             fields = {"url": item["url"], "mime": item["mime"], "status": str(item["status"]),
                       "digest": item["digest"], "length": str(item["length"]),
                       "offset": str(item["offset"]), "filename": name}
@@ -94,12 +134,24 @@ def write_evidence(archive: EvidenceArchive, fmt: str, path: Path) -> int:
     if not archive.warc_names:
         raise EvidenceError("no sealed WARC files to export",
                             hint="crawl or capture something first")
-    files: dict[str, bytes | Path] = {f"archive/{n}": archive.warc_dir / n
-                                      for n in archive.warc_names}
-    files["indexes/index.cdxj"] = ("\n".join(_index(archive)) + "\n").encode("utf-8")
+    spool = Path(tempfile.mkdtemp(prefix="wildtrace-wacz-"))
+    try:
+        paths = {n: _fetch(archive, n, spool) for n in archive.warc_names}
+        return _write(archive, paths, path)
+    finally:
+        shutil.rmtree(spool, ignore_errors=True)
+
+
+def _write(archive: EvidenceArchive, paths: Mapping[str, Path], path: Path) -> int:
+    files: dict[str, bytes | Path] = {f"archive/{n}": p for n, p in paths.items()}
+    files["indexes/index.cdxj"] = ("\n".join(_index(archive, paths)) + "\n").encode("utf-8")
     files["pages/pages.jsonl"] = ("\n".join(_pages(archive.captures)) + "\n").encode("utf-8")
-    if archive.custody_log is not None and archive.custody_log.exists():
-        files["wildtrace/custody.jsonl"] = archive.custody_log
+    custody = archive.custody_log
+    if isinstance(custody, bytes):
+        if custody:
+            files["wildtrace/custody.jsonl"] = custody
+    elif custody is not None and custody.exists():
+        files["wildtrace/custody.jsonl"] = custody
     if archive.proof is not None:
         files.update({f"wildtrace/{name}": data
                       for name, data in archive.proof.files().items()})
