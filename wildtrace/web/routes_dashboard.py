@@ -32,7 +32,10 @@ from wildtrace.web.schemas import ERRORS, CountryRow, NetworkOut, PriceRow, Seri
 
 router = APIRouter()
 By = Annotated[str, Query(pattern="^(platform|taxon|language)$")]
-Currency = Annotated[str, Query(pattern="^[A-Za-z]{3}$",
+# Only the currencies the bundled rates convert to, in either case: the schema says
+# exactly which requests are valid (an unknown code is refused as invalid, 422).
+_CODES = [c for code in known_currencies() for c in (code, code.lower())]
+Currency = Annotated[str, Query(pattern="^(?:" + "|".join(_CODES) + ")$",
                                 description="ISO 4217 code prices are converted to")]
 
 
