@@ -2,7 +2,7 @@
 ``blob_chunks`` (its bytes, 1 MiB a row), for the setting ``blob_store = "postgres"``.
 
 Revision ID: 0014_blob_chunks
-Revises: 0012_timestamps
+Revises: 0013_crawl_workers
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0014_blob_chunks"
-down_revision = "0012_timestamps"
+down_revision = "0013_crawl_workers"
 branch_labels = None
 depends_on = None
 

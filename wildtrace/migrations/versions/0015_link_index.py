@@ -9,7 +9,7 @@ Links get an index by (run, first listing), through which a run reads the links 
 the sellers it re-merges.
 
 Revision ID: 0015_link_index
-Revises: 0012_timestamps
+Revises: 0014_blob_chunks
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0015_link_index"
-down_revision = "0012_timestamps"
+down_revision = "0014_blob_chunks"
 branch_labels = None
 depends_on = None
 

@@ -5,7 +5,7 @@
 the accounts locked after too many failed logins, and until when.
 
 Revision ID: 0016_web_limits
-Revises: 0012_timestamps
+Revises: 0015_link_index
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0016_web_limits"
-down_revision = "0012_timestamps"
+down_revision = "0015_link_index"
 branch_labels = None
 depends_on = None
 
