@@ -72,8 +72,9 @@ lint: dev-install
 # Each atheris harness in fuzz/ for FUZZ_SECONDS from its committed corpus (fuzz/run.py);
 # a crash fails the build and its reproducer is kept under fuzz/crashes/.
 FUZZ_SECONDS ?= 20
+FUZZ_SEED ?= 0
 fuzz: dev-install
-	$(BIN)/python fuzz/run.py --seconds $(FUZZ_SECONDS)
+	$(BIN)/python fuzz/run.py --seconds $(FUZZ_SECONDS) --seed $(FUZZ_SEED)
 
 clean:
 	rm -rf $(VENV) $(WS)

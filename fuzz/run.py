@@ -32,7 +32,8 @@ def harnesses(only: list[str]) -> list[str]:
     return [n for n in names if not only or n in only]
 
 
-def run_one(name: str, seconds: int, rss_mb: int, timeout_s: int, keep: bool) -> bool:
+def run_one(name: str, seconds: int, rss_mb: int, timeout_s: int, keep: bool,
+            seed: int = 0) -> bool:
     """Fuzz one harness; returns True when it ran clean."""
     corpus = HERE / "corpus" / name
     crashes = HERE / "crashes" / name
@@ -41,7 +42,8 @@ def run_one(name: str, seconds: int, rss_mb: int, timeout_s: int, keep: bool) ->
     with tempfile.TemporaryDirectory(prefix=f"{name}-") as scratch:
         cmd = [sys.executable, str(HERE / f"{name}.py"), f"-max_total_time={seconds}",
                f"-rss_limit_mb={rss_mb}", f"-timeout={timeout_s}", "-max_len=65536",
-               f"-artifact_prefix={crashes}/", "-print_final_stats=1", scratch, str(corpus)]
+               f"-artifact_prefix={crashes}/", "-print_final_stats=1",
+               *([f"-seed={seed}"] if seed else []), scratch, str(corpus)]
         started = time.monotonic()
         # The log goes to a file: warcio warns on stderr for every damaged record, and a
         # long run's warnings would not fit in memory.
@@ -89,10 +91,14 @@ def main() -> None:
     ap.add_argument("--rss-limit-mb", type=int, default=2048)
     ap.add_argument("--timeout", type=int, default=10, help="seconds one input may take")
     ap.add_argument("--keep", action="store_true", help="merge new inputs into the corpus")
+    ap.add_argument("--seed", type=int, default=0,
+                    help="libFuzzer's random seed (0: a new one each run); CI fixes it, so a "
+                         "build fails only on what the same inputs found here too")
     ap.add_argument("only", nargs="*", help="harness names (default: all)")
     args = ap.parse_args()
     failed = [n for n in harnesses(args.only)
-              if not run_one(n, args.seconds, args.rss_limit_mb, args.timeout, args.keep)]
+              if not run_one(n, args.seconds, args.rss_limit_mb, args.timeout, args.keep,
+                             args.seed)]
     if failed:
         sys.exit(f"fuzzing found problems in: {', '.join(failed)}")
 

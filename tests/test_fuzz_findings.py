@@ -144,3 +144,14 @@ def test_listing_search_with_a_nul_byte(web: WebEnv) -> None:
     for q in ("ivory\x00", "x\x00y"):
         resp = client.get("/api/listings", params={"q": q}, headers=headers)
         assert resp.status_code < 500, (q, resp.text)
+
+
+# Found by fuzzing; fixed: a response whose Content-Type names "html" only in a parameter
+# ("texd...; html") was handed on as a page with a non-HTML media type.
+def test_a_warc_response_is_a_page_only_when_its_media_type_is_html() -> None:
+    data = (FINDINGS / "fuzz_archive" / "html-only-in-a-parameter.warc").read_bytes()
+    try:
+        items = list(warc_pages(io.BytesIO(data), Path("odd.warc"), "0" * 64))
+    except Exception:  # noqa: BLE001 - a damaged archive may stop the reader; that is allowed
+        return
+    assert all("html" in i.media_type for i in items if isinstance(i, Page))

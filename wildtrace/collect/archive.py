@@ -56,7 +56,9 @@ def warc_pages(stream: BinaryIO, path: Path, file_sha256: str) -> Iterator[Page 
             continue
         url = record.rec_headers.get_header("WARC-Target-URI") or ""
         ctype = record.http_headers.get_header("Content-Type") or ""
-        if "html" not in ctype.lower():
+        media_type = ctype.split(";")[0].strip().lower()
+        # The media type decides, not a parameter that happens to say "html".
+        if "html" not in media_type:
             continue
         body = record.content_stream().read(MAX_PAGE_BYTES + 1)
         if len(body) > MAX_PAGE_BYTES:
@@ -67,7 +69,7 @@ def warc_pages(stream: BinaryIO, path: Path, file_sha256: str) -> Iterator[Page 
             requested_url=url, url=url, redirects=(),
             status=_status(record.http_headers.get_statuscode()),
             headers=tuple(record.http_headers.headers), body=body,
-            media_type=ctype.split(";")[0].strip().lower(),
+            media_type=media_type,
             server_ip=record.rec_headers.get_header("WARC-IP-Address") or "",
             started=date, ended=date, user_agent="",
             exchanges=(record.rec_headers.get_header("WARC-Record-ID") or "",),
