@@ -78,9 +78,24 @@ def test_other_scripts_are_not_forced_into_a_latin_language() -> None:
 def test_without_lingua_the_word_lists_decide(monkeypatch: pytest.MonkeyPatch) -> None:
     """The fallback where lingua is not installed: scripts still exact, Latin text by
     frequent words, unsure text left without a language."""
-    monkeypatch.setattr(language, "_model", [None])
+    monkeypatch.setattr(language, "_models", {True: None, False: None})
     assert language.detector_name() == "wordlist"
     for code in ("zh", "ja", "ko", "th", "ru", "vi"):
         assert all(detect_language(t) == code for t in _adverts(code)), code
     assert detect_language("Carved ivory bangle for sale, contact the seller") == "en"
     assert detect_language("Ivory wedding dress size 10") == ""
+
+
+def test_long_texts_told_by_their_words_agree_with_the_model() -> None:
+    """The shortcut for long Latin-script texts never names another language than the
+    model would: each language's adverts joined into one long text."""
+    from wildtrace.extract.language import _by_model, _surely_by_words
+
+    for path in sorted(DATA.glob("*.txt")):
+        lang = path.stem
+        lines = [x for x in path.read_text(encoding="utf-8").splitlines() if x.strip()]
+        text = " ".join(lines * 3)
+        sure = _surely_by_words(text)
+        assert sure in ("", lang), (lang, sure)
+        if sure:
+            assert _by_model(text) == sure, (lang, sure)
