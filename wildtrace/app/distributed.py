@@ -257,15 +257,20 @@ def open_cluster(address: str, command: str = "process") -> Iterator[DaskCluster
         yield DaskCluster(client, address)
 
 
-def _result(future: Any, address: str) -> Scored:
-    """A task's result; a worker's failure becomes one clear error."""
+def task_result(future: Any, address: str) -> Any:
+    """A Dask task's result; anything a worker raised becomes one clear error."""
     try:
-        scored = future.result()
+        return future.result()
     except WildtraceError:
         raise
     except Exception as exc:  # noqa: BLE001 - anything a worker raised, told as one line
         raise WorkspaceError(f"a Dask worker of {address} failed: "
                              f"{type(exc).__name__}: {exc}"[:500]) from exc
+
+
+def _result(future: Any, address: str) -> Scored:
+    """A scoring task's result, checked to be scored listings."""
+    scored = task_result(future, address)
     if not isinstance(scored, Scored):
         raise WorkspaceError(f"a Dask worker of {address} returned "
                              f"{type(scored).__name__}, not scored listings")

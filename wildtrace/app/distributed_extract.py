@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any
 
 from wildtrace import __version__
 from wildtrace.app.pages import Extracted, extract_page
-from wildtrace.errors import WildtraceError, WorkspaceError
+from wildtrace.errors import WorkspaceError
 from wildtrace.extract.extractor import VERSION, Extractor
 from wildtrace.records import Page
 from wildtrace.workspace import Workspace
@@ -167,14 +167,10 @@ class DaskExtractions:
 
     def _result(self, future: Any) -> list[Extracted]:
         """A task's results; a worker's failure becomes one clear error."""
+        from wildtrace.app.distributed import task_result
+
         address = self.cluster.address
-        try:
-            got = future.result()
-        except WildtraceError:
-            raise
-        except Exception as exc:  # noqa: BLE001 - anything a worker raised, told as one line
-            raise WorkspaceError(f"a Dask worker of {address} failed: "
-                                 f"{type(exc).__name__}: {exc}"[:500]) from exc
+        got = task_result(future, address)
         if not isinstance(got, list) or not all(isinstance(x, Extracted) for x in got):
             raise WorkspaceError(f"a Dask worker of {address} returned "
                                  f"{type(got).__name__}, not extracted pages")

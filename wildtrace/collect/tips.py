@@ -12,7 +12,6 @@ from __future__ import annotations
 import unicodedata
 from urllib.parse import urlsplit
 
-from wildtrace.collect.netguard import Fetched, SafeFetcher
 from wildtrace.errors import InputError
 from wildtrace.records import TipDraft
 
@@ -71,8 +70,3 @@ def validate_tip(url: str, description: str, language: str = "",
         raise InputError(f"the description is longer than {MAX_DESCRIPTION} characters")
     return TipDraft(url=validate_url(url), description=clean_text(description, MAX_DESCRIPTION),
                     language=lang, screenshot=shot, screenshot_type=media)
-
-
-def capture_tip_page(fetcher: SafeFetcher, url: str) -> Fetched:
-    """Fetch the tip's page through the SSRF guard (raises FetchError when refused)."""
-    return fetcher.fetch(url)
