@@ -13,6 +13,10 @@ same local site, extraction speed, and memory over a long crawl.
   compared. Pages/s is measured inside each crawler (interpreter start-up excluded; for
   wildtrace, starting its page worker is included).
 * extraction: pages/s of the extractor over the golden pages in tests/pages.
+* browser (``--browser-pages N``): ``wildtrace crawl --browser`` (headless Chromium,
+  every response kept in the WARC, a screenshot per page) beside ``wildtrace crawl``
+  (plain mode) on the same fresh generated sites of N pages, one after the other, with
+  pages/s and evidence bytes per page for each.
 * memory: peak resident memory of ``wildtrace crawl`` (the crawler and its page-worker
   process together) over a long crawl of the generated site, sampled every half second.
 """
@@ -124,12 +128,13 @@ def rss_sampler(pid: int, out: list[int], stop: threading.Event) -> None:
         time.sleep(0.5)
 
 
-def run_wildtrace(seeds: list[str], ws: Path, focus: str) -> tuple[dict[str, object], int]:
+def run_wildtrace(seeds: list[str], ws: Path, focus: str, *extra: str
+                  ) -> tuple[dict[str, object], int]:
     """Crawl with wildtrace; returns its JSON summary and peak RSS in KiB."""
     e = env()
     e["WILDTRACE_FOCUS"] = focus
     proc = subprocess.Popen([sys.executable, "-m", "wildtrace", "--workspace", str(ws),
-                             "crawl", *seeds, "--json", "--max-depth", "100"],
+                             "crawl", *seeds, "--json", "--max-depth", "100", *extra],
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=e)
     samples: list[int] = []
     stop = threading.Event()
@@ -171,6 +176,29 @@ def bench_extraction(reps: int) -> dict[str, float]:
     return {"pages": n, "seconds": round(secs, 3), "pages_per_s": round(n / secs, 1)}
 
 
+def _evidence_bytes(ws: Path) -> int:
+    return sum(p.stat().st_size for p in (ws / "evidence").rglob("*") if p.is_file())
+
+
+def bench_browser(pages: int, k: int, tmp: Path, focus: str) -> dict[str, Any]:
+    """Browser mode beside plain mode, each on fresh generated sites of ``pages``."""
+    out: dict[str, Any] = {"pages": pages, "sites": k}
+    for mode, extra in (("plain", ()), ("browser", ("--browser",))):
+        sites = Sites(k, pages // k)
+        try:
+            ws = tmp / f"ws-{mode}"
+            summary, rss = run_wildtrace(sites.seeds, ws, focus, *extra)
+        finally:
+            sites.close()
+        n = int(summary["pages"])  # type: ignore[call-overload]
+        out[mode] = {"pages": n, "seconds": summary["seconds"],
+                     "pages_per_s": round(n / float(summary["seconds"]), 2),  # type: ignore[arg-type]
+                     "peak_rss_mib": round(rss / 1024),
+                     "evidence_bytes_per_page": round(_evidence_bytes(ws) / max(1, n))}
+    out["slowdown_x"] = round(out["plain"]["pages_per_s"] / out["browser"]["pages_per_s"], 1)
+    return out
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--pages", type=int, default=5000, help="pages for the comparison")
@@ -181,6 +209,8 @@ def main() -> None:
                          "time per site, so this is the parallelism)")
     ap.add_argument("--memory-pages", type=int, default=0,
                     help="pages for the memory run (0: skip)")
+    ap.add_argument("--browser-pages", type=int, default=0,
+                    help="pages for the browser-mode comparison (0: skip)")
     ap.add_argument("--extract-reps", type=int, default=50)
     ap.add_argument("--focus", default="keywords", choices=["keywords", "assess"])
     ap.add_argument("--embeddings", action="store_true",
@@ -216,6 +246,9 @@ def main() -> None:
             "scrapy_plain": {"runs": runs, "pages_per_s": round(base_rate, 1)},
             "overhead_x": round(base_rate / wt_rate, 2)}
         result["extraction"] = bench_extraction(args.extract_reps)
+        if args.browser_pages:
+            result["browser"] = bench_browser(args.browser_pages, args.sites, tmp,
+                                              args.focus)
         if args.memory_pages:
             sites.close()
             sites = Sites(args.sites, args.memory_pages // args.sites)

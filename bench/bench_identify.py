@@ -1,6 +1,7 @@
 """Benchmark and quality report of the identify stage.
 
     .venv/bin/python bench/bench_identify.py [--n 100000] [--baseline-sample 300]
+    .venv/bin/python bench/bench_identify.py --compare-before /tmp/wt-before-id
 
 Measures, in one run:
 * load time of the shipped pack (fresh interpreters, median of 3) and its memory;
@@ -10,7 +11,10 @@ Measures, in one run:
   a loop) timed on a subsample and extrapolated;
 * coverage (taxa, names per language, code words);
 * taxon identification on the labelled sets and false taxa on the negatives, with the
-  misses grouped by kind.
+  misses grouped by kind;
+* with ``--compare-before CHECKOUT``: identification precision (issue 12's false
+  identifications, non-bird taxa in pet-bird adverts, taxa in ordinary products, the
+  labelled sets' target taxa) for the code in CHECKOUT and for this tree, side by side.
 
 The datasets are research-only: they are read here, nothing from them ships.
 """
@@ -294,6 +298,124 @@ def labelled_quality(ident: Any) -> dict[str, Any]:
     return report
 
 
+# The false identifications issue 12 reported, each with the test of being wrong.
+ISSUE_EXAMPLES: tuple[tuple[str, str, str], ...] = (
+    ("Hand-raised male budgie, very tame, for sale", "taxon", "Ovis aries"),
+    ("male and female cockatiels for sale", "taxon", "Ovis aries"),
+    ("Lorikeet pair for sale, hand tame, Brisbane", "appendix", "I"),
+    ("Rosewood guitar fretboard, Indian rosewood, luthier supply", "appendix", "I"),
+    ("Red deer antlers for sale, shed antler, dog chew", "appendix", "I"),
+    ("Snake plant in ceramic pot, easy care houseplant", "taxon", "Micrurus nigrocinctus"),
+    ("SANDTIGER shark jaw, real, 12 inch", "taxon", "Panthera tigris"),
+    ("Men's toupee, human hair, natural look", "taxon", "Primates"),
+    ("Cartier Panthère ring, 18k gold, box and papers", "taxon", "Panthera pardus"),
+    ("Bear-shaped mammoth ivory carving, Siberian, 8 cm", "taxon", "Ursidae"),
+    ("Puma running shoes, size 42", "any", ""),
+    ("Jaguar XF 2015 for sale, low mileage", "any", ""),
+    ("Tiger beer, 24 cans", "any", ""),
+    ("tiger prawns 1kg frozen", "any", ""),
+    ("Python programming book, 3rd edition", "any", ""),
+    ("laowang_ivory on wechat", "any", ""),
+    ("mail ivory.king@example.com for details", "any", ""),
+    ("Coral Gables home for rent", "any", ""),
+    ("coral reef tourism package, snorkelling", "any", ""),
+)
+
+
+def _example_wrong(found: Any, test: str, value: str) -> bool:
+    if test == "taxon":
+        return value in found.taxa
+    if test == "appendix":
+        return bool(found.cites == value)
+    return bool(found.taxa)
+
+
+def _verdict_of(found: Any, ident: Any) -> str:
+    from wildtrace.assess.legality import verdict  # noqa: PLC0415
+
+    return str(verdict(found, "CITES", identifier=ident).verdict)
+
+
+def precision_report(ident: Any) -> dict[str, Any]:
+    """Identification precision: the issue's examples, the bird classifieds, the
+    ordinary products and the labelled sets (what ``--compare-before`` puts side by
+    side). Every taxon named in an ordinary product, and every non-bird taxon named in a
+    pet-bird advert, is a false identification."""
+    out: dict[str, Any] = {"version": ident.version}
+    wrong = [text for text, test, value in ISSUE_EXAMPLES
+             if _example_wrong(ident.identify(text), test, value)]
+    out["issue_examples"] = {"n": len(ISSUE_EXAMPLES), "still_wrong": len(wrong),
+                             "wrong": wrong}
+    # Stringham et al.'s Australian pet-bird classifieds (stemmed text; label2 = junk).
+    path = DATASETS / "labelled" / "stringham-bird-classifieds" / "text_w_labels.csv"
+    with path.open(encoding="latin-1", newline="") as fh:
+        birds = list(csv.DictReader(fh))
+    klass: dict[str, str] = {}
+
+    def is_bird(name: str) -> bool:
+        if name not in klass:
+            t = ident.taxon(name)
+            klass[name] = (t.klass if t is not None else "") or ""
+        return klass[name] == "Aves" or name in ("Psittaciformes", "Bucerotidae",
+                                                  "Falconiformes", "Strigiformes")
+    n = with_taxon = non_bird = ovis = app1 = illegal = 0
+    for row in birds:
+        if row.get("label2") == "1":
+            continue  # junk adverts (not birds at all) are not scored here
+        n += 1
+        found = ident.identify(row["text_stop_stem"])
+        if not found.taxa:
+            continue
+        with_taxon += 1
+        non_bird += any(not is_bird(t) for t in found.taxa)
+        ovis += "Ovis aries" in found.taxa
+        app1 += found.cites == "I"
+        illegal += _verdict_of(found, ident) == "likely_illegal"
+    out["bird_classifieds"] = {
+        "n": n, "with_taxon": with_taxon, "with_a_non_bird_taxon": non_bird,
+        "precision_bird_taxa": round(1 - non_bird / with_taxon, 4) if with_taxon else 0.0,
+        "ovis_aries": ovis, "appendix_I": app1, "likely_illegal_cites": illegal}
+    # Ordinary products: every taxon is wrong.
+    n = hit = app1 = 0
+    words: Counter[str] = Counter()
+    for name, cols in (("Abt.csv", ("name", "description")),
+                       ("AmazonProducts.csv", ("title", "description")),
+                       ("Buy.csv", ("name", "description")),
+                       ("GoogleProducts.csv", ("name", "description"))):
+        for row in _read(DATASETS / "negatives" / name):
+            found = ident.identify(" ".join(row.get(c) or "" for c in cols))
+            n += 1
+            if found.taxa:
+                hit += 1
+                app1 += found.cites == "I"
+                words.update(m.matched.lower() for m in found.matches)
+    out["ordinary_products"] = {"n": n, "with_taxon": hit, "appendix_I": app1,
+                                "precision_no_false_taxon": round(1 - hit / n, 4),
+                                "top_words": dict(words.most_common(8))}
+    # The labelled sets: the target taxa's precision and recall (see labelled_quality).
+    q = labelled_quality(ident)
+    out["labelled"] = {
+        "ivory_tweets_any_ivory_taxon": q["ivory_tweets"]["any_ivory_taxon"],
+        "shark_products": {k: q["shark_products"][k] for k in
+                           ("tp", "fp", "fn", "precision", "recall")},
+        "animal_products": {k: q["animal_products"][k] for k in
+                            ("tp", "fp", "fn", "precision", "recall")}}
+    return out
+
+
+def compare_before(before: Path) -> dict[str, Any]:
+    """:func:`precision_report` for the code in ``before`` (a read-only checkout, e.g.
+    ``git worktree add -f /tmp/wt-before-id HEAD``) and for this tree, in one run."""
+    figures: dict[str, Any] = {}
+    for label, path in (("before", before), ("after", ROOT)):
+        env = {"PYTHONPATH": str(path), "PATH": "/usr/bin:/bin"}
+        proc = subprocess.run([sys.executable, str(Path(__file__).resolve()),
+                               "--precision-only"], capture_output=True, text=True,
+                              env=env, cwd="/", check=True, timeout=1800)
+        figures[label] = json.loads(proc.stdout)
+    return figures
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--n", type=int, default=100_000, help="synthetic listings")
@@ -307,7 +429,22 @@ def main() -> None:
     ap.add_argument("--dump-texts", type=Path, default=None,
                     help="write the synthetic listings to this .jsonl.gz and stop")
     ap.add_argument("--no-quality", action="store_true", help="skip the labelled-set report")
+    ap.add_argument("--precision-only", action="store_true",
+                    help="print only the identification-precision report (JSON)")
+    ap.add_argument("--compare-before", type=Path, default=None, metavar="CHECKOUT",
+                    help="the precision report for the code in CHECKOUT and for this "
+                         "tree, side by side (each in its own interpreter)")
     args = ap.parse_args()
+    if args.precision_only or args.compare_before is not None:
+        from wildtrace.identify import load_identifier as _load  # noqa: PLC0415
+
+        got = (precision_report(_load()) if args.compare_before is None
+               else compare_before(args.compare_before))
+        text = json.dumps(got, indent=2, ensure_ascii=False)
+        print(text)
+        if args.json:
+            args.json.write_text(text, encoding="utf-8")
+        return
     if args.texts is None and not (DATASETS / "negatives").is_dir():
         sys.exit(f"datasets not found at {DATASETS}")
 

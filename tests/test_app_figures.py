@@ -48,7 +48,7 @@ LISTINGS = [
     ("forumx", "toyshop", 10.0, "EUR", "2024-03-15", "Paris, France", (), None),
     # Posted on no known day, in a currency without a bundled rate: counted, but in no
     # month and in no converted price.
-    ("chatz", "scalesvn", 15000000.0, "VND", "", "Hà Nội", WHATSAPP, SCALES),
+    ("chatz", "scalesvn", 15000000.0, "ZWL", "", "Hà Nội", WHATSAPP, SCALES),
 ]
 DATED = 7
 
@@ -197,22 +197,22 @@ def test_quartiles_stay_inside_the_data_everywhere(faces: Faces) -> None:
 
 
 def test_unconverted_prices_are_listed_apart_everywhere(faces: Faces) -> None:
-    vnd = {"currency": "VND", "n": 1, "min": 15000000.0, "median": 15000000.0,
+    vnd = {"currency": "ZWL", "n": 1, "min": 15000000.0, "median": 15000000.0,
            "max": 15000000.0}
     assert faces.market["unconverted"] == 1
     assert faces.market["unconverted_by_currency"] == [vnd]
     assert faces.api["counts"]["unconverted_by_currency"] == [vnd]
     assert faces.api["counts"]["priced"] == faces.market["priced"]
-    assert "<tr><td>VND</td><td>1</td><td>15,000,000</td>" in faces.report
-    assert "<tr><td>VND</td><td>1</td><td>15,000,000</td>" in faces.api["page"]
-    assert "not converted: 1 in VND, median 15,000,000 VND" in faces.market_text
-    # No converted figure anywhere holds the dong amount.
+    assert "<tr><td>ZWL</td><td>1</td><td>15,000,000</td>" in faces.report
+    assert "<tr><td>ZWL</td><td>1</td><td>15,000,000</td>" in faces.api["page"]
+    assert "not converted: 1 in ZWL, median 15,000,000 ZWL" in faces.market_text
+    # No converted figure anywhere holds the unconverted amount.
     assert all(r["max"] < 15000000 for r in faces.api["prices"])
 
 
 def test_prices_csv_leaves_unknowns_empty(faces: Faces) -> None:
     rows = list(csv.DictReader(io.StringIO(faces.prices_csv)))
-    vnd = next(r for r in rows if r["currency"] == "VND")
+    vnd = next(r for r in rows if r["currency"] == "ZWL")
     assert vnd["day"] == "" and vnd["price_converted"] == "" and vnd["rate_year"] == ""
     assert "'" not in {c for r in rows for c in r.values()}  # never a lone apostrophe
 

@@ -76,3 +76,32 @@ def test_scorer_uses_the_legality_rules() -> None:
     a = scorer.assess(["Raw elephant ivory tusk for sale, whatsapp for price"])[0]
     assert a.cites == "I" and any(r.startswith("legality:") for r in a.reasons)
     assert 0.0 <= a.risk <= 1.0
+
+
+def test_word_tests_never_skip_a_scam_the_regexes_find() -> None:
+    # The per-branch word tests are a speed-up only: on every text they must give what
+    # the two regexes alone give, including the case twins that re.IGNORECASE matches.
+    import random
+
+    from wildtrace.assess import risk
+
+    def regexes_only(text: str) -> list[str]:
+        low = text.lower()
+        return ([n for n, rx in (("advance_fee", risk._ADVANCE_FEE),
+                                 ("shipping_fee", risk._SHIPPING_FEE)) if rx.search(low)]
+                if any(a in low for a in risk._ANCHORS) else [])
+
+    words = ("pay via btc usdt western union money gram gift steam itunes card up-front "
+             "upfront front payment advance fee fees deposit first required before just "
+             "only shipping delivery customs courier charge charges free to a good home "
+             "adoption the for in by with ſhipping PAY ıtunes").split()
+    rng = random.Random(5)
+    texts = [" ".join(rng.choice(words) for _ in range(rng.randint(2, 9)))
+             for _ in range(4000)]
+    texts += ["free to a good\nhome, buyer pays delivery", "ſhipping fee only",
+              "Western Union accepted", "customs clearance charges apply"]
+    found = 0
+    for text in texts:
+        assert scam_patterns(text) == regexes_only(text), text
+        found += bool(regexes_only(text))
+    assert found > 200  # the sample does exercise the patterns

@@ -34,7 +34,11 @@ def test_rates_are_dated_and_round_trip() -> None:
     assert back is not None and back.amount == pytest.approx(1000)
     late = convert(10, "USD", 2031)
     assert late is not None and not late.exact_year and late.rate_year == max(rate_table()["USD"])
-    assert convert(10, "VND", 2020) is None
+    assert convert(10, "ZWL", 2020) is None  # no bundled rate
+    # The trade's currencies the ECB does not publish come from the second table, at the
+    # nearest year it has (and say so).
+    dong = convert(25_000_000, "VND", 2020)
+    assert dong is not None and not dong.exact_year and 800 < dong.amount < 1000
 
 
 def test_pelt_finds_shifts_and_not_noise() -> None:

@@ -113,6 +113,51 @@ def _endpoint_url(text: str) -> str:
     return value
 
 
+def _proxy(text: str) -> str:
+    # socks5h only: the proxy resolves names (collect/proxy.py says why socks5 is refused).
+    value = text.strip()
+    if not value:
+        return ""
+    from urllib.parse import urlsplit
+
+    try:
+        parts = urlsplit(value)
+        port = parts.port
+    except ValueError:
+        raise ValueError(f"{text!r} is not a proxy URL (socks5h://HOST:PORT)") from None
+    scheme = parts.scheme.lower()
+    if scheme == "socks5":
+        raise ValueError("use socks5h:// (the proxy resolves host names): with socks5:// "
+                         "names would be looked up locally, telling the local DNS resolver "
+                         "every site visited, and .onion addresses cannot be reached")
+    if scheme != "socks5h":
+        raise ValueError(f"expected socks5h://HOST:PORT (a SOCKS5 proxy such as Tor's "
+                         f"socks5h://127.0.0.1:9050), got {text!r}")
+    if not parts.hostname or port is None:
+        raise ValueError(f"the proxy URL needs a host and a port, got {text!r}")
+    if parts.path not in ("", "/") or parts.query or parts.fragment:
+        raise ValueError(f"a proxy URL is socks5h://[USER:PASS@]HOST:PORT only, got {text!r}")
+    return value.rstrip("/")
+
+
+AGE_UNITS = {"h": 3600, "d": 86400, "w": 7 * 86400}
+
+
+def parse_age(text: str) -> int:
+    """Seconds in an age such as ``36h``, ``7d`` or ``2w``."""
+    item = text.strip().lower()
+    if len(item) < 2 or item[-1] not in AGE_UNITS or not item[:-1].isdigit() \
+            or int(item[:-1]) <= 0:
+        raise ValueError(f"{text!r} is not an age like 12h, 7d or 2w")
+    return int(item[:-1]) * AGE_UNITS[item[-1]]
+
+
+def _ages(text: str) -> str:
+    # Validated here so a typo fails at start-up; kept in the user's spelling, ascending.
+    items = [i.strip().lower() for i in text.replace(";", ",").split(",") if i.strip()]
+    return ",".join(sorted(dict.fromkeys(items), key=parse_age))
+
+
 def _networks(text: str) -> str:
     # Validated here so a typo fails at start-up, not when the first request comes.
     items = [i.strip() for i in text.replace(";", ",").split(",") if i.strip()]
@@ -165,6 +210,12 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("max_text_chars", 200_000, "Longer listing texts are truncated before matching "
             "and scoring (the stored text is kept whole).", _positive_int),
     Setting("chromium_path", "/usr/bin/chromium", "Chromium executable for screenshots."),
+    Setting("browser_page_bytes", 50_000_000, "Most bytes of responses one page may load "
+            "in browser crawls (each response is also held to max_body_bytes); past it "
+            "further sub-resources are refused and noted.", _positive_int),
+    Setting("session_key", "", "Key that seals imported logged-in sessions (Fernet, "
+            "URL-safe base64); empty: a key file made in the workspace's secrets/ folder, "
+            "which backups leave out.", secret=True),
     Setting("retries", 2, "Times a failed request (timeout, 429, 5xx) is tried again.",
             _positive_int),
     Setting("retry_backoff", 1.0, "Seconds before the first retry; doubles each time "
@@ -196,6 +247,12 @@ SETTINGS: tuple[Setting, ...] = (
             _blob_store),
     Setting("s3_endpoint_url", "", "Endpoint of an S3-compatible server other than AWS "
             "(MinIO, Ceph, Garage: http://HOST:9000); empty means AWS.", _endpoint_url),
+    Setting("proxy", "", "SOCKS5 proxy every crawl and capture goes through, host names "
+            "resolved by the proxy: socks5h://127.0.0.1:9050 for a local Tor. Needed for "
+            ".onion addresses; empty: direct connections.", _proxy),
+    Setting("revisit_after", "1d,7d,30d", "Ages of a captured advert at which 'wildtrace "
+            "revisit' fetches it again to see whether it came down (h, d or w; a list, "
+            "revisit_after = [\"1d\", \"7d\", \"30d\"]).", _ages),
     Setting("trusted_proxies", "", "Addresses or CIDR networks of the reverse proxies in "
             "front of 'wildtrace serve', comma-separated; only from these is "
             "X-Forwarded-For believed (for rate limits, the audit log and https). Empty: "
@@ -215,6 +272,12 @@ SETTINGS: tuple[Setting, ...] = (
             "link run, joining them to its sellers through the link index (the same result "
             "as a full run); off: every run resolves all listings and keeps no index.",
             _bool),
+    Setting("images", True, "Fetch listings' photos as evidence in crawls and captures, "
+            "hash them for reused-photo links and read the text in them (the [images] "
+            "extra and Debian's tesseract-ocr); off: photos are not fetched.", _bool),
+    Setting("max_photos", 8, "Photos fetched per listing at most.", _positive_int),
+    Setting("ocr_languages", "eng+chi_sim+vie+tha", "Tesseract language packs the text "
+            "in photos is read with, '+'-joined; empty: no OCR (photos still kept)."),
     Setting("max_request_bytes", 1_048_576, "Largest request body the web app reads on "
             "routes that need a login, in bytes (bigger ones get 413).", _positive_int),
     Setting("max_public_request_bytes", 65_536, "Largest request body on the public "
@@ -249,7 +312,7 @@ def _coerce(setting: Setting, value: Any, where: str) -> Any:
     if not isinstance(value, str) and isinstance(setting.default, (int, float)) and not \
             isinstance(value, bool):
         value = str(value)
-    if setting.parse is _networks and isinstance(value, list) and \
+    if setting.parse in (_networks, _ages) and isinstance(value, list) and \
             all(isinstance(v, str) for v in value):
         value = ",".join(value)  # TOML's natural spelling: trusted_proxies = ["10.0.0.1"]
     if not isinstance(value, str):
@@ -289,6 +352,21 @@ class Settings:
     def database_url(self) -> str:
         """SQLAlchemy URL of the database."""
         return str(self.values["database_url"])
+
+    @property
+    def images(self) -> bool:
+        """Whether crawls and captures fetch and analyse listings' photos."""
+        return bool(self.values["images"])
+
+    @property
+    def max_photos(self) -> int:
+        """Photos fetched per listing at most."""
+        return int(self.values["max_photos"])
+
+    @property
+    def ocr_languages(self) -> str:
+        """Tesseract languages for the text in photos ("" = no OCR)."""
+        return str(self.values["ocr_languages"])
 
     @property
     def embeddings(self) -> bool:
@@ -356,6 +434,16 @@ class Settings:
         return str(self.values["chromium_path"])
 
     @property
+    def browser_page_bytes(self) -> int:
+        """Most bytes of responses one page may load in a browser crawl."""
+        return int(self.values["browser_page_bytes"])
+
+    @property
+    def session_key(self) -> str:
+        """Key sealing imported sessions; empty: the workspace's key file."""
+        return str(self.values["session_key"])
+
+    @property
     def retries(self) -> int:
         """Times a failed request (timeout, 429, 5xx) is tried again."""
         return int(self.values["retries"])
@@ -409,6 +497,17 @@ class Settings:
     def s3_endpoint_url(self) -> str:
         """S3-compatible endpoint; empty means AWS."""
         return str(self.values["s3_endpoint_url"])
+
+    @property
+    def proxy(self) -> str:
+        """SOCKS5 proxy of crawls and captures (socks5h://HOST:PORT; empty: none)."""
+        return str(self.values["proxy"])
+
+    @property
+    def revisit_after(self) -> tuple[int, ...]:
+        """Ages (seconds since capture) at which adverts are revisited, ascending."""
+        return tuple(parse_age(a) for a in str(self.values["revisit_after"]).split(",")
+                     if a)
 
     @property
     def trusted_proxies(self) -> tuple[str, ...]:

@@ -27,7 +27,40 @@ SYMBOLS: dict[str, str] = {
     "₦": "NGN", "₽": "RUB", "rub": "RUB", "руб": "RUB", "aed": "AED", "mxn": "MXN",
     "$": "USD",
 }
-ISO_CODES = frozenset(SYMBOLS.values())
+SYMBOLS.update({
+    "₭": "LAK", "lak": "LAK", "kip": "LAK", "ກີບ": "LAK", "៛": "KHR", "khr": "KHR",
+    "riel": "KHR", "រៀល": "KHR", "mmk": "MMK", "kyat": "MMK", "ကျပ်": "MMK",
+    "nt$": "TWD", "twd": "TWD", "台币": "TWD", "台幣": "TWD", "新台币": "TWD",
+    "naira": "NGN", "cedi": "GHS", "ghs": "GHS", "₵": "GHS", "tzs": "TZS", "tsh": "TZS",
+    "ugx": "UGX", "pkr": "PKR", "lkr": "LKR", "bdt": "BDT", "৳": "BDT", "npr": "NPR",
+    "qar": "QAR", "₺": "TRY", "ils": "ILS", "₪": "ILS",
+    "₴": "UAH", "uah": "UAH", "czk": "CZK", "huf": "HUF", "isk": "ISK",
+    "bgn": "BGN", "₸": "KZT", "kzt": "KZT", "clp": "CLP",
+    "egp": "EGP", "xof": "XOF", "xaf": "XAF", "etb": "ETB",
+    "mzn": "MZN", "zmw": "ZMW", "bwp": "BWP", "aoa": "AOA", "mga": "MGA",
+    "₮": "MNT", "mnt": "MNT", "bnd": "BND", "mop": "MOP", "港币": "HKD", "港幣": "HKD",
+    "日元": "JPY", "韩元": "KRW", "美元": "USD", "美金": "USD", "欧元": "EUR", "泰铢": "THB",
+    "越南盾": "VND", "₲": "PYG",
+})
+# The country a price in each currency most likely comes from: the hint at the country
+# of a phone number written without its country code (one table for every stage).
+# Currencies spent across many countries (EUR, USD, XOF, XAF) say nothing and are absent.
+CURRENCY_REGION: dict[str, str] = {
+    "VND": "VN", "LAK": "LA", "KHR": "KH", "MMK": "MM", "THB": "TH", "IDR": "ID",
+    "MYR": "MY", "PHP": "PH", "SGD": "SG", "BND": "BN", "CNY": "CN", "HKD": "HK",
+    "MOP": "MO", "TWD": "TW", "JPY": "JP", "KRW": "KR", "MNT": "MN", "INR": "IN",
+    "PKR": "PK", "BDT": "BD", "LKR": "LK", "NPR": "NP", "NGN": "NG", "GHS": "GH",
+    "KES": "KE", "TZS": "TZ", "UGX": "UG", "ETB": "ET", "ZAR": "ZA", "MZN": "MZ",
+    "ZMW": "ZM", "BWP": "BW", "NAD": "NA", "AOA": "AO", "MGA": "MG", "EGP": "EG",
+    "MAD": "MA", "BRL": "BR", "MXN": "MX", "COP": "CO", "CLP": "CL", "PEN": "PE",
+    "ARS": "AR", "PYG": "PY", "GBP": "GB", "AUD": "AU", "NZD": "NZ", "CAD": "CA",
+    "CHF": "CH", "SEK": "SE", "NOK": "NO", "DKK": "DK", "PLN": "PL", "CZK": "CZ",
+    "HUF": "HU", "RON": "RO", "BGN": "BG", "ISK": "IS", "RUB": "RU", "UAH": "UA",
+    "TRY": "TR", "ILS": "IL", "AED": "AE", "SAR": "SA", "QAR": "QA", "KZT": "KZ",
+}
+# Codes that are also common words ("try", "mad", "pen") are recognised only as a
+# currency field of their own, never inside text.
+ISO_CODES = frozenset(SYMBOLS.values()) | frozenset(CURRENCY_REGION) | {"USD", "EUR"}
 _SYMBOL_RE = re.compile(
     "|".join(re.escape(k) for k in sorted(SYMBOLS, key=len, reverse=True)), re.IGNORECASE)
 _NUMBER_RE = re.compile(r"\d[\d.,'\s\u00a0]*")
@@ -83,3 +116,20 @@ def parse_price(text: str, currency_hint: str = "") -> tuple[float | None, str]:
     amount = parse_amount(text)
     cur = currency_of(currency_hint) if currency_hint else ""
     return amount, cur or currency_of(text)
+
+
+def currencies_in(text: str) -> list[str]:
+    """ISO codes of every currency symbolised or named in ``text``, in order of first
+    appearance, each once (same word rules as :func:`currency_of`)."""
+    found: list[str] = []
+    for m in _SYMBOL_RE.finditer(text):
+        token = m.group(0).lower()
+        if token[0].isalpha() and token.isascii():
+            before = text[m.start() - 1] if m.start() > 0 else " "
+            after = text[m.end()] if m.end() < len(text) else " "
+            if before.isalpha() or after.isalpha():
+                continue
+        code = SYMBOLS[token]
+        if code not in found:
+            found.append(code)
+    return found

@@ -162,7 +162,8 @@ class Identification:
     matches: tuple[TaxonMatch, ...]
     cues: tuple[Cue, ...]
     taxa: tuple[str, ...]  # distinct scientific names, most specific first
-    cites: str  # highest CITES appendix among the taxa: "I", "II", "III" or ""
+    cites: str  # highest appendix the most specific taxa support ("I", "II", "III", ""):
+    # a genus/family/order or split species counts as its members' commonest appendix
     flags: tuple[str, ...]  # e.g. code_word, covert, antique_claim, replica
     pack_version: str = ""
 
@@ -247,7 +248,9 @@ class Page:
     exchanges: tuple[str, ...] = ()
     warc_file: str = ""
     depth: int = 0
-    method: str = "crawl"  # crawl, capture, import
+    method: str = "crawl"  # crawl, capture, import; browser: rendered by a browser crawl
+    account: str = ""  # fetched logged in with this (the analyst's own) account's session
+    proxy: str = ""  # fetched through this SOCKS proxy (scheme://host:port, no password)
 
 
 @dataclass(frozen=True, slots=True)
@@ -357,6 +360,8 @@ class Verdict:
     reasons: tuple[str, ...]
     rules_fired: tuple[str, ...]
     claims: tuple[str, ...] = ()
+    # why this jurisdiction: "set by the user", "listing location 'Tokyo'", "currency JPY"…
+    jurisdiction_reason: str = ""
 
 
 # A link between two listings as a link run stores it: (listing_a, listing_b, kind,

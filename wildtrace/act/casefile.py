@@ -17,6 +17,7 @@ head and each trusted timestamp token covering the case's evidence.
 from __future__ import annotations
 
 import base64
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -60,9 +61,26 @@ def _images(material: CaseMaterial, blobs: BlobStore) -> dict[str, str]:
     return out
 
 
+def _photo_images(photos: Mapping[int, Sequence[Mapping[str, Any]]],
+                  blobs: BlobStore) -> dict[str, str]:
+    """Inline data: URLs of the listings' kept photos that decoded as JPEG or PNG."""
+    out: dict[str, str] = {}
+    for rows in photos.values():
+        for p in rows:
+            sha, media = str(p.get("sha256") or ""), str(p.get("media_type") or "")
+            if p.get("status") == "stored" and media in ("image/png", "image/jpeg") \
+                    and 0 < int(p.get("size") or 0) <= MAX_INLINE_IMAGE and blobs.exists(sha):
+                out[sha] = f"data:{media};base64," + base64.b64encode(blobs.get(sha)).decode(
+                    "ascii")
+    return out
+
+
 def render_html(material: CaseMaterial, blobs: BlobStore, exported_by: str,
-                proof: HandoverProof | None = None) -> str:
-    """The case file as a standalone HTML document."""
+                proof: HandoverProof | None = None,
+                photos: Mapping[int, Sequence[Mapping[str, Any]]] | None = None) -> str:
+    """The case file as a standalone HTML document. ``photos`` (by listing id, as the
+    photo step's read model gives them) adds each listing's photos with their hashes,
+    WARC records, the text read from them and reuse by other sellers."""
     jinja2 = require("jinja2", "pdf", "case file export")
     env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES)),
                              autoescape=True)
@@ -74,13 +92,15 @@ def render_html(material: CaseMaterial, blobs: BlobStore, exported_by: str,
     return str(tpl.render(material=material, case=material.case, exported_by=exported_by,
                           generated=datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
                           images=_images(material, blobs), token_for=token_for,
-                          not_captured=not_captured, proof=proof))
+                          not_captured=not_captured, proof=proof, photos=photos or {},
+                          photo_images=_photo_images(photos or {}, blobs)))
 
 
 def render_pdf(material: CaseMaterial, blobs: BlobStore, exported_by: str,
-               proof: HandoverProof | None = None) -> bytes:
+               proof: HandoverProof | None = None,
+               photos: Mapping[int, Sequence[Mapping[str, Any]]] | None = None) -> bytes:
     """The case file as PDF bytes; needs ``pip install 'wildtrace[pdf]'``."""
     weasyprint = require("weasyprint", "pdf", "PDF case file export")
-    html = render_html(material, blobs, exported_by, proof)
+    html = render_html(material, blobs, exported_by, proof, photos)
     pdf = weasyprint.HTML(string=html, url_fetcher=_data_only_fetcher()).write_pdf()
     return bytes(pdf)

@@ -18,6 +18,7 @@ from wildtrace.act.cases import STATUSES, CaseBook
 from wildtrace.act.evidence_pack import write_evidence_zip
 from wildtrace.act.material import CaseMaterial, gather
 from wildtrace.act.takedown import by_platform, takedown_csv
+from wildtrace.app.photos import listing_photos
 from wildtrace.errors import InputError
 from wildtrace.preserve.handover import HandoverProof, evidence_proof
 from wildtrace.records import Case, CustodyEntry
@@ -120,6 +121,12 @@ def _proof(ws: Workspace, material: CaseMaterial) -> HandoverProof:
     return evidence_proof(ws.store, ws.blobs, entries.values())
 
 
+def _photos(ws: Workspace, material: CaseMaterial) -> dict[int, list[dict[str, Any]]]:
+    """The kept photos of the case's listings, by listing id (for the case file)."""
+    ids = [int(item.row["id"]) for item in material.listings if item.row.get("id")]
+    return {i: listing_photos(ws, i) for i in ids}
+
+
 def _warcs(ws: Workspace, material: CaseMaterial) -> dict[str, Path]:
     """The sealed WARC files the case's captures are in, while they fit the size cap
     (smallest first, so as many as possible travel)."""
@@ -144,7 +151,7 @@ def casefile_export(ws: Workspace, case_id: int, user: str) -> bytes | None:
     material = _exported(ws, case_id, user, "pdf")
     if material is None:
         return None
-    return render_pdf(material, ws.blobs, user, _proof(ws, material))
+    return render_pdf(material, ws.blobs, user, _proof(ws, material), _photos(ws, material))
 
 
 def evidence_export(ws: Workspace, case_id: int, user: str,
@@ -157,7 +164,8 @@ def evidence_export(ws: Workspace, case_id: int, user: str,
         return None
     buf = io.BytesIO()
     proof = _proof(ws, material)
-    pdf = render_pdf(material, ws.blobs, user, proof) if with_casefile else None
+    pdf = render_pdf(material, ws.blobs, user, proof, _photos(ws, material)) \
+        if with_casefile else None
     write_evidence_zip(material, ws.blobs, buf, exported_by=user, pdf=pdf, proof=proof,
                        warcs=_warcs(ws, material))
     return buf.getvalue()
@@ -167,4 +175,8 @@ def takedown_export(ws: Workspace, case_id: int, user: str, platform: str) -> st
     """The takedown report (CSV) for one platform of a case; None when there is no such
     case."""
     material = _exported(ws, case_id, user, f"takedown:{platform}")
-    return takedown_csv(material, platform) if material is not None else None
+    if material is None:
+        return None
+    down = ws.store.revisits.gone_dates(int(i.row["id"]) for i in material.listings
+                                        if i.row.get("id") is not None)
+    return takedown_csv(material, platform, down)

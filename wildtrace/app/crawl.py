@@ -20,13 +20,15 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from wildtrace.app.browser_crawl import browser_crawl, wants_browser
 from wildtrace.app.crawl_identity import require_identity
 from wildtrace.app.pageworker import crawl_work
+from wildtrace.app.photos import analyse_photos
 from wildtrace.app.plan import CrawlPlan
 from wildtrace.app.runner import CrawlSummary, RunOptions, run_crawler
 from wildtrace.collect.canonical import acceptable, domain_of
 from wildtrace.collect.frontier import Entry, Frontier
-from wildtrace.collect.netguard import NetPolicy
+from wildtrace.collect.netguard import NetPolicy, is_onion, onion_refusal, origin_of
 from wildtrace.collect.sharedgate import connect
 from wildtrace.collect.watch import DEFAULT_TERMS, load_watch
 from wildtrace.errors import InputError
@@ -53,6 +55,7 @@ class CrawlRequest:
     worker: bool = False  # join a shared crawl: seeds optional, stay till it is done
     progress: bool = False  # draw a progress line on stderr
     verbose: bool = False  # show Scrapy's log
+    browser: bool = False  # render pages in headless Chromium (see app.browser_crawl)
 
 
 @dataclass(frozen=True)
@@ -62,13 +65,15 @@ class CrawlResult:
     summary: CrawlSummary | None
     message: str = ""
     warc_recovered: tuple[str, ...] = ()  # sealed although there was nothing to crawl
+    photos: dict[str, Any] | None = None  # the photo step (setting images), when it ran
 
     def as_dict(self) -> dict[str, Any]:
         """The result as ``crawl --json`` prints it."""
         if self.summary is None:
             return {"pages": 0, "queued": 0, "message": self.message,
                     "warc_recovered": list(self.warc_recovered)}
-        return self.summary.as_dict()
+        return {**self.summary.as_dict(),
+                **({"photos": self.photos} if self.photos is not None else {})}
 
 
 def seal_interrupted(ws: Workspace) -> tuple[str, ...]:
@@ -87,9 +92,21 @@ def check_urls(urls: Sequence[str], hint: str = "") -> None:
         raise InputError(f"not an http(s) URL: {bad[0][:200]}", hint=hint or None)
 
 
+def check_onions(urls: Sequence[str], proxy: str) -> None:
+    """Raise :class:`InputError` for the first ``.onion`` URL when no proxy is set."""
+    if proxy:
+        return
+    for u in urls:
+        origin = origin_of(u)
+        if origin is not None and is_onion(origin.host):
+            raise InputError(onion_refusal(u, origin.host),
+                             hint='set proxy = "socks5h://127.0.0.1:9050" or pass --proxy')
+
+
 def crawl(ws: Workspace, request: CrawlRequest) -> CrawlResult:
     """Crawl politely from the request's seeds, capturing every page as evidence and
-    extracting listings; an interrupted crawl of the same sites resumes."""
+    extracting listings; an interrupted crawl of the same sites resumes. Sites that
+    render with JavaScript, or are collected logged in, go through the browser."""
     require_identity(ws.settings)  # before any request: site owners must reach a person
     urls = list(request.seeds)
     terms: list[str] = list(DEFAULT_TERMS)
@@ -123,13 +140,30 @@ def crawl(ws: Workspace, request: CrawlRequest) -> CrawlResult:
                                  else "nothing to crawl: give seed URLs or --watch",
                            sealed)
     # Only what the user named may be at an internal address; never a page's links.
-    policy = NetPolicy([*urls, *(a.strip() for a in request.allow if a.strip())])
+    # Through a SOCKS proxy the proxy resolves names (collect/proxy.py).
+    policy = NetPolicy([*urls, *(a.strip() for a in request.allow if a.strip())],
+                       proxied=bool(ws.settings.proxy))
+    check_onions(urls, ws.settings.proxy)
     opts = RunOptions(domains=domains, policy=policy, max_pages=request.max_pages,
                       progress=request.progress, verbose=request.verbose)
     plan = CrawlPlan(terms=tuple(terms), domains=tuple(sorted(domains)),
                      max_depth=request.max_depth)
     if ws.settings.redis_url:
         connect(ws.settings.redis_url).close()  # a clear error now, not mid-crawl
+    browser = wants_browser(ws, domains, request.browser)
+    if browser and ws.settings.proxy:
+        # The browser fetches on its own connections, not through the SOCKS proxy.
+        raise InputError("a browser crawl cannot go through the proxy setting yet; "
+                         "crawl these sites without --browser (plain mode uses the "
+                         "proxy), or unset proxy")
     frontier.join({"seeds": len(urls), "domains": sorted(domains)[:50],
-                   "worker": request.worker})
-    return CrawlResult(run_crawler(ws, crawl_work(ws, plan), frontier, opts))
+                   "worker": request.worker, **({"mode": "browser"} if browser else {})})
+    summary = browser_crawl(ws, plan, frontier, opts) if browser else \
+        run_crawler(ws, crawl_work(ws, plan), frontier, opts)
+    photos = None
+    # Photos are fetched directly (collect/photos.py pins the address it checked), so
+    # not in a proxied run: that would show the photo hosts where the crawl comes from.
+    if ws.settings.images and not ws.settings.proxy:
+        # The listings' photos, through the same guard: a page may name any image URL.
+        photos = analyse_photos(ws, policy).as_dict()
+    return CrawlResult(summary, photos=photos)

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from wildtrace.app.market import DEFAULT_CURRENCY, check_currency, rows_of
+from wildtrace.app.valuechain import position_counts
 from wildtrace.link.network import AccountNetwork, account_network
 from wildtrace.link.sellers import link_inputs
 from wildtrace.measure.geography import by_country
@@ -99,6 +100,8 @@ class MarketFigures:
     undated: int = 0
     priced: int = 0
     unconverted: tuple[UnconvertedPrices, ...] = ()
+    # Listings per product form and seller role ("" where no cue placed them).
+    value_chain: Mapping[str, Mapping[str, int]] | None = None
 
     def counts(self) -> dict[str, Any]:
         """The totals behind the charts (the dashboard API's ``counts``)."""
@@ -109,7 +112,8 @@ class MarketFigures:
                 "unconverted_by_currency": [
                     {"currency": u.currency, "n": u.n, "min": u.min, "median": u.median,
                      "max": u.max} for u in self.unconverted],
-                "unknown_country": self.unknown_country}
+                "unknown_country": self.unknown_country,
+                "value_chain": {k: dict(v) for k, v in (self.value_chain or {}).items()}}
 
 
 def _series(vol: dict[str, dict[str, list[int]]], by: str) -> tuple[VolumePoint, ...]:
@@ -152,7 +156,8 @@ def market_figures(store: Store, currency: str = DEFAULT_CURRENCY) -> MarketFigu
         unconverted=tuple(UnconvertedPrices(str(u["currency"]), int(u["n"]),
                                             float(u["min"]), float(u["median"]),
                                             float(u["max"]))
-                          for u in unconverted_prices(rows)))
+                          for u in unconverted_prices(rows)),
+        value_chain=position_counts(store, [x.listing_id for x in listings]))
 
 
 def seller_network(store: Store, max_listings: int = NETWORK_LISTINGS) -> AccountNetwork:

@@ -42,6 +42,7 @@ from wildtrace.app.evidence import export_custody
 from wildtrace.app.market import market_summary, price_rows
 from wildtrace.app.output import is_stream, write_to
 from wildtrace.app.sellers import seller_graph
+from wildtrace.app.valuechain import read_positions
 from wildtrace.errors import InputError
 from wildtrace.measure.market import MarketRow, MarketSummary
 from wildtrace.preserve.handover import workspace_proof
@@ -123,6 +124,7 @@ def _graph_words(g: Any, nodes: int) -> str:
 
 
 def _listings(ws: Workspace) -> Iterator[dict[str, Any]]:
+    read_positions(ws.store)  # every listing's value-chain position is in the export
     return ws.store.iter_listings_with_assessment()
 
 

@@ -26,6 +26,8 @@ from wildtrace.act.material import (
 from wildtrace.act.review import label_name
 from wildtrace.app.listings import ListingItem, display_title, listing_item
 from wildtrace.assess.legality import verdict
+from wildtrace.extract.payments import PAYMENT_KINDS
+from wildtrace.extract.valuechain import position
 from wildtrace.identify import identifier_for
 from wildtrace.records import Identifier
 from wildtrace.store.core import Store
@@ -99,6 +101,7 @@ class Legality:
     reasons: tuple[str, ...]
     rules_fired: tuple[str, ...]
     claims: tuple[str, ...]
+    jurisdiction_reason: str = ""  # which hint chose it (location, marketplace, currency)
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,6 +152,11 @@ class ListingView:
     custody: tuple[CustodyEvent, ...]
     seller_listings: tuple[ListingItem, ...]
     linked_accounts: tuple[LinkedAccount, ...]
+    # Where the money goes (IBAN, bank account, PayPal, Pix, GCash, UPI, wallets...):
+    # the identifiers of the payment kinds, shown apart from the contacts.
+    payment_traces: tuple[Identifier, ...] = ()
+    # Product form and seller role with the cue words they were read from.
+    value_chain: dict[str, Any] | None = None
 
 
 def _iso(value: Any) -> Any:
@@ -177,11 +185,13 @@ def _legality(ws: Workspace, row: dict[str, Any]) -> Legality | None:
         extra = extra_of(row)
         site = str(extra.get("site_country", "") or extra.get("country", ""))
         v = verdict(found, ws.settings.jurisdiction, location=row.get("location") or "",
-                    site_country=site, identifier=ident)
+                    site_country=site, url=row.get("url") or "",
+                    currency=row.get("currency") or "", identifier=ident)
     except Exception:
         return None
     return Legality(verdict=v.verdict, jurisdiction=v.jurisdiction, reasons=tuple(v.reasons),
-                    rules_fired=tuple(v.rules_fired), claims=tuple(v.claims))
+                    rules_fired=tuple(v.rules_fired), claims=tuple(v.claims),
+                    jurisdiction_reason=v.jurisdiction_reason)
 
 
 def _custody(store: Store, evidence: tuple[EvidenceItem, ...],
@@ -252,13 +262,23 @@ def listing_view(ws: Workspace, listing_id: int) -> ListingView | None:
         resolved = store.link.resolved_seller(listing_id)
         seller_listings = _seller_listings(store, row, resolved)
         linked_accounts = _linked_accounts(store, row, resolved)
+        stored = store.valuechain.of([listing_id]).get(listing_id)
     # Judged after the connection went back to the pool: this is CPU work only.
     judged = _legality(ws, row)
     latest = assessments[0] if assessments else None
+    idents = tuple(Identifier(str(i.get("kind", "")), str(i.get("value", "")))
+                   for i in identifiers_of(row))
+    if stored is not None:
+        chain = {"form": stored.product_form, "role": stored.seller_role,
+                 "cues": list(stored.cues)}
+    else:  # not read by ``process`` yet: read now, stored by the next run
+        p = position(f"{row.get('title') or ''}\n{row.get('description') or ''}")
+        chain = {"form": p.form, "role": p.role, "cues": list(p.cues)}
     return ListingView(
         listing=_fields(row),
-        identifiers=tuple(Identifier(str(i.get("kind", "")), str(i.get("value", "")))
-                          for i in identifiers_of(row)),
+        identifiers=idents,
+        payment_traces=tuple(i for i in idents if i.kind in PAYMENT_KINDS),
+        value_chain=chain,
         assessments=tuple(AssessmentView(
             id=a["id"], run_id=a["run_id"], model=a["model"], model_version=a["model_version"],
             relevant=a["relevant"], score=a["score"], taxa=a["taxa"], cites=a["cites"],

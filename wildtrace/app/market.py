@@ -9,8 +9,10 @@ has been assessed).
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
+from wildtrace.app.valuechain import position_counts
 from wildtrace.errors import InputError
 from wildtrace.measure.market import (
     MarketRow,
@@ -63,7 +65,9 @@ def market_summary(store: Store, currency: str = DEFAULT_CURRENCY,
     code = check_currency(currency)
     if period not in PERIODS:
         raise InputError(f"unknown period {period!r}", hint="month or week")
-    return summarise(price_rows(store, code), code, period)
+    rows = price_rows(store, code)
+    summary = summarise(rows, code, period)
+    return replace(summary, value_chain=position_counts(store, [r.listing_id for r in rows]))
 
 
 def write_plot(summary: MarketSummary, path: Path, dimension: str = "platform") -> Path:

@@ -1,6 +1,9 @@
 """What happens to every page the crawler fetches, ``capture`` fetches or an archive
 holds: preserve it as evidence, extract a listing, score it, queue its links, count its
-venue, store the listing.
+venue, store the listing. What kind of page it was is stored for every page
+(``page_kinds``): only a listing page makes a listing, a forum thread makes one per post,
+a seller's profile page makes a ``seller_profiles`` row, and index, article, login,
+CAPTCHA and error pages make none.
 
 Each step is a stage's (preserve's evidence session, extract's extractor, collect's
 link policy, frontier and venue book); the relevance judgement comes in as a plain
@@ -21,6 +24,7 @@ from wildtrace.collect.canonical import domain_of, url_key
 from wildtrace.collect.countries import country_of
 from wildtrace.collect.frontier import Entry, Frontier
 from wildtrace.collect.links import LinkPolicy, Score
+from wildtrace.collect.proxy import shown_proxy
 from wildtrace.collect.venues import VenueBook, classify_kind
 from wildtrace.config import user_agent
 from wildtrace.extract.extractor import Extraction, Extractor
@@ -29,6 +33,7 @@ from wildtrace.preserve.capture import Preserved, extracted_hash
 from wildtrace.preserve.session import EvidenceSession
 from wildtrace.records import ListingDraft, Page, PageOutcome, RowError
 from wildtrace.store import Store, content_key
+from wildtrace.store.pages import PageKindRow, SellerProfile
 from wildtrace.workspace import Workspace
 
 VENUE_FLUSH = 200  # pages between venue-book writes (a crash loses at most these counts)
@@ -94,16 +99,25 @@ class PageProcessor:
             [{"extracted": _extracted(page, ex)}
              for page, ex in zip(pages, extracted, strict=True)])
         outcomes: list[PageOutcome] = []
-        drafts = []
+        drafts: list[tuple[ListingDraft, str]] = []
+        kinds: list[PageKindRow] = []
+        profiles: list[SellerProfile] = []
         for page, kept, ex, score in zip(pages, preserved, extracted, scores, strict=True):
-            outcome, draft = self._finish(page, kept, ex, score)
+            outcome, made = self._finish(page, kept, ex, score)
             outcomes.append(outcome)
-            if draft is not None:
-                drafts.append((draft, content_key(draft)))
+            drafts.extend((draft, content_key(draft)) for draft in made)
+            if ex is not None:
+                kinds.append(PageKindRow(kept.capture.id, page.url, domain_of(page.url),
+                                         ex.kind, ex.kind_reason, len(made)))
+                if ex.profile and not kept.duplicate_of:
+                    profiles.append(_seller_profile(self.source or domain_of(page.url), ex,
+                                                    kept))
         if drafts:
             inserted, _ = self.store.add_listings(drafts)
             self.listings += inserted
             self.duplicates += len(drafts) - inserted
+        # What each page was (listing, index, login, CAPTCHA…) and the profiles read.
+        self.store.pages.add(kinds, profiles)
         return outcomes
 
     def _scores(self, pages: Sequence[Page], extracted: Sequence[Extraction | None]
@@ -151,19 +165,20 @@ class PageProcessor:
         return got.extraction
 
     def _finish(self, page: Page, preserved: Preserved, ex: Extraction | None,
-                score: float) -> tuple[PageOutcome, ListingDraft | None]:
+                score: float) -> tuple[PageOutcome, list[ListingDraft]]:
         cap = preserved.capture
         if self.remember:
             self.captures[page.requested_url] = cap.id
         if ex is None:
             return PageOutcome(capture_sha256=cap.body_sha256,
-                               duplicate_of=preserved.duplicate_of, read=False), None
+                               duplicate_of=preserved.duplicate_of, read=False), []
         listing = ex.is_listing and not preserved.duplicate_of
-        draft = None
+        drafts: list[ListingDraft] = []
         if listing:
+            # A listing page makes one listing, a forum thread one per post.
             try:
-                draft = ex.draft(source=self.source or domain_of(page.url), url=page.url,
-                                 capture_sha256=cap.body_sha256, capture_id=cap.id)
+                drafts = ex.drafts(source=self.source or domain_of(page.url), url=page.url,
+                                   capture_sha256=cap.body_sha256, capture_id=cap.id)
             except Exception as exc:  # noqa: BLE001 - the capture is kept; no listing
                 self.error(page.url, f"listing not made: {type(exc).__name__}: {exc}"[:300])
                 listing = False
@@ -172,7 +187,7 @@ class PageProcessor:
             self._vote(page, ex, listing=listing, relevant=relevant)
         return PageOutcome(capture_sha256=cap.body_sha256, text=ex.text, listing=listing,
                            relevant=relevant, score=score, language=ex.language,
-                           duplicate_of=preserved.duplicate_of), draft
+                           duplicate_of=preserved.duplicate_of), drafts
 
     def _vote(self, page: Page, ex: Extraction, *, listing: bool, relevant: bool) -> None:
         """Count the page in its venue (sampled pages also vote on kind and country)."""
@@ -226,13 +241,24 @@ def extract_page(extractor: Extractor, page: Page, *, keep: bool = False) -> Ext
 
 
 def _extracted(page: Page, ex: Extraction | None) -> str:
-    """The custody hash of the listing ``ex`` makes of ``page`` ("" when none)."""
+    """The custody hash of the listing ``ex`` makes of ``page`` ("" when none); a forum
+    thread's posts are each a listing, so their hashes are joined by commas."""
     if ex is None or not ex.is_listing:
         return ""
     try:
-        return extracted_hash(ex.draft(source="", url=page.url))
+        return ",".join(extracted_hash(d) for d in ex.drafts(source="", url=page.url))
     except Exception:  # noqa: BLE001 - _finish records why no listing was made
         return ""
+
+
+def _seller_profile(source: str, ex: Extraction, kept: Preserved) -> SellerProfile:
+    """The seller profile row of a profile page's extraction."""
+    p = ex.profile
+    return SellerProfile(source=source, url=p.get("url", ""), capture_id=kept.capture.id,
+                         name=p.get("name", ""), handle=p.get("handle", ""),
+                         location=p.get("location", ""), identifiers=ex.identifiers,
+                         detail={"reason": ex.kind_reason, "language": ex.language},
+                         capture_sha256=kept.capture.body_sha256)
 
 
 def content_type(page: Page) -> str:
@@ -248,7 +274,7 @@ def evidence_session(ws: Workspace, *, durable: bool, purpose: str) -> EvidenceS
         ws.evidence_dir, ws.store, ws.blobs, operator=s.operator,
         user_agent=user_agent(s),
         robots_policy="obey (robots.txt and Crawl-delay)" if s.obey_robots else "ignore",
-        durable=durable, purpose=purpose)
+        durable=durable, purpose=purpose, proxy=shown_proxy(s.proxy))
 
 
 def page_processor(ws: Workspace, session: EvidenceSession, score: Score,

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from wildtrace.app.photos import with_photo_text
+from wildtrace.app.valuechain import read_positions
 from wildtrace.assess import Scorer, load_scorer
 from wildtrace.assess.modelfile import latest_model
 from wildtrace.extract.identifiers import find_identifiers
@@ -31,12 +33,6 @@ from wildtrace.workspace import Workspace
 # (prices per taxon, texts per seller), so the batch is part of a result's meaning:
 # distributed workers are handed exactly these batches.
 BATCH = 1000
-# A listing's currency is the best cheap hint at the country of a phone number written
-# without its country code; euro and dollar span too many countries to say.
-_REGION_BY_CURRENCY = {"GBP": "GB", "VND": "VN", "CNY": "CN", "HKD": "HK", "THB": "TH",
-                       "IDR": "ID", "MYR": "MY", "PHP": "PH", "INR": "IN", "JPY": "JP",
-                       "KRW": "KR", "ZAR": "ZA", "KES": "KE", "NGN": "NG", "BRL": "BR",
-                       "AUD": "AU", "CAD": "CA", "NZD": "NZ", "SGD": "SG"}
 
 
 @dataclass
@@ -65,12 +61,15 @@ class Scored:
     version: str
 
 
-def score_batch(scorer: Scorer, batch: Sequence[Listing], limit: int) -> Scored:
+def score_batch(scorer: Scorer, batch: Sequence[Listing], limit: int,
+                seen: Sequence[Listing] | None = None) -> Scored:
     """Identifiers and assessments of one batch of listings (pure computation: the
-    same code runs in this process and on Dask workers)."""
+    same code runs in this process and on Dask workers). ``seen`` is the batch as
+    assessed, with the text read from photos (identifiers stay the listing's own)."""
     # Listings, not bare texts: price and seller feed the scam signals.
     return Scored(tuple(x.id for x in batch), _identifiers(batch, limit),
-                  scorer.assess_listings(list(batch)), scorer.version)
+                  scorer.assess_listings(list(seen if seen is not None else batch)),
+                  scorer.version)
 
 
 def process(ws: Workspace, *, model_path: Path | None = None,
@@ -116,13 +115,14 @@ def process(ws: Workspace, *, model_path: Path | None = None,
             for listing in ws.store.iter_listings(unassessed_by=scorer.version):
                 pending.append(listing)
                 if len(pending) >= batch:
-                    write(score_batch(scorer, pending, limit))
+                    write(score_batch(scorer, pending, limit, with_photo_text(ws, pending)))
                     pending.clear()
             if pending:
-                write(score_batch(scorer, pending, limit))
+                write(score_batch(scorer, pending, limit, with_photo_text(ws, pending)))
     result.link = resolve_sellers(ws.store, ws.blobs,
                                   incremental=ws.settings.link_incremental)
     detail = result.as_dict()
+    detail["positions_read"] = read_positions(ws.store)
     if address:
         detail["scheduler"] = {"address": address, "workers": result.workers}
     ws.store.finish_run(run_id, detail)
@@ -136,8 +136,10 @@ def _identifiers(batch: Sequence[Listing], limit: int) -> list[tuple[int, list[I
     found = []
     for listing in batch:
         if not listing.identifiers:
-            region = _REGION_BY_CURRENCY.get(listing.currency, "ZZ")
-            idents = find_identifiers(listing.text[:limit], region)
+            # The currency and location are the listing's own hints at the country of
+            # a phone written without its country code (money.CURRENCY_REGION).
+            idents = find_identifiers(listing.text[:limit], url=listing.url,
+                                      location=listing.location, currency=listing.currency)
             if idents:
                 found.append((listing.id, idents))
     return found

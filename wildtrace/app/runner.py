@@ -8,6 +8,7 @@ The crawler (collect) only fetches; what it hands each page to is the page worke
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -15,7 +16,7 @@ from wildtrace.app.pageworker import PageWork
 from wildtrace.collect.crawler import ProgressLine, run_crawl
 from wildtrace.collect.frontier import Entry, Frontier
 from wildtrace.collect.netguard import NetPolicy
-from wildtrace.collect.spider import CrawlContext
+from wildtrace.collect.spider import CrawlContext, CrawlStats
 from wildtrace.config import user_agent
 from wildtrace.records import RowError
 from wildtrace.workspace import Workspace
@@ -64,6 +65,14 @@ class CrawlSummary:
     page_worker: str  # process or thread
     seconds: float
     scorer: str = ""  # which relevance function ranked the links
+    mode: str = "plain"  # plain (Scrapy) or browser (headless Chromium)
+    paused: tuple[tuple[str, str], ...] = ()  # (site, why): logged-in sites stopped
+
+    def with_paused(self, paused: dict[str, str]) -> CrawlSummary:
+        """This summary of a browser crawl, with the sites it paused."""
+        from dataclasses import replace
+
+        return replace(self, mode="browser", paused=tuple(sorted(paused.items())))
 
     @property
     def broken(self) -> bool:
@@ -76,7 +85,10 @@ class CrawlSummary:
                                                for f in self.failures],
                 "listings_stored": self.listings_stored,
                 "warc_recovered": list(self.warc_recovered), "page_worker": self.page_worker,
-                "seconds": self.seconds, "scorer": self.scorer}
+                "seconds": self.seconds, "scorer": self.scorer,
+                **({"mode": self.mode, "paused": [{"site": s, "reason": r}
+                                                  for s, r in self.paused]}
+                   if self.mode != "plain" else {})}
 
     def _counts(self) -> dict[str, Any]:
         return {"pages": self.pages, "listings": self.listings, "relevant": self.relevant,
@@ -90,9 +102,10 @@ class CrawlSummary:
                 "seconds": self.seconds}
 
 
-def run_crawler(ws: Workspace, work: PageWork, frontier: Frontier, opts: RunOptions
-                ) -> CrawlSummary:
-    """Crawl with ``work`` storing the pages; returns the run summary (and records it)."""
+def run_crawler(ws: Workspace, work: PageWork, frontier: Frontier, opts: RunOptions,
+                engine: Callable[[CrawlContext], CrawlStats] | None = None) -> CrawlSummary:
+    """Crawl with ``work`` storing the pages; returns the run summary (and records it).
+    ``engine`` fetches instead of the Scrapy crawler (the browser crawl does)."""
     run_id = ws.store.start_run(opts.stage, "1", {"domains": sorted(opts.domains)})
     line = ProgressLine(opts.progress)
 
@@ -104,7 +117,8 @@ def run_crawler(ws: Workspace, work: PageWork, frontier: Frontier, opts: RunOpti
                        user_agent=user_agent(ws.settings), max_pages=opts.max_pages,
                        progress=line, entries=opts.entries, policy=opts.policy)
     try:
-        stats = run_crawl(ctx, ws.settings, verbose=opts.verbose)
+        stats = engine(ctx) if engine is not None else \
+            run_crawl(ctx, ws.settings, verbose=opts.verbose)
     finally:
         closed = work.close()
         elapsed = time.monotonic() - opts.started

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from wildtrace import __version__
+from wildtrace.app.evaluation import near_duplicate_groups
 from wildtrace.app.scoring import scorer_for
 from wildtrace.assess import modelfile
 from wildtrace.assess.dataset import read_table
@@ -84,7 +85,10 @@ def train(ws: Workspace, data: TrainingData, output: Path | None = None) -> Trai
     base = scorer_for(ws, None)
     use_emb = base.encoder is not None
     analysis = base.analyse(texts)
-    model, oof = fit(analysis, labels, base.zeroshot.logits, use_embeddings=use_emb)
+    # Near-duplicates stay in one internal fold, so the settings and threshold are chosen
+    # on out-of-fold scores that a reposted advert cannot flatter.
+    model, oof = fit(analysis, labels, base.zeroshot.logits, use_embeddings=use_emb,
+                     groups=near_duplicate_groups(analysis.texts))
     m = metrics(labels, oof, model.threshold)
     model.meta.update({
         "data_sha256": modelfile.data_hash(analysis.texts, labels),

@@ -3,6 +3,12 @@
 Cross-validation re-uses one :class:`Analysis` of the whole file (identify and embeddings
 run once) and refits the full trained model, calibration included, inside each fold, so
 the out-of-fold scores are what a model trained on the other folds would have said.
+
+Given groups (near-duplicate clusters, sellers), a group stays inside one fold, both in
+the outer folds that are scored and in the inner folds each fold's model uses to choose
+its settings and threshold: the same advert reposted cannot be learnt in one fold and
+"recognised" in another, which is how plain k-fold overstates what a user will get. The
+threshold each row is judged at comes from its fold's training rows only.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.metrics import average_precision_score, roc_auc_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from wildtrace.assess import linear
 from wildtrace.assess.batch import Analysis
@@ -79,25 +85,65 @@ def metrics(y: Sequence[int] | np.ndarray, p: Sequence[float] | np.ndarray,
         brier=float(np.mean((pa - ya) ** 2)) if len(ya) else 0.0)
 
 
-def cross_validate(analysis: Analysis, y: Sequence[int] | np.ndarray, prior: linear.Prior,
-                   *, k: int, use_embeddings: bool, seed: int = 0
-                   ) -> tuple[np.ndarray, np.ndarray]:
-    """Out-of-fold probabilities and the threshold each row was judged with."""
-    labels = linear.check_labels(y)
+def folds(labels: np.ndarray, k: int, *, groups: np.ndarray | None = None, seed: int = 0
+          ) -> list[tuple[np.ndarray, np.ndarray]]:
+    """K stratified (train, test) index pairs; with ``groups``, no group is split."""
     if k < 2:
         raise InputError("--cv needs K >= 2 folds")
     k = min(k, int(labels.sum()), int(len(labels) - labels.sum()))
+    if groups is not None:
+        k = min(k, len(np.unique(groups)))
     if k < 2:
         raise InputError("too few examples of one class for cross-validation")
+    if groups is not None:
+        return list(StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+                    .split(np.zeros(len(labels)), labels, groups))
+    return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+                .split(np.zeros(len(labels)), labels))
+
+
+def cross_validate(analysis: Analysis, y: Sequence[int] | np.ndarray, prior: linear.Prior,
+                   *, k: int, use_embeddings: bool, seed: int = 0,
+                   groups: Sequence[int] | np.ndarray | None = None
+                   ) -> tuple[np.ndarray, np.ndarray]:
+    """Out-of-fold probabilities and the threshold each row was judged with (chosen by
+    its fold's model on that fold's training rows alone)."""
+    labels = linear.check_labels(y)
+    g = None if groups is None else np.asarray(groups)
+    if g is not None and len(g) != len(labels):
+        raise InputError(f"{len(g)} group ids for {len(labels)} rows")
     p = np.zeros(len(labels))
     thr = np.zeros(len(labels))
-    skf = StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
-    for tr, te in skf.split(np.zeros(len(labels)), labels):
+    for tr, te in folds(labels, k, groups=g, seed=seed):
+        if min(int(labels[tr].sum()), int(len(tr) - labels[tr].sum())) < 2:
+            raise InputError("a fold's training rows lack one class; use fewer folds")
         model, _ = linear.fit(analysis.subset(tr), labels[tr], prior,
-                              use_embeddings=use_embeddings, seed=seed)
+                              use_embeddings=use_embeddings, seed=seed,
+                              groups=None if g is None else g[tr])
         p[te] = model.proba(analysis.subset(te), prior)
         thr[te] = model.threshold
     return p, thr
+
+
+def breakdown(y: Sequence[int] | np.ndarray, p: Sequence[float] | np.ndarray,
+              thr: Sequence[float] | np.ndarray | float, keys: Sequence[str]
+              ) -> dict[str, Metrics]:
+    """Metrics per value of ``keys`` (a language, a kind of listing), largest first.
+
+    ``thr`` is one threshold or one per row (cross-validation's); a key with rows of only
+    one class still gets its counts (its average precision and ROC AUC are None).
+    """
+    ya, pa = np.asarray(y, dtype=int), np.asarray(p, dtype=float)
+    ta = np.broadcast_to(np.asarray(thr, dtype=float), pa.shape)
+    if len(keys) != len(ya):
+        raise InputError(f"{len(keys)} breakdown keys for {len(ya)} rows")
+    karr = np.asarray([str(k) if k else "(none)" for k in keys], dtype=object)
+    out: dict[str, Metrics] = {}
+    values, counts = np.unique(karr, return_counts=True)
+    for value in values[np.argsort(-counts, kind="stable")]:
+        sel = karr == value
+        out[str(value)] = metrics_per_row_threshold(ya[sel], pa[sel], ta[sel])
+    return out
 
 
 def metrics_per_row_threshold(y: np.ndarray, p: np.ndarray, thr: np.ndarray) -> Metrics:

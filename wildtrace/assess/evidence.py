@@ -58,6 +58,10 @@ def evidence_of(ident: Identification) -> dict[str, float]:
             form = cue.kind.partition(":")[2]
             if form in PRODUCT_FORMS:
                 f[f"form_{form}"] = 1.0
+        elif base == "wildlife":
+            # A traded animal, plant or part named in a language the pack's names do not
+            # (yet) cover: the same evidence as a product term, without a taxon.
+            f["product_term"] = 1.0
         elif base in CUE_KINDS:
             f[f"cue_{base}"] = 1.0
         else:

@@ -4,7 +4,8 @@ Features, in blocks: hashed word and character n-grams, identify's evidence, the
 zero-shot model's logit (a prior that already generalises), and sentence embeddings when
 they are on. A logistic regression (class-balanced) learns the weights, with its
 regularisation and block weights chosen among :data:`CANDIDATES` by out-of-fold average
-precision on the training data; Platt scaling
+precision on the training data (internal folds that keep near-duplicates together when
+the caller passes groups); Platt scaling
 fitted on out-of-fold decision values makes its scores calibrated probabilities, and the
 decision threshold is the one that maximised out-of-fold F1.
 
@@ -22,11 +23,11 @@ import numpy as np
 import scipy.sparse as sp
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import average_precision_score
-from sklearn.model_selection import StratifiedKFold
+from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 
 from wildtrace.assess.batch import Analysis
 from wildtrace.assess.evidence import FEATURES, evidence_matrix
-from wildtrace.assess.textfeatures import TextFeaturiser
+from wildtrace.assess.textfeatures import Featuriser, TextFeaturiser
 from wildtrace.errors import InputError, ModelError
 
 KIND = "wildtrace-linear"
@@ -44,7 +45,7 @@ CALIBRATION_FOLDS = 5
 Prior = Callable[[Analysis], np.ndarray]
 
 
-def design(analysis: Analysis, featuriser: TextFeaturiser, prior: Prior,
+def design(analysis: Analysis, featuriser: Featuriser, prior: Prior,
            use_embeddings: bool, scales: tuple[float, float, float] = (0.5, 0.5, 1.0),
            text_block: sp.csr_matrix | None = None) -> sp.csr_matrix:
     """The stacked feature matrix of a batch; ``scales`` weight the evidence, prior and
@@ -97,7 +98,7 @@ class LinearModel:
     use_embeddings: bool
     scales: tuple[float, float, float] = (0.5, 0.5, 1.0)
     meta: dict[str, Any] = field(default_factory=dict)
-    featuriser: TextFeaturiser = field(default_factory=TextFeaturiser)
+    featuriser: Featuriser = field(default_factory=TextFeaturiser)
 
     @property
     def version(self) -> str:
@@ -148,15 +149,31 @@ def check_labels(y: Sequence[int] | np.ndarray) -> np.ndarray:
     return arr
 
 
+def inner_splits(labels: np.ndarray, groups: np.ndarray | None, seed: int,
+                 folds: int = CALIBRATION_FOLDS) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Stratified folds of the training rows; with ``groups`` (near-duplicate clusters)
+    a group never straddles two folds, so a reposted advert cannot make the out-of-fold
+    scores, and the settings and threshold chosen on them, look better than they are."""
+    k = max(min(folds, int(labels.sum()), int(len(labels) - labels.sum())), 2)
+    if groups is not None and len(np.unique(groups)) >= k:
+        return list(StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+                    .split(np.zeros(len(labels)), labels, groups))
+    return list(StratifiedKFold(n_splits=k, shuffle=True, random_state=seed)
+                .split(np.zeros(len(labels)), labels))
+
+
 def fit(analysis: Analysis, y: Sequence[int] | np.ndarray, prior: Prior, *,
-        use_embeddings: bool, seed: int = 0) -> tuple[LinearModel, np.ndarray]:
-    """Fit a calibrated model; also returns its out-of-fold calibrated probabilities."""
+        use_embeddings: bool, seed: int = 0, groups: Sequence[int] | np.ndarray | None = None
+        ) -> tuple[LinearModel, np.ndarray]:
+    """Fit a calibrated model; also returns its out-of-fold calibrated probabilities.
+
+    ``groups`` (one id per row, e.g. near-duplicate clusters) keeps each group within one
+    of the internal folds that choose the settings, the calibration and the threshold.
+    """
     labels = check_labels(y)
     featuriser = TextFeaturiser()
     text_block = featuriser.transform(analysis.texts)
-    folds = min(CALIBRATION_FOLDS, int(labels.sum()), int(len(labels) - labels.sum()))
-    splits = list(StratifiedKFold(n_splits=max(folds, 2), shuffle=True, random_state=seed)
-                  .split(np.zeros(len(labels)), labels))
+    splits = inner_splits(labels, None if groups is None else np.asarray(groups), seed)
     best: tuple[float, float, tuple[float, float, float], sp.csr_matrix, np.ndarray] | None
     best = None
     for c, ev_scale, prior_scale, emb_scale in CANDIDATES:

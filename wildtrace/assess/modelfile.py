@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 
 from wildtrace.assess.linear import FORMAT, KIND, LinearModel
-from wildtrace.assess.textfeatures import TextFeaturiser
+from wildtrace.assess.textfeatures import featuriser_for
 from wildtrace.collect.compression import check_zip
 from wildtrace.errors import FormatError, ModelError
 
@@ -95,10 +95,14 @@ def load(path: Path) -> LinearModel:
     header, idx, val = _open(path)
     try:
         n_cols = int(header["n_columns"])
-        featuriser = TextFeaturiser(int(header["n_features"]))
-        if header.get("featuriser") != featuriser.version:
+        try:
+            # Each featuriser version stays available, so an older model scores exactly
+            # as it did when it was trained.
+            featuriser = featuriser_for(str(header.get("featuriser")),
+                                        int(header["n_features"]))
+        except KeyError:
             raise ModelError(f"{path}: made with featuriser {header.get('featuriser')}, "
-                             f"this version has {featuriser.version}", hint="retrain it")
+                             "which this version does not have", hint="retrain it") from None
         coef = np.zeros(n_cols, dtype=np.float32)
         if len(idx) and (idx.min() < 0 or idx.max() >= n_cols):
             raise ModelError(f"{path}: weight index out of range; the file is corrupt")

@@ -59,6 +59,36 @@ MIN_MARKET_SAMPLES = 5
 # for the great majority of texts.
 _ANCHORS = ("union", "gram", "card", "advance", "front", "deposit", "bitcoin", "btc", "usdt",
             "crypto", "fee", "charge", "pay", "adoption", "good home")
+# Tighter tests, one per pattern and branch: words that any match of that branch must
+# contain. Words such as "pay", "card" and "fee" are common in long product texts, where
+# running the two regexes (which try every branch at every position) used to cost more
+# than the rest of assess together.
+_FEE_SUBJECTS = ("shipping", "delivery", "customs", "clearance", "insurance", "transport",
+                 "courier")
+# Under re.IGNORECASE, "ı" matches "i" and "ſ" matches "s" in a lower-cased text: with
+# either present, the word tests could miss a match the regexes find, so they are skipped.
+_CASE_TWINS = ("ı", "ſ")
+
+
+def _may_be_advance_fee(low: str) -> bool:
+    # One clause per branch of _ADVANCE_FEE, in its order.
+    return (("western" in low and "union" in low) or ("money" in low and "gram" in low)
+            or ("card" in low and ("gift" in low or "itunes" in low or "steam" in low))
+            or ("advance" in low and ("pay" in low or "fee" in low))
+            or ("front" in low and "up" in low and "pay" in low)
+            or ("deposit" in low and ("first" in low or "required" in low
+                                      or "before" in low))
+            or ("pay" in low and any(w in low for w in ("bitcoin", "btc", "usdt", "crypto"))))
+
+
+def _may_be_shipping_fee(low: str) -> bool:
+    # One clause per branch of _SHIPPING_FEE, in its order.
+    if ("fee" in low or "charge" in low) and any(w in low for w in _FEE_SUBJECTS):
+        return True
+    if "pay" in low and ("just" in low or "only" in low):
+        return True
+    return "free" in low and ("adoption" in low or ("good" in low and "home" in low)) and (
+        "shipping" in low or "delivery" in low)
 
 
 def scam_patterns(text: str) -> list[str]:
@@ -66,10 +96,11 @@ def scam_patterns(text: str) -> list[str]:
     low = text.lower()
     if not any(a in low for a in _ANCHORS):
         return []
+    exact = any(c in low for c in _CASE_TWINS)
     found = []
-    if _ADVANCE_FEE.search(low):
+    if (exact or _may_be_advance_fee(low)) and _ADVANCE_FEE.search(low):
         found.append("advance_fee")
-    if _SHIPPING_FEE.search(low):
+    if (exact or _may_be_shipping_fee(low)) and _SHIPPING_FEE.search(low):
         found.append("shipping_fee")
     return found
 

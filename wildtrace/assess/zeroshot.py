@@ -7,6 +7,13 @@ weights are set by hand, each with a reason, in :data:`WEIGHTS`. Where the ``[em
 extra is on, the text's sentence embedding adds the margin between its similarity to
 our own prototype offers and to prototype look-alikes (:mod:`.prototypes`).
 
+The prototypes are English. A multilingual encoder (multilingual-e5-small) places a
+Vietnamese or Thai offer near them as it would an English one, so its margin counts for
+every text. The English-only fallback (all-MiniLM-L6-v2) pulls every non-English text
+towards the look-alikes (it reads their words as noise), so its margin counts only for
+text detected as English (or of no detected language); other texts are judged on
+their evidence alone, as without embeddings.
+
 Fossils count as not relevant: they are minerals outside wildlife-trade law (CITES does
 not cover them), although some labelled sets call them animal products.
 """
@@ -20,8 +27,9 @@ import numpy as np
 from wildtrace.assess import prototypes
 from wildtrace.assess.batch import Analysis, Encoder
 from wildtrace.assess.evidence import FEATURES, evidence_matrix
+from wildtrace.extract.language import detect_languages
 
-VERSION = "zeroshot-3"
+VERSION = "zeroshot-4"
 
 # Logit contributions of identify's evidence (names as in evidence.FEATURES).
 WEIGHTS: dict[str, float] = {
@@ -57,13 +65,47 @@ WEIGHTS: dict[str, float] = {
 # Without embeddings the evidence alone decides; with them the prototype margin is added
 # and the bias moves so that a text with no evidence needs a clear margin to count.
 BIAS = -2.5
-BIAS_WITH_EMBEDDINGS = -4.0
-# Multiplies (similarity to offers - similarity to look-alikes), typically within ±0.3;
-# each side's similarity is the mean of its TOP_K nearest prototypes.
-EMBED_WEIGHT = 18.0
+# Per encoder: (weight of the margin, bias with embeddings). The margin is (similarity to
+# offers - similarity to look-alikes), each side the mean of its TOP_K nearest prototypes.
+# MiniLM's margins spread within about ±0.3; multilingual-e5-small's similarities are
+# compressed (most pairs 0.75-0.9), its margins within about ±0.05, so its weight is
+# larger. Chosen on tests/data/multilingual/tune.csv and the two labelled title sets
+# (bench/README.md, section multilingual, has the grid).
+CALIBRATION: dict[str, tuple[float, float]] = {
+    "multilingual-e5-small": (35.0, -3.0),
+    "all-MiniLM-L6-v2": (18.0, -4.0),
+}
+EMBED_WEIGHT, BIAS_WITH_EMBEDDINGS = CALIBRATION["all-MiniLM-L6-v2"]
 TOP_K = 2
+# Languages an English-only encoder's margin is trusted for ("" = none detected).
+ENGLISH = frozenset({"en", ""})
+
+# An offer is a named wildlife product *and* a seller's words (sell, price, contact):
+# either alone is common in news, questions and pet talk, both together rarely. Added
+# once when the text has at least one of each kind, so long listings that repeat both
+# gain nothing more; the look-alike cues (news -2.0, replica -2.5, toy/print -3.0) still
+# outweigh it. Without it a seller's "Продам палисандр, цена договорная" (a product
+# term, 1.8, and a price, 0.3) stayed at 0.40 in every language.
+OFFER_BONUS = 1.0
+_NAMED = ("taxon_name", "product_term", "code_word")
+_SELLING = ("cue_intent_sell", "cue_covert")
 
 _W = np.array([WEIGHTS.get(name, 0.0) for name in FEATURES], dtype=np.float64)
+_NAMED_IX = [FEATURES.index(n) for n in _NAMED]
+_SELLING_IX = [FEATURES.index(n) for n in _SELLING]
+_NEWS_IX = FEATURES.index("cue_news")
+
+
+def evidence_logits(ev: np.ndarray) -> np.ndarray:
+    """The evidence part of the logit of each row of an evidence matrix.
+
+    The offer bonus needs no news or campaign words beside the seller's: "don't buy,
+    don't sell ivory" names the product and a selling word, and is an appeal.
+    """
+    z = ev.astype(np.float64) @ _W
+    offer = ((ev[:, _NAMED_IX].max(axis=1) > 0) & (ev[:, _SELLING_IX].max(axis=1) > 0)
+             & (ev[:, _NEWS_IX] <= 0))
+    return np.asarray(z + OFFER_BONUS * offer)
 
 
 class ZeroShot:
@@ -73,6 +115,12 @@ class ZeroShot:
         self.encoder = encoder
         self._pos: np.ndarray | None = None
         self._neg: np.ndarray | None = None
+        version = str(getattr(encoder, "version", ""))
+        self.embed_weight, self.embed_bias = next(
+            (cal for name, cal in CALIBRATION.items() if version.startswith(name)),
+            (EMBED_WEIGHT, BIAS_WITH_EMBEDDINGS))
+        # Encoders that do not say are taken as English-only (the cautious reading).
+        self.multilingual = bool(getattr(encoder, "multilingual", False))
         if encoder is not None:
             self._pos = encoder.encode(list(prototypes.POSITIVE))
             self._neg = encoder.encode(list(prototypes.NEGATIVE))
@@ -95,11 +143,15 @@ class ZeroShot:
 
     def logits(self, analysis: Analysis) -> np.ndarray:
         """Relevance logits of a batch."""
-        z = evidence_matrix(analysis.idents).astype(np.float64) @ _W
-        if self._pos is not None and analysis.embeddings is not None:
-            return np.asarray(z + BIAS_WITH_EMBEDDINGS
-                              + EMBED_WEIGHT * self.margins(analysis.embeddings))
-        return np.asarray(z + BIAS)
+        z = evidence_logits(evidence_matrix(analysis.idents))
+        if self._pos is None or analysis.embeddings is None:
+            return np.asarray(z + BIAS)
+        with_emb = z + self.embed_bias + self.embed_weight * self.margins(analysis.embeddings)
+        if self.multilingual:
+            return np.asarray(with_emb)
+        read = np.array([lang in ENGLISH for lang in detect_languages(analysis.texts)],
+                        dtype=bool)
+        return np.asarray(np.where(read, with_emb, z + BIAS))
 
     def proba(self, analysis: Analysis) -> np.ndarray:
         """Relevance probabilities of a batch."""

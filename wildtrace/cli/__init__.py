@@ -18,7 +18,11 @@ from wildtrace.cli import (
     crawl_cmds,
     export_cmds,
     identify_cmds,
+    intel_cmds,
     measure_cmds,
+    profile_cmds,
+    reach_cmds,
+    session_cmds,
     web_cmds,
     workspace_cmds,
 )
@@ -26,7 +30,7 @@ from wildtrace.cli import examples
 from wildtrace.cli.base import AppContext, WildtraceGroup, pass_context
 
 AREAS = (core, crawl_cmds, identify_cmds, assess_cmds, measure_cmds, export_cmds, web_cmds,
-         workspace_cmds)
+         workspace_cmds, session_cmds, profile_cmds, intel_cmds, reach_cmds)
 
 
 @click.group(cls=WildtraceGroup, context_settings={"help_option_names": ["-h", "--help"]})

@@ -105,6 +105,19 @@ def train(app: AppContext, file: Path | None, text_columns: tuple[str, ...],
               help="Model to evaluate (default: zero-shot).")
 @click.option("--cv", "folds", type=int, default=None, metavar="K",
               help="K-fold cross-validation: train and test a model on the file itself.")
+@click.option("--group-by", default="near-duplicates", show_default=True, metavar="G",
+              help="How --cv keeps rows together in one fold: near-duplicates (MinHash "
+                   "clusters), none, or a column name (e.g. seller).")
+@click.option("--train-on", type=click.Path(path_type=Path), default=None, metavar="FILE",
+              help="Cross-set: train a model on FILE and test it on this file (test rows "
+                   "that near-duplicate a training row are left out).")
+@click.option("--train-text-column", "train_text_columns", multiple=True, metavar="C",
+              help="Text column(s) of --train-on FILE (default: --text-column).")
+@click.option("--train-label-column", default=None, metavar="L",
+              help="Label column of --train-on FILE (default: --label-column).")
+@click.option("--by", "by", multiple=True, metavar="COLUMN",
+              help="Also break the figures down by COLUMN (e.g. kind), or by 'language' "
+                   "(detected when there is no such column); repeatable.")
 @click.option("--plots", "plots", type=click.Path(path_type=Path), default=None,
               metavar="PREFIX", help="Write PREFIX-pr.png and PREFIX-calibration.png "
               "(default: in the workspace's evaluations/ folder).")
@@ -114,13 +127,18 @@ def train(app: AppContext, file: Path | None, text_columns: tuple[str, ...],
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_context
 def evaluate(app: AppContext, file: Path, text_columns: tuple[str, ...], label_column: str,
-             model_path: Path | None, folds: int | None, plots: Path | None, no_plots: bool,
-             n_errors: int, as_json: bool) -> None:
-    """Precision, recall and F1 of a model (or zero-shot, or K-fold CV) on a labelled file."""
+             model_path: Path | None, folds: int | None, group_by: str,
+             train_on: Path | None, train_text_columns: tuple[str, ...],
+             train_label_column: str | None, by: tuple[str, ...], plots: Path | None,
+             no_plots: bool, n_errors: int, as_json: bool) -> None:
+    """Precision, recall and F1 of a model (or zero-shot, grouped K-fold CV, or a model
+    trained on another file) on a labelled file, optionally per language or kind."""
     from wildtrace.app import evaluation
 
     job = evaluation.prepare(file, text_columns, label_column, model_path=model_path,
-                             folds=folds)
+                             folds=folds, group_by=group_by, train_on=train_on,
+                             train_text_columns=train_text_columns,
+                             train_label_column=train_label_column, by=by)
     _report_row_errors(job.table.errors)
     _say_costs(app, model_path, len(job.table.texts))
     result = evaluation.evaluate(app.ws, job, plots=plots, draw=not no_plots,
@@ -135,6 +153,19 @@ def evaluate(app: AppContext, file: Path, text_columns: tuple[str, ...], label_c
         click.echo(f"average precision {m.average_precision:.3f}  ROC AUC "
                    f"{m.roc_auc:.3f}  Brier {m.brier:.3f}")
     click.echo(f"tp {m.tp}  fp {m.fp}  fn {m.fn}  tn {m.tn}")
+    if result.grouping == "none":
+        click.echo("folds not grouped: near-duplicates may sit in training and test folds")
+    elif result.grouping:
+        click.echo(f"folds grouped by {result.grouping} ({result.groups} groups); each "
+                   "fold's threshold chosen on its training rows")
+    if result.trained_on:
+        click.echo(f"trained on {result.trained_on}; {result.left_out} test rows left out "
+                   "as near-duplicates of training rows")
+    for by_name, part in result.breakdowns.items():
+        click.echo(f"by {by_name}:")
+        for key, km in part.items():
+            click.echo(f"  {key[:24]:<24} n={km.n:<6} P {km.precision:.3f}  "
+                       f"R {km.recall:.3f}  F1 {km.f1:.3f}  (relevant {km.tp + km.fn})")
     for path in result.plots:
         click.echo(f"plot: {path}")
     if result.worst_errors:

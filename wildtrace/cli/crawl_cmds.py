@@ -29,6 +29,11 @@ class _CrawlCommand(click.Command):
         return super().make_context(info_name, args, parent=parent, **extra)
 
 
+PROXY_HELP = ("Go through this SOCKS5 proxy, which resolves host names (Tor: "
+              "socks5h://127.0.0.1:9050); needed for .onion sites. Default: the proxy "
+              "setting.")
+
+
 @click.command(cls=_CrawlCommand, epilog="'wildtrace crawl status' shows the crawl "
                "workers of the workspace, the URLs they hold and the queue.")
 @click.argument("seeds", nargs=-1)
@@ -54,13 +59,22 @@ class _CrawlCommand(click.Command):
               help="Join the workspace's shared crawl (several workers, on any machines, "
                    "sharing one PostgreSQL database_url): seeds are optional, and the worker "
                    "takes URLs until the frontier is empty.")
+@click.option("--no-images", is_flag=True,
+              help="Do not fetch or analyse listings' photos (the images setting, off).")
+@click.option("--browser", is_flag=True,
+              help="Render every page in headless Chromium (sites that draw their listings "
+                   "with JavaScript), keeping every response each page loaded in the WARC. "
+                   "Sites whose profile says render = \"browser\", and sites with a stored "
+                   "session (wildtrace session), always are.")
+@click.option("--proxy", default=None, metavar="socks5h://HOST:PORT",
+              help=PROXY_HELP)
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--verbose", is_flag=True, help="Show Scrapy's log.")
 @pass_context
 def crawl(app: AppContext, seeds: tuple[str, ...], max_pages: int | None, delay: float | None,
           allow: tuple[str, ...], watch_file: Path | None, max_depth: int, recrawl: bool,
-          recrawl_depth: int, worker: bool,
-          as_json: bool, verbose: bool) -> None:
+          recrawl_depth: int, worker: bool, no_images: bool, browser: bool,
+          proxy: str | None, as_json: bool, verbose: bool) -> None:
     """Crawl from SEED_URLs politely, capturing every page as evidence and extracting
     listings; links are followed on the same sites, most relevant first. Interrupted
     crawls resume where they stopped; several crawls on one shared database split the
@@ -69,12 +83,15 @@ def crawl(app: AppContext, seeds: tuple[str, ...], max_pages: int | None, delay:
     from wildtrace.app.crawl import crawl as run_crawl
 
     ws = app.ws
+    _use_proxy(app, proxy)
     if delay is not None:
         ws.settings = ws.settings.replace(delay=delay)
+    if no_images:
+        ws.settings = ws.settings.replace(images=False)
     result = run_crawl(ws, CrawlRequest(
         seeds=seeds, watch_file=watch_file, allow=allow, max_pages=max_pages,
         max_depth=max_depth, recrawl=recrawl, recrawl_depth=recrawl_depth, worker=worker,
-        progress=progress_wanted() and not as_json, verbose=verbose))
+        progress=progress_wanted() and not as_json, verbose=verbose, browser=browser))
     summary = result.summary
     if as_json:
         echo_json(result.as_dict())
@@ -87,6 +104,8 @@ def crawl(app: AppContext, seeds: tuple[str, ...], max_pages: int | None, delay:
                    "queued")
         for f in summary.failures[:20]:
             click.echo(f"  {f.url}: {f.reason}", err=True)
+        for site, why in summary.paused:
+            click.echo(f"paused {site}: {why}", err=True)
         if summary.broken:
             click.echo(f"crawl stopped: {summary.stopped}", err=True)
     if summary is not None:
@@ -127,16 +146,25 @@ def crawl_status(app: AppContext, as_json: bool) -> None:
 @click.argument("urls", nargs=-1, required=True)
 @click.option("--browser/--no-browser", default=True, show_default=True,
               help="Also render in headless Chromium: full-page PNG and rendered DOM.")
+@click.option("--no-images", is_flag=True,
+              help="Do not fetch or analyse listings' photos (the images setting, off).")
+@click.option("--proxy", default=None, metavar="socks5h://HOST:PORT",
+              help=PROXY_HELP + " The browser and photos are skipped through a proxy.")
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON.")
 @pass_context
-def capture(app: AppContext, urls: tuple[str, ...], browser: bool, as_json: bool) -> None:
+def capture(app: AppContext, urls: tuple[str, ...], browser: bool, no_images: bool,
+            proxy: str | None, as_json: bool) -> None:
     """Capture the given pages as evidence (WARC, capture record, custody; with the
-    browser also a screenshot and the rendered DOM)."""
+    browser also a screenshot and the rendered DOM; the listings' photos too)."""
     from wildtrace.app.capture import capture as run_capture
     from wildtrace.app.crawl import check_urls
 
     check_urls(urls)  # before the workspace is opened (and made, on first use)
-    result = run_capture(app.ws, urls, browser=browser)
+    ws = app.ws
+    _use_proxy(app, proxy)
+    if no_images:
+        ws.settings = ws.settings.replace(images=False)
+    result = run_capture(ws, urls, browser=browser)
     _timestamp_run(app)
     if as_json:
         echo_json(result.as_dict())
@@ -153,6 +181,18 @@ def capture(app: AppContext, urls: tuple[str, ...], browser: bool, as_json: bool
                        f"{s.dom_sha256[:12]} stored for {s.url}")
     if result.failures:
         raise click.exceptions.Exit(1)
+
+
+def _use_proxy(app: AppContext, proxy: str | None) -> None:
+    """Apply ``--proxy`` to the run's settings (checked like the setting)."""
+    if proxy is not None:
+        from wildtrace.config import BY_NAME
+
+        try:
+            checked = BY_NAME["proxy"].parse(proxy)
+        except ValueError as exc:
+            raise click.BadParameter(str(exc), param_hint="--proxy") from exc
+        app.ws.settings = app.ws.settings.replace(proxy=checked)
 
 
 def _timestamp_run(app: AppContext) -> None:

@@ -28,6 +28,7 @@ from wildtrace.collect.canonical import domain_of
 
 TABLE = "countries.csv"
 MAX_LOCATION = 500  # a location longer than this is text, not a place; read its start
+MAX_TEXT_SCAN = 5000  # how much running text countries_in reads
 # Two-letter TLDs sold worldwide as generic names: they say nothing of the country.
 _CCTLD_SKIP = {"co", "io", "me", "tv", "ai", "fm", "ly", "to", "cc", "ws"}
 _LANG_COUNTRY = {"vi": "VN", "zh": "CN", "th": "TH", "id": "ID", "ms": "MY", "ja": "JP",
@@ -109,6 +110,69 @@ def _from_url(url: str) -> str:
     if len(tld) == 2 and tld.isalpha() and tld not in _CCTLD_SKIP:
         return "GB" if tld == "uk" else tld.upper()
     return ""
+
+
+def region_of_host(url: str) -> str:
+    """The country a city or country name in ``url``'s subdomains or first path
+    segments points to, or ``""``: classified sites put the city first
+    (``hanoi.example.com``, ``sydney.example.org``, ``example.com/ha-noi/...``)."""
+    host = domain_of(url)
+    labels = host.split(".")[:-2]
+    compact = _compact_names()
+    path = url.split("//", 1)[-1].partition("/")[2].split("?")[0].split("#")[0]
+    for segment in path.lower().split("/")[:3]:
+        found = compact.get(re.sub(r"[-_.]", "", segment[:60]))
+        if found:
+            return found
+    for label in labels:
+        if len(label) == 2 and label.upper() in _by_code():
+            return label.upper()  # hk.example.com, vn.example.com
+        if len(label) >= 4:
+            found = compact.get(label.replace("-", "")) or _from_location(
+                label.replace("-", " "))
+            if found:
+                return found
+    return ""
+
+
+@lru_cache(maxsize=1)
+def _compact_names() -> dict[str, str]:
+    """Latin names without spaces ("newyork", "kualalumpur"), as hostnames write them."""
+    out: dict[str, str] = {}
+    for r in _rows():
+        for name in [r["name"], *[a for a in (r["aliases"] or "").split(";") if a]]:
+            key = re.sub(r"[\s.'-]", "", name.casefold())
+            if key.isascii() and len(key) >= 4:
+                out.setdefault(key, r["iso2"])
+    return out
+
+
+def countries_in(text: str) -> list[str]:
+    """ISO codes of the countries, regions and cities the table knows that ``text``
+    names, in the table's order of name length (no trailing-code guess: in running text
+    "IN" or "ID" is a word)."""
+    low = text[:MAX_TEXT_SCAN].casefold()
+    pattern, iso_of = _all_names()
+    found: list[str] = []
+    for m in pattern.finditer(low):
+        iso = iso_of[m.group(0)]
+        if iso not in found:
+            found.append(iso)
+    return found
+
+
+@lru_cache(maxsize=1)
+def _all_names() -> tuple[re.Pattern[str], dict[str, str]]:
+    """Every name in one pattern (longest first; Latin names as whole words), and the
+    country of each: one pass over a text instead of one search per name."""
+    iso_of: dict[str, str] = {}
+    for r in _rows():
+        for name in [r["name"], *[a for a in (r["aliases"] or "").split(";") if a]]:
+            iso_of.setdefault(name.casefold(), r["iso2"])
+    names = sorted(iso_of, key=len, reverse=True)
+    latin = "|".join(re.escape(n) for n in names if n.isascii())
+    other = "|".join(re.escape(n) for n in names if not n.isascii())
+    return re.compile(rf"(?<!\w)(?:{latin})(?!\w)|{other}"), iso_of
 
 
 def country_of(url: str = "", html: bytes = b"", language: str = "", *,

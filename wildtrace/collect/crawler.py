@@ -14,6 +14,7 @@ from typing import Any
 
 from wildtrace.collect.fetchguard import POLICY_SETTING
 from wildtrace.collect.netguard import NetPolicy
+from wildtrace.collect.proxy import proxy_settings
 from wildtrace.collect.sharedgate import REDIS_SETTING
 from wildtrace.collect.spider import CrawlContext, CrawlStats, FocusedSpider
 from wildtrace.config import Settings, user_agent
@@ -80,6 +81,8 @@ def scrapy_settings(settings: Settings, *, verbose: bool = False,
             "scrapy.downloadermiddlewares.cookies.CookiesMiddleware": None,
             "scrapy.downloadermiddlewares.offsite.OffsiteMiddleware": None,
             "wildtrace.collect.fetchguard.GuardMiddleware": 40,
+            # With the proxy setting, every request goes through it (collect/proxy.py).
+            **({"wildtrace.collect.proxy.ProxyMiddleware": 45} if settings.proxy else {}),
             "wildtrace.collect.politeness.SlotMiddleware": 60,
             "wildtrace.collect.robots.RobotsMiddleware": 100,
             "wildtrace.collect.politeness.BackoffRetryMiddleware": 550,
@@ -93,6 +96,8 @@ def scrapy_settings(settings: Settings, *, verbose: bool = False,
         },
         "EXTENSIONS": {"scrapy.extensions.logstats.LogStats": None,
                        "scrapy.extensions.memusage.MemoryUsage": None},
+        # Through a SOCKS proxy: the httpx download handler on the asyncio reactor.
+        **proxy_settings(settings.proxy),
     }
 
 

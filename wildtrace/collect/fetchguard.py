@@ -23,6 +23,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CannotResolveHostError, IgnoreRequest
 from scrapy.resolver import CachingThreadedResolver
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.base import ReactorBase
 from twisted.internet.defer import Deferred
@@ -62,7 +63,8 @@ class GuardMiddleware:
         if self.policy.needs_lookup(url):
             # A DNS lookup would block the reactor: run it in a thread (once per host
             # per TTL; later requests to the host are answered from the cache).
-            why: str = await deferToThread(self.policy.refusal, url)
+            why: str = await maybe_deferred_to_future(
+                deferToThread(self.policy.refusal, url))
         else:
             why = self.policy.refusal(url)
         if why:

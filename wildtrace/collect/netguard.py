@@ -127,6 +127,19 @@ def system_resolver(host: str, port: int) -> list[str]:
     return [str(info[4][0]) for info in infos]
 
 
+def is_onion(host: str) -> bool:
+    """Whether ``host`` is a Tor hidden-service name (``….onion``)."""
+    name = host.rstrip(".").lower()
+    return name == "onion" or name.endswith(".onion")
+
+
+def onion_refusal(url: str, host: str) -> str:
+    """Why an onion ``url`` is not fetched without a proxy."""
+    return (f"refused {url[:200]}: {host} is a Tor onion address, reachable only through "
+            "a SOCKS proxy; set proxy = \"socks5h://127.0.0.1:9050\" in the workspace "
+            "settings (or pass --proxy) with Tor running; not fetched")
+
+
 @dataclass(frozen=True, slots=True)
 class Fetched:
     """The result of a guarded fetch."""
@@ -172,6 +185,8 @@ class SafeFetcher:
         else:
             if host in INTERNAL_NAMES or host.endswith(INTERNAL_SUFFIXES) or "." not in host:
                 raise FetchError(f"host {host!r} is an internal name", url=url)
+            if is_onion(host):  # never asked of the local resolver
+                raise FetchError(onion_refusal(url, host), url=url)
             try:
                 host.encode("idna")
             except UnicodeError:
@@ -303,10 +318,18 @@ class NetPolicy:
     lookup per request. :meth:`connect_refusal` checks the address a connection is about
     to use (the crawler's resolver calls it), which defeats DNS rebinding between the
     check and the connection.
+
+
+    With ``proxied`` (a run through a SOCKS proxy, which resolves host names itself;
+    :mod:`wildtrace.collect.proxy`) host names are never looked up here: only internal
+    names and non-public IP literals are refused, and ``.onion`` names are allowed,
+    which without a proxy are refused with a message saying what to set.
     """
 
     def __init__(self, named: Iterable[str] = (), *, resolver: Resolver = system_resolver,
-                 ttl: float = 30.0, clock: Callable[[], float] = time.monotonic) -> None:
+                 ttl: float = 30.0, clock: Callable[[], float] = time.monotonic,
+                 proxied: bool = False) -> None:
+        self.proxied = proxied
         self.origins = frozenset(o for value in named for o in named_origins(value))
         # At connection time only the host is known: a named host's addresses pass there,
         # because its port and scheme were held to the named origin before.
@@ -324,7 +347,8 @@ class NetPolicy:
         """Whether :meth:`refusal` would ask DNS (so a caller on an event loop can run it
         in a thread): an unnamed host name with no fresh cached answer."""
         origin = origin_of(url)
-        if origin is None or origin in self.origins or parse_ip(origin.host) is not None:
+        if origin is None or origin in self.origins or parse_ip(origin.host) is not None \
+                or self.proxied:
             return False
         cached = self._answers.get(origin.host)
         return cached is None or cached[0] < self.clock()
@@ -334,6 +358,8 @@ class NetPolicy:
         origin = origin_of(url)
         if origin is None:
             return f"refused {url[:200]}: only http(s) URLs are fetched"
+        if is_onion(origin.host):  # named or not: only a proxy can reach it
+            return "" if self.proxied else onion_refusal(url, origin.host)
         if origin in self.origins:
             return ""
         literal = parse_ip(origin.host)
@@ -342,6 +368,8 @@ class NetPolicy:
         elif origin.host in INTERNAL_NAMES or origin.host.endswith(INTERNAL_SUFFIXES) \
                 or "." not in origin.host:
             return self._why(url, origin, f"{origin.host} is an internal host name")
+        elif self.proxied:
+            return ""  # the proxy resolves it, out of our sight (collect/proxy.py)
         else:
             addresses = self._lookup(origin.host, origin.port)
         if isinstance(addresses, str):

@@ -26,6 +26,7 @@ from scrapy.exceptions import (
     ResponseDataLossError,
 )
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.error import ConnectError, ConnectionDone, ConnectionLost
 from twisted.internet.task import deferLater
@@ -108,7 +109,7 @@ async def pause(seconds: float) -> None:
     """Sleep on the running reactor, whichever it is."""
     from twisted.internet import reactor
 
-    await deferLater(reactor, seconds)
+    await maybe_deferred_to_future(deferLater(reactor, seconds))
 
 
 def _holds(crawler: Crawler) -> Holds:

@@ -17,6 +17,7 @@ from scrapy import Request, Spider
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http.request import NO_CALLBACK
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.httpobj import urlparse_cached
 from twisted.internet.defer import Deferred
 
@@ -101,7 +102,7 @@ class RobotsMiddleware:
         if site in self._waiting:  # being fetched for another request: wait for it
             waiter: Deferred[RobotsFile] = Deferred()
             self._waiting[site].append(waiter)
-            return await waiter
+            return await maybe_deferred_to_future(waiter)  # (either reactor)
         self._waiting[site] = []
         url = f"{scheme}://{site}/robots.txt"
         req = Request(url, callback=NO_CALLBACK, priority=1000, dont_filter=True,

@@ -23,6 +23,7 @@ from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import CloseSpider, DontCloseSpider, IgnoreRequest
 from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
 from scrapy.utils.sitemap import Sitemap
 from twisted.internet.defer import Deferred
 from twisted.internet.task import LoopingCall
@@ -333,7 +334,8 @@ class FocusedSpider(scrapy.Spider):
         self._pending.append((self._page(entry, response), stored))
         self._kick()
         try:
-            outcome = await stored
+            # (a Future on the asyncio reactor of a proxied run: collect/proxy.py)
+            outcome = await maybe_deferred_to_future(stored)
         except PageWorkerLost as exc:
             self._reserved -= 1
             self._stop(f"page worker stopped: {exc}")
@@ -422,7 +424,8 @@ class FocusedSpider(scrapy.Spider):
             robots_url=robots_file.url if robots_file else "",
             robots_body=robots_file.body if robots_file else None,
             exchanges=tuple(meta.get("wt_exchanges", ())),
-            warc_file=str(meta.get("wt_warc_file", "")), depth=entry.depth)
+            warc_file=str(meta.get("wt_warc_file", "")), depth=entry.depth,
+            proxy=str(meta.get("wt_proxy", "")))
 
     def _fail(self, url: str, reason: str, state: str = FAILED) -> None:
         self.ctx.stats.errors += int(state == FAILED)

@@ -4,12 +4,19 @@ Sellers move between platforms but keep their phone, WeChat or wallet, so these 
 the strongest evidence for linking accounts. Every identifier is reduced to one
 canonical string so that equal identifiers compare equal across listings:
 
-* ``phone``, ``whatsapp``: E.164 (``+84912345678``), parsed with ``phonenumbers`` and a
-  default region for numbers written without a country code;
+* ``phone``: E.164 (``+84912345678``), found by :mod:`wildtrace.extract.phones` the way
+  people write them (national formats, any separator, spelled out, any digit script),
+  the country of a national number inferred from the page;
+* ``whatsapp``, ``zalo``, ``viber``, ``signal``: the same E.164 when the number follows
+  the app's name (or its ``wa.me``/``zalo.me``/``viber://``/``signal.me`` link);
+* ``kakaotalk``: the KakaoTalk ID, lower case (or the ``open.kakao.com`` room);
+* payment traces (``iban``, ``bank_account``, ``paypal``, ``venmo``, ``cashapp``,
+  ``alipay``, ``wechat_pay``, ``pix``, ``gcash``, ``upi`` and more ``wallet`` chains):
+  see :mod:`wildtrace.extract.payments`;
 * ``email``: lower case, with common obfuscations (``name [at] host [dot] com``) undone;
 * ``wechat``, ``telegram``, ``line``, ``qq``: the handle, lower case, without ``@``;
-* ``wallet``: ``chain:address`` for Bitcoin (``btc``), Ethereum/ERC-20 (``eth``) and
-  TRON/TRC-20 USDT (``tron``); Base58Check addresses are checksum-verified;
+* ``wallet``: ``chain:address`` for Bitcoin (``btc``), Ethereum/ERC-20 USDT (``eth``),
+  TRON/TRC-20 USDT (``tron``), Litecoin, Monero and Dogecoin; checksums verified;
 * ``profile_url``: ``https://host/path`` without ``www.``, query, fragment or trailing
   slash, lower case for hosts whose paths are case-insensitive.
 
@@ -19,22 +26,22 @@ pattern is linear (no nested quantifiers), so a crafted listing cannot stall a r
 
 from __future__ import annotations
 
-import hashlib
 import re
 from urllib.parse import urlsplit
 
 import phonenumbers
 
 from wildtrace.errors import InputError
+from wildtrace.extract.crypto import b58check_payload as _b58check
+from wildtrace.extract.crypto import bech32_ok as _bech32_ok
+from wildtrace.extract.payments import PAYMENT_KINDS, cnpj_ok, cpf_ok, find_payments, iban_ok
+from wildtrace.extract.phones import find_phones, may_hold_phones, region_hints
 from wildtrace.records import Identifier
 
 MAX_TEXT = 100_000
-KINDS = ("phone", "whatsapp", "email", "wechat", "telegram", "line", "qq", "wallet",
-         "profile_url")
-
-_B58 = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
-_B58_INDEX = {c: i for i, c in enumerate(_B58)}
-_BECH32 = "qpzry9x8gf2tvdw0s3jn54khce6mua7l"
+MESSENGER_PHONES = ("whatsapp", "zalo", "viber", "signal")
+KINDS = ("phone", *MESSENGER_PHONES, "email", "wechat", "telegram", "line", "qq",
+         "kakaotalk", "profile_url", *PAYMENT_KINDS)
 
 # Hosts whose first path segment names an account; paths there are case-insensitive.
 _PROFILE_HOSTS = {
@@ -75,6 +82,20 @@ _QQ = re.compile(r"(?:" + _START + r"qq(?:" + _SEP + r"|\s+)|扣扣" + _CJK_SEP 
 _WHATSAPP_LINK = re.compile(r"(?:wa\.me/|whatsapp\.com/send\?phone=)\+?([0-9]{6,15})",
                             re.IGNORECASE)
 _WHATSAPP_LABEL = re.compile(r"(?:whats\s?app|whatsapp|wa|ws|wsp|watsap)\b", re.IGNORECASE)
+# The app a phone number is for, read just before it ("Zalo: 09...", "WA/Viber 08...")
+# or right after it ("0912 345 678 (Zalo)").
+_APP_LABELS = (
+    ("whatsapp", re.compile(r"(?<![A-Za-z])(?:whats\s?app|wa|ws|wsp|watsap|wha)(?![A-Za-z])",
+                            re.IGNORECASE)),
+    ("zalo", re.compile(r"(?<![A-Za-z])(?:zalo|zl)(?![A-Za-z])", re.IGNORECASE)),
+    ("viber", re.compile(r"(?<![A-Za-z])viber(?![A-Za-z])", re.IGNORECASE)),
+    ("signal", re.compile(r"(?<![A-Za-z])signal(?![A-Za-z])", re.IGNORECASE)),
+)
+_APP_LINKS = re.compile(r"(?:zalo\.me/|viber://(?:chat|add)\?number=|signal\.me/#p/)"
+                        r"(?:%2B|\+)?([0-9]{8,15})", re.IGNORECASE)
+_KAKAO = re.compile(r"(?:(?<![A-Za-z])kakao\s?(?:talk)?(?:" + _SEP + r"|\s+)@?|카카오톡?"
+                    + _CJK_SEP + r"|카톡" + _CJK_SEP + r"|open\.kakao\.com/o/)"
+                    r"([A-Za-z0-9][-._A-Za-z0-9]{3,19})(?![-_A-Za-z0-9])", re.IGNORECASE)
 _ETH = re.compile(r"(?<![0-9A-Za-z])(0x[0-9a-fA-F]{40})(?![0-9A-Za-z])")
 _BTC_LEGACY = re.compile(r"(?<![0-9A-Za-z])([13][1-9A-HJ-NP-Za-km-z]{25,34})(?![0-9A-Za-z])")
 _BTC_BECH32 = re.compile(r"(?<![0-9A-Za-z])(bc1[02-9ac-hj-np-z]{11,71})(?![0-9A-Za-z])",
@@ -82,42 +103,6 @@ _BTC_BECH32 = re.compile(r"(?<![0-9A-Za-z])(bc1[02-9ac-hj-np-z]{11,71})(?![0-9A-
 _TRON = re.compile(r"(?<![0-9A-Za-z])(T[1-9A-HJ-NP-Za-km-z]{33})(?![0-9A-Za-z])")
 _URL = re.compile(r"(?:https?://)?(?:www\.)?((?:[a-z0-9-]{1,63}\.){1,4}[a-z]{2,12})"
                   r"(/[^\s<>\"'()\[\]{}]{1,300})", re.IGNORECASE)
-
-
-def _b58check(address: str) -> bytes | None:
-    """The payload of a Base58Check string, or None when the checksum fails."""
-    n = 0
-    for ch in address:
-        idx = _B58_INDEX.get(ch)
-        if idx is None:
-            return None
-        n = n * 58 + idx
-    raw = n.to_bytes((n.bit_length() + 7) // 8, "big")
-    raw = b"\x00" * (len(address) - len(address.lstrip("1"))) + raw
-    if len(raw) < 5:
-        return None
-    payload, check = raw[:-4], raw[-4:]
-    if hashlib.sha256(hashlib.sha256(payload).digest()).digest()[:4] != check:
-        return None
-    return payload
-
-
-def _bech32_ok(address: str) -> bool:
-    """True when ``address`` has a valid bech32 or bech32m checksum."""
-    a = address.lower()
-    hrp, _, data = a.rpartition("1")
-    if not hrp or len(data) < 6 or any(c not in _BECH32 for c in data):
-        return False
-    values = [ord(c) >> 5 for c in hrp] + [0] + [ord(c) & 31 for c in hrp]
-    values += [_BECH32.index(c) for c in data]
-    gen = (0x3B6A57B2, 0x26508E6D, 0x1EA119FA, 0x3D4233DD, 0x2A1462B3)
-    chk = 1
-    for v in values:
-        top = chk >> 25
-        chk = (chk & 0x1FFFFFF) << 5 ^ v
-        for i in range(5):
-            chk ^= gen[i] if (top >> i) & 1 else 0
-    return chk in (1, 0x2BC830A3)
 
 
 def normalise_phone(value: str, region: str = "ZZ") -> str:
@@ -164,8 +149,33 @@ def normalise(kind: str, value: str, region: str = "ZZ") -> str:
     Raises :class:`InputError` for an unknown kind or a value that is not valid for it.
     """
     v = value.strip()
-    if kind in ("phone", "whatsapp"):
-        return normalise_phone(v, region)
+    if kind in ("phone", *MESSENGER_PHONES, "gcash"):
+        return normalise_phone(v, "PH" if kind == "gcash" else region)
+    if kind == "kakaotalk":
+        handle = v.lstrip("@").lower()
+        if not re.fullmatch(r"[a-z0-9][-._a-z0-9]{3,19}", handle):
+            raise InputError(f"not a KakaoTalk id: {v[:40]!r}")
+        return handle
+    if kind == "iban":
+        compact = re.sub(r"[\s-]", "", v).upper()
+        if not iban_ok(compact):
+            raise InputError(f"not a valid IBAN: {v[:40]!r}",
+                             hint="an IBAN's length and mod-97 check digits must hold")
+        return compact
+    if kind == "pix":
+        digits = re.sub(r"\D", "", v)
+        if len(digits) == 11 and cpf_ok(digits):
+            return "cpf:" + digits
+        if len(digits) == 14 and cnpj_ok(digits):
+            return "cnpj:" + digits
+        if "@" in v:
+            return "email:" + v.lower()
+        raise InputError(f"not a Pix key this tool can check: {v[:40]!r}",
+                         hint="a CPF, CNPJ or e-mail")
+    if kind in ("bank_account", "paypal", "venmo", "cashapp", "alipay", "wechat_pay", "upi"):
+        if not v or len(v) > 120 or any(c.isspace() for c in v.strip()):
+            raise InputError(f"not a {kind} value: {v[:40]!r}")
+        return v.lower()
     if kind == "email":
         m = _EMAIL.fullmatch(v)
         if not m:
@@ -207,41 +217,45 @@ def _normalise_wallet(value: str) -> str:
 
 # Cheap tests that let a page skip a costly matcher when it cannot match. Each is looser
 # than what it guards: a page passing it is scanned in full, one failing it has no hit.
-# No region's valid numbers are shorter than five digits (with the country code for
-# international ones); separators are anything but letters and digits, plus the
-# katakana prolonged-sound mark some Japanese listings use as a dash.
-_PHONE_GATE = re.compile(r"\d(?:(?:[^\w]|[_ー]){0,6}\d){4}")
+# (Phones have theirs in wildtrace.extract.phones.may_hold_phones.)
 _EMAIL_GATE = re.compile(r"@|[\[({]\s*at\s*[\])}]", re.IGNORECASE)
 _HANDLE_GATE = re.compile(r"we\s?chat|weixin|vx|wx|微信|威信|薇信|信|tele|tg|电报|飞机|\.me/|"
                           r"line|ไลน์|qq|扣扣", re.IGNORECASE)
 _WALLET_GATE = re.compile(r"0x|bc1|[1-9A-HJ-NP-Za-km-z]{25}", re.IGNORECASE)
 
 
-def _phones(text: str, region: str) -> list[tuple[int, str]]:
-    if not _PHONE_GATE.search(text):
-        return []
-    found = []
-    for m in phonenumbers.PhoneNumberMatcher(text, region, leniency=phonenumbers.Leniency.VALID,
-                                             max_tries=200):
-        found.append((m.start, phonenumbers.format_number(
-            m.number, phonenumbers.PhoneNumberFormat.E164)))
-    return found
+def find_identifiers(text: str, region: str = "ZZ", *, url: str = "", location: str = "",
+                     language: str = "", currency: str = "") -> list[Identifier]:
+    """All contact identifiers and payment traces in ``text``, normalised, in order of
+    first appearance, each (kind, value) once.
 
-
-def find_identifiers(text: str, region: str = "ZZ") -> list[Identifier]:
-    """All contact identifiers in ``text``, normalised, in order of first appearance.
-
-    ``region`` (ISO 3166 alpha-2, e.g. ``"VN"``) is the default country for phone numbers
-    written without a country code; ``"ZZ"`` accepts only international numbers. A phone
-    written right after a WhatsApp label is reported both as ``phone`` and ``whatsapp``.
+    ``region`` (ISO 3166 alpha-2, e.g. ``"VN"``) is the country the caller knows the
+    page is in; ``url``, ``location``, ``language`` and ``currency`` are the page's own
+    hints. With none of them (``"ZZ"``) the text alone is read for where it is (see
+    :func:`wildtrace.extract.phones.region_hints`), and a national number whose country
+    it does not tell is kept only when it is unambiguous. A phone written next to a
+    WhatsApp, Zalo, Viber or Signal label is reported both as ``phone`` and as that app.
     """
     text = text[:MAX_TEXT]
     hits: list[tuple[int, str, str]] = []
-    for start, e164 in _phones(text, region):
-        hits.append((start, "phone", e164))
-        label = _WHATSAPP_LABEL.search(text, max(0, start - 24), start)
-        if label:
-            hits.append((start, "whatsapp", e164))
+    traces = find_payments(text)
+    for t in traces:
+        hits.append((t.start, t.kind, t.value))
+    skip = [(t.start, t.end) for t in traces if t.kind in ("iban", "bank_account")]
+    phones = find_phones(text, hints=region_hints(
+        text, region="" if region == "ZZ" else region, url=url, location=location,
+        language=language, currency=currency), skip=skip) if may_hold_phones(text) else []
+    prev_end = 0
+    for p in phones:
+        hits.append((p.start, "phone", p.e164))
+        # A label belongs to the numbers after it up to the next number: "Zalo: 0912...,
+        # Viber 0987..." makes the second a Viber number only.
+        before = text[max(prev_end, p.start - 28):p.start]
+        after = text[p.end:p.end + 10]
+        prev_end = p.end
+        for kind, label in _APP_LABELS:
+            if label.search(before) or label.match(after.lstrip(" ([/-")):
+                hits.append((p.start, kind, p.e164))
     low = text.lower()
     for m in _WHATSAPP_LINK.finditer(text) if ("wa.me" in low or "whatsapp" in low) else ():
         try:
@@ -249,6 +263,17 @@ def find_identifiers(text: str, region: str = "ZZ") -> list[Identifier]:
         except InputError:
             continue
         hits += [(m.start(), "whatsapp", e164), (m.start(), "phone", e164)]
+    for m in _APP_LINKS.finditer(text) if ("zalo.me" in low or "viber:" in low
+                                          or "signal.me" in low) else ():
+        app = "zalo" if "zalo" in m.group(0).lower() else \
+            "viber" if "viber" in m.group(0).lower() else "signal"
+        digits = m.group(1)
+        try:
+            e164 = normalise_phone("+" + digits) if not digits.startswith("0") else \
+                normalise_phone(digits, "VN" if app == "zalo" else region)
+        except InputError:
+            continue
+        hits += [(m.start(), app, e164), (m.start(), "phone", e164)]
     for m in _EMAIL.finditer(text) if _EMAIL_GATE.search(text) else ():
         if m.group(0).count("@") == 0 and not re.search(r"\[at\]|\(at\)|\{at\}", m.group(0),
                                                         re.IGNORECASE):
@@ -261,6 +286,9 @@ def find_identifiers(text: str, region: str = "ZZ") -> list[Identifier]:
     for kind, pattern in handles if _HANDLE_GATE.search(text) else ():
         for m in pattern.finditer(text):
             hits.append((m.start(1), kind, m.group(1).lower()))
+    if "kakao" in low or "카" in text:
+        for m in _KAKAO.finditer(text):
+            hits.append((m.start(1), "kakaotalk", m.group(1).lower()))
     wallets = (_ETH, _BTC_LEGACY, _BTC_BECH32, _TRON)
     for pattern in wallets if _WALLET_GATE.search(text) else ():
         for m in pattern.finditer(text):
@@ -275,7 +303,9 @@ def find_identifiers(text: str, region: str = "ZZ") -> list[Identifier]:
             if segment == _PROFILE_PHP and "id=" not in m.group(2):
                 continue
             if segment and segment.lstrip("@") not in _NOT_ACCOUNTS:
-                hits.append((m.start(), "profile_url", normalise_url(m.group(0))))
+                # "zalo.me/849..., or" ends at the word: trailing punctuation is prose.
+                url = m.group(0).rstrip(".,;:!?")
+                hits.append((m.start(), "profile_url", normalise_url(url)))
     hits.sort(key=lambda h: h[0])
     seen: set[tuple[str, str]] = set()
     out: list[Identifier] = []

@@ -6,6 +6,11 @@ A profile names the sites it fits (``domains``, matched as host suffixes, and/or
 regular expression), and a selector per field. Selectors are ``css:…`` or ``xpath:…``
 with parsel's ``::text``/``::attr(x)`` extensions. Packaged profiles live in
 ``wildtrace/extract/profiles/``; a workspace adds its own in ``profiles/``.
+
+A page that is a stream of posts (a public Telegram channel preview, a group's public
+posts) names its post element with ``items``: each element found is one item, and the
+field selectors are then applied inside it (``item_url`` is the post's own link), so
+each post keeps its own author, date and contacts.
 """
 
 from __future__ import annotations
@@ -24,7 +29,8 @@ from wildtrace.errors import ConfigError
 PACKAGED = Path(__file__).parent / "profiles"
 FIELDS = ("title", "description", "price", "currency", "quantity", "seller",
           "seller_handle", "seller_url", "location", "posted", "images", "contact",
-          "language")
+          "language", "item_url")
+MAX_ITEMS = 500
 MULTI = frozenset({"images"})
 
 
@@ -39,6 +45,7 @@ class Profile:
     listing_url: re.Pattern[str] | None = None
     kind: str = ""  # venue kind: marketplace, classifieds, forum, social, shop
     fields: dict[str, str] = field(default_factory=dict)
+    items: str = ""  # selector of each post on a page of posts (see module doc)
 
     def fits(self, url: str, sel: Selector) -> bool:
         """True when this profile applies to the page at ``url``."""
@@ -89,6 +96,9 @@ def load_profile(path: Path) -> Profile:
     if bad:
         raise ConfigError(f"{path}: bad field selector(s): {', '.join(bad)}",
                           hint="fields: " + ", ".join(FIELDS) + "; values css:… or xpath:…")
+    items = data.get("items", "")
+    if items and (not isinstance(items, str) or not items.startswith(("css:", "xpath:"))):
+        raise ConfigError(f"{path}: items must be a css:… or xpath:… selector")
     pattern = data.get("listing_url")
     try:
         compiled = re.compile(pattern) if pattern else None
@@ -98,7 +108,7 @@ def load_profile(path: Path) -> Profile:
     return Profile(name=str(data.get("name", path.stem)), path=str(path),
                    domains=tuple(str(d).lower() for d in data.get("domains", [])),
                    match=str(data.get("match", "")), listing_url=compiled,
-                   kind=str(data.get("kind", "")), fields=dict(fields))
+                   kind=str(data.get("kind", "")), fields=dict(fields), items=str(items))
 
 
 def load_profiles(*dirs: Path) -> list[Profile]:
@@ -112,9 +122,35 @@ def load_profiles(*dirs: Path) -> list[Profile]:
 
 def apply_profile(profile: Profile, root: etree._Element) -> dict[str, tuple[object, str]]:
     """``{field: (value, rule)}`` from a profile's selectors."""
+    return _apply(profile, Selector(root=root, type="html"))
+
+
+def apply_items(profile: Profile, root: etree._Element
+                ) -> list[tuple[etree._Element, dict[str, tuple[object, str]]]]:
+    """Each post of a page of posts with ``{field: (value, rule)}`` read inside it
+    (``[]`` when the profile names no ``items`` or none is found)."""
+    if not profile.items:
+        return []
+    kind, _, expr = profile.items.partition(":")
     sel = Selector(root=root, type="html")
+    try:
+        found = sel.css(expr) if kind == "css" else sel.xpath(expr)
+    except Exception:  # noqa: BLE001 - a bad selector in a profile must not stop a crawl
+        return []
+    out = []
+    for item in found[:MAX_ITEMS]:
+        if isinstance(item.root, etree._Element):
+            out.append((item.root, _apply(profile, Selector(root=item.root, type="html"),
+                                          relative=True)))
+    return out
+
+
+def _apply(profile: Profile, sel: Selector, relative: bool = False
+           ) -> dict[str, tuple[object, str]]:
     out: dict[str, tuple[object, str]] = {}
     for name, spec in profile.fields.items():
+        if relative and spec.startswith("xpath:/") and not spec.startswith("xpath:.//"):
+            spec = "xpath:." + spec[len("xpath:"):]  # inside the item, not the page
         values = _select(sel, spec)
         if not values:
             continue
@@ -122,6 +158,11 @@ def apply_profile(profile: Profile, root: etree._Element) -> dict[str, tuple[obj
         out[name] = (values if name in MULTI else " ".join(values) if name in (
             "description", "contact") else values[0], rule)
     return out
+
+
+def fits_page(profile: Profile, url: str, root: etree._Element) -> bool:
+    """True when ``profile`` would be chosen for the page ``root`` at ``url``."""
+    return profile.fits(url, Selector(root=root, type="html"))
 
 
 def choose(profiles: list[Profile], url: str, root: etree._Element) -> Profile | None:

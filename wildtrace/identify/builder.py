@@ -10,6 +10,10 @@ Sources, all under ``../shared/datasets/reference`` by default (or given explici
   listing ("Psittaciformes spp.") maps up to that listed genus, family or order.
 * LEMIS species codes (MIT): US-English trade names and old scientific names.
 
+Names that are ordinary words are marked from ``data/commonwords.tsv`` (a measurement on
+word-frequency lists of ~40 languages, :mod:`wildtrace.identify.commonwords`): weak when
+an everyday word of another language ("male"), context-only when common elsewhere.
+
 Research-only sources (the reptile lexicons) are never read here. A malformed source
 row stops the build with ``file:row``; nothing is written until the pack is complete.
 """
@@ -29,6 +33,7 @@ from typing import IO
 
 from wildtrace.collect.compression import read_gzip
 from wildtrace.errors import FormatError, ReferencePackError
+from wildtrace.identify.commonwords import load_common_words
 from wildtrace.identify.lexicon import load_stopwords
 from wildtrace.identify.normalise import NORMALISER_VERSION, fold_key, pad_key
 from wildtrace.identify.pack import RANK_ORDER, Pack, highest_appendix, write_pack
@@ -47,6 +52,15 @@ _SYNONYM = re.compile(r"\b([A-Z][a-z]+(?: \([A-Z][a-z]+\))? [a-z][a-z-]{2,}"
 _NOT_EPITHET = {"in", "de", "von", "van", "da", "del", "la", "le", "du", "et", "ex", "and",
                 "der", "den", "des", "dos", "das"}
 _TAG = re.compile(r"<[^>]{0,200}>")
+# Values of the names' "ambiguous" column: a name needing wildlife context nearby, and
+# a weak one, counting only beside a clearer name of a related taxon (as weaknames.txt).
+AMBIGUOUS, WEAK = 1, 2
+# An everyday word elsewhere: about 10 per million words in some other language (Zipf 4)
+# and ten times as common there as in the name's own language.
+WEAK_ZIPF, WEAK_GAP = 4.0, 1.0
+# Context needed: common in another language (Zipf 3.5, three times its own frequency), or
+# an everyday word in its own (Zipf 4.5: "bear", "rock").
+AMBIGUOUS_ZIPF, AMBIGUOUS_GAP, EVERYDAY_ZIPF = 3.5, 0.5, 4.5
 # The 2017 Species+ export inflates to 98 MB; a newer one may grow, a bomb grows to GBs.
 MAX_SOURCE_BYTES = 1 << 30
 
@@ -233,7 +247,10 @@ def _resolve(b: _Builder) -> tuple[list[str], list[str], list[int], list[str], l
         if len(key) <= 2 and key.isascii():
             continue  # "Aa" (an orchid genus) is also what "44" folds to
         scientific = any(rule in ("name:la", "synonym") for _, _, rule in entries)
-        amb = int(_is_ambiguous(key, b.stop, scientific))
+        amb = _common_word(key, {rule[5:] for _, _, rule in entries
+                                 if rule.startswith("name:") and rule != "name:la"})
+        if not amb:
+            amb = int(_is_ambiguous(key, b.stop, scientific))
         variants = [key]
         if len(key) > 3 and key[-1].isascii() and key[-1].isalpha() and key[-1] != "s" and \
                 any(rule == "name:en" for _, _, rule in entries):
@@ -263,6 +280,26 @@ def _common_parent(b: _Builder, entries: list[tuple[str, str, str]]
             if parent and parent in b.taxa:
                 return [(parent, entries[0][1], entries[0][2])]
     return entries[:4]
+
+
+def _common_word(key: str, langs: set[str]) -> int:
+    """How an ordinary word that is also a name counts (:mod:`.commonwords`): ``WEAK``
+    when it is an everyday word of another language, far more common there than in the
+    name's own ("male": Portuguese for *Ovis aries*, Italian and English for everyone
+    else); ``AMBIGUOUS`` (wildlife context needed) when it is clearly more common in
+    another language or an everyday word in its own; else 0 (the length rules apply)."""
+    zipf = load_common_words().get(key)
+    if not zipf:
+        return 0
+    own = max((z for lang, z in zipf.items() if lang in langs), default=0.0)
+    other = max((z for lang, z in zipf.items() if lang not in langs), default=0.0)
+    if other >= WEAK_ZIPF and other - own >= WEAK_GAP:
+        return WEAK
+    # Frequent as the animal's own name ("alligator", "ostrich", and their cognates in
+    # other languages) is no other sense; frequent elsewhere, or very frequent, is.
+    if (other >= AMBIGUOUS_ZIPF and other - own >= AMBIGUOUS_GAP) or own >= EVERYDAY_ZIPF:
+        return AMBIGUOUS
+    return 0
 
 
 def _is_ambiguous(key: str, stop: frozenset[str], scientific: bool) -> bool:

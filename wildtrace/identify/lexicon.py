@@ -1,7 +1,8 @@
 """Hand-written lexicons: group names, product terms, cues, code words, stopwords.
 
-These are data files in ``wildtrace/identify/data/`` (``groups.toml``, ``cues.toml``,
-``codewords.csv``, ``stopwords.txt``), written by the project with the dictionary or
+These are data files in ``wildtrace/identify/data/`` (``groups.toml`` and
+``trade_names.toml``, ``cues.toml`` and ``lookalikes.toml``, ``codewords.csv``,
+``stopwords.txt``, ``weaknames.txt``), written by the project with the dictionary or
 report each word comes from. Users add their own code words in a CSV lexicon in the
 workspace (:func:`read_user_lexicon`); a bad row there is reported as ``file:row``.
 """
@@ -198,7 +199,11 @@ def _codeword_terms(rows: list[tuple[int, dict[str, str]]], path: Path,
 def load_lexicon() -> Lexicon:
     """The package's hand-written lexicons (cached)."""
     taxa, terms = _groups(DATA_DIR / "groups.toml")
+    more_taxa, more_terms = _groups(DATA_DIR / "trade_names.toml")
+    taxa += more_taxa
+    terms += more_terms
     terms += _cues(DATA_DIR / "cues.toml")
+    terms += _cues(DATA_DIR / "lookalikes.toml")
     cw_path = DATA_DIR / "codewords.csv"
     rows = _read_csv(cw_path, ("term", "taxon"), ReferencePackError)
     terms += _codeword_terms(rows, cw_path, ReferencePackError)

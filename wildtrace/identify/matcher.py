@@ -10,7 +10,11 @@ and matched again. Spans are mapped back to the original text.
 Then, per text: names inside a longer hit (or inside a "mask" such as "Ivory Coast")
 are dropped; ambiguous names (``tiger``, ``python``) are kept only where the text has
 wildlife context; replica/colour/toy/print/fossil cues become flags and never suppress
-a match.
+a match; names inside an e-mail address, @mention or underscore handle are dropped.
+
+The appendix of a found taxon is the one its members mostly are in
+(:mod:`wildtrace.identify.appendix`): a "lorikeet" (Psittaciformes) is Appendix II with the
+flag ``check_species``, never Appendix I because some parrots are.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from dataclasses import dataclass
 import ahocorasick
 
 from wildtrace.errors import InputError, ReferencePackError
+from wildtrace.identify.appendix import AppendixInfo, AppendixTable
 from wildtrace.identify.lexicon import (
     DATA_DIR,
     Lexicon,
@@ -43,7 +48,7 @@ from wildtrace.identify.normalise import (
 from wildtrace.identify.pack import RANK_ORDER, Pack, highest_appendix
 from wildtrace.records import Cue, Identification, Taxon, TaxonMatch
 
-MATCHER_VERSION = "2.2"
+MATCHER_VERSION = "2.3"
 CONTEXT_CUES = frozenset({"context", "taxidermy", "product_form:live"})
 CONTEXT_WINDOW = 60  # characters either side of an ambiguous name
 FLAG_CUES = frozenset({"intent_sell", "intent_buy", "replica", "toy", "print", "fossil",
@@ -98,6 +103,27 @@ def numeric_cues(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+# An e-mail address, an @mention or an underscore-joined handle names a person, not the
+# product ("laowang_ivory", "ivory.king@x.com"); a #hashtag ("#ivory_carving") does not.
+_HANDLE_TOKEN = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+|(?<![\w#@])@\w+|"
+                           r"(?<![\w#@])[^\W_]\w*_\w*[^\W_]")
+
+
+def _outside_handles(text: str, offsets: list[int] | None,
+                     hits: list[tuple[int, int, _Entry]]) -> list[tuple[int, int, _Entry]]:
+    """``hits`` (folded coordinates) less those inside a handle or e-mail address."""
+    spans = []
+    for m in _HANDLE_TOKEN.finditer(text):
+        a, b = m.span()
+        if offsets is not None:  # original -> folded offsets
+            a, b = bisect_left(offsets, a), bisect_left(offsets, b)
+        spans.append((a, b))
+    if not spans:
+        return hits
+    inside = _Cover(spans)
+    return [h for h in hits if not inside.covers(h[0], h[1])]
+
+
 _NON_ASCII_RUN = re.compile(r"[^\x00-\x7f]\S*(?: [^\x00-\x7f]\S*)*")
 
 
@@ -117,6 +143,10 @@ class _Entry:
     thai_end: bool = False  # ends in Thai: must not run on into a vowel or tone mark
     checks: bool = False  # any of the three checks above applies
     weak: bool = False  # an ordinary word: counts only beside a clearer related name
+    # Cues only: the letters of each word as written (lower case, NFC) and the languages
+    # it was written for, to undo what accent folding merged (see _cues_by_language).
+    words: tuple[str, ...] = ()
+    langs: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         self.checks = self.kana or self.thai_isolated or self.thai_end
@@ -161,6 +191,7 @@ class TaxonIdentifier:
         self._names: list[str] = list(pack.taxa["name"])
         self._ranks: list[str] = list(pack.taxa["rank"])
         self._apps: list[str] = list(pack.taxa["appendix"])
+        self._listings: list[str] = list(pack.taxa["listing"])
         self._index = {n: i for i, n in enumerate(self._names)}
         self._extra: dict[int, dict[str, str]] = {}
         for t in lexicon.extra_taxa:
@@ -170,6 +201,8 @@ class TaxonIdentifier:
                 self._names.append(t["name"])
                 self._ranks.append(t["rank"].upper())
                 self._apps.append(t.get("appendix", "") or highest_appendix(t["listing"]))
+                self._listings.append(t.get("listing", ""))
+        self._appendix_table: AppendixTable | None = None
         self._specificity = [RANK_ORDER.get(r, 5) for r in self._ranks]
         self.user_terms = tuple(user_terms)
         # Values are ints (no Python object per key): faster to build, smaller in memory.
@@ -180,8 +213,8 @@ class TaxonIdentifier:
         self._lengths: list[int] = []
         self.counts = self._compile()
         digest = hashlib.sha256()
-        for name in ("groups.toml", "cues.toml", "codewords.csv", "stopwords.txt",
-                     "weaknames.txt"):
+        for name in ("groups.toml", "trade_names.toml", "cues.toml", "lookalikes.toml",
+                     "codewords.csv", "stopwords.txt", "weaknames.txt"):
             digest.update((DATA_DIR / name).read_bytes())
         for term in self.user_terms:
             digest.update(f"{term.text}\t{term.taxon}\t{term.rule}".encode())
@@ -228,7 +261,9 @@ class TaxonIdentifier:
             short = " " not in key and key.isascii() and len(key) <= 4
             ambiguous = term.ambiguous or (term.kind in _TAXON_KINDS and key in stop) or (
                 term.kind == "name" and short)
-            self._add(keyed, key, term.kind, taxon, term.rule, ambiguous, term.form)
+            entry = self._add(keyed, key, term.kind, taxon, term.rule, ambiguous, term.form)
+            if term.kind == "cue":
+                _note_word(entry, term.text, term.lang)
             if term.kind in ("product", "code_word") and " " in key and key.isascii() \
                     and len(key) >= 9:
                 # Hashtag form: "#ivorycarving", "#rhinohorn".
@@ -260,9 +295,10 @@ class TaxonIdentifier:
         core = key.strip()
         kana = is_kana(core[0]) or is_kana(core[-1])
         amb = bool(names["ambiguous"][row])
+        # 2 marks a name that is an everyday word of another language (builder.WEAK).
         return _Entry("name", names["taxon"][row], names["rule"][row], amb, "", lp, rp, kana,
                       amb and _is_thai(core[0]) and len(core) <= 4, _is_thai(core[-1]),
-                      weak=core in self._weak)
+                      weak=core in self._weak or names["ambiguous"][row] == 2)
 
     def _related(self, a: int, b: int) -> bool:
         """One taxon contains the other ("ball python" and "python leather" agree)."""
@@ -280,7 +316,7 @@ class TaxonIdentifier:
                         tx["klass"][inner])
 
     def _add(self, keyed: dict[str, list[_Entry | int]], key: str, kind: str, taxon: int,
-             rule: str, ambiguous: bool, form: str) -> None:
+             rule: str, ambiguous: bool, form: str) -> _Entry:
         padded = pad_key(key)
         lp = 1 if padded[0] == " " else 0
         rp = 1 if padded[-1] == " " else 0
@@ -293,10 +329,12 @@ class TaxonIdentifier:
                 and e.taxon == taxon and e.rule == rule]
         if not same:
             bucket.append(entry)
-        elif not ambiguous:
+            return entry
+        if not ambiguous:
             # A later unconditional term (a user's match=yes) lifts a context-only one.
             for e in same:
                 e.ambiguous = False
+        return same[0]
 
     def keys(self) -> list[str]:
         """Every automaton key (folded, space-padded where Latin script)."""
@@ -316,6 +354,20 @@ class TaxonIdentifier:
         return Taxon(i, tx["name"][i], tx["rank"][i], tx["appendix"][i], tx["listing"][i],
                      tx["kingdom"][i], tx["klass"][i], tx["order"][i], tx["family"][i],
                      tx["genus"][i])
+
+    def _appendix(self, i: int) -> AppendixInfo:
+        table = self._appendix_table
+        if table is None:  # built on first use: loading stays fast for cue-only callers
+            table = self._appendix_table = AppendixTable(
+                self.pack, self._names, self._ranks, self._apps, self._listings)
+        return table.info(i)
+
+    def appendix_info(self, name: str) -> AppendixInfo | None:
+        """What a mention of taxon ``name`` supports: the appendix most of its members
+        are in, what is known beyond it ("II, some species I") and whether the species
+        decides (see :mod:`wildtrace.identify.appendix`); None for an unknown name."""
+        i = self._index.get(name)
+        return None if i is None else self._appendix(i)
 
     def taxon_note(self, name: str) -> str:
         """The hand-written note of an extra taxon (e.g. what a partial listing covers)."""
@@ -380,6 +432,10 @@ class TaxonIdentifier:
             inside = _Cover(masks)
             taxon_hits = [h for h in taxon_hits if not inside.covers(h[0], h[1])]
             cues_raw = [h for h in cues_raw if not inside.covers(h[0], h[1])]
+        if cues_raw:
+            cues_raw = _cues_by_language(text, f, cues_raw)
+        if taxon_hits and ("@" in text or "_" in text):
+            taxon_hits = _outside_handles(text, f.offsets, taxon_hits)
         if not taxon_hits and not cues_raw:
             return self._result(text, f, [], [])
         # Drop hits strictly inside a longer hit ("ivory" inside "mammoth ivory").
@@ -436,7 +492,8 @@ class TaxonIdentifier:
             seen.add((s, t, e.taxon))
             a, b = span(s, t)
             matches.append(TaxonMatch(self._names[e.taxon], self._ranks[e.taxon],
-                                      self._apps[e.taxon], a, b, text[a:b], e.rule, e.kind))
+                                      self._appendix(e.taxon).base, a, b, text[a:b], e.rule,
+                                      e.kind))
             if e.form and (f"product_form:{e.form}", a) not in cue_seen:
                 cue_seen.add((f"product_form:{e.form}", a))
                 cues.append(Cue(f"product_form:{e.form}", a, b, text[a:b], e.rule))
@@ -469,9 +526,20 @@ class TaxonIdentifier:
         # beside Pythonidae is Appendix II, not the family's highest (I).
         leaves = order if len(order) > 64 else [  # (a cap: quadratic in distinct taxa)
             i for i in order if not any(j != i and self._within(j, i) for j in order)]
-        apps = {self._apps[i] for i in leaves}
+        # A genus, family or order (or a species listed by subspecies) supports the
+        # appendix most of its members are in, never the highest any member is in.
+        infos = {i: self._appendix(i) for i in leaves}
+        apps = {info.base for info in infos.values()}
         cites = next((a for a in ("I", "II", "III") if a in apps), "")
         flags = {c.kind for c in cues if c.kind in FLAG_CUES}
+        kinds: dict[int, set[str]] = {}
+        for _, _, e in kept:
+            kinds.setdefault(e.taxon, set()).add(e.kind)
+        if any(info.uncertain and (info.base != "I" or kinds.get(i) == {"name"})
+               for i, info in infos.items()):
+            # Which member it is decides the verdict: a product term of a group whose
+            # members are all but a few in Appendix I ("ivory", "rhino horn") does not.
+            flags.add("check_species")
         if any(m.kind == "code_word" for m in matches):
             flags.add("code_word")
         return Identification(tuple(matches), tuple(cues), taxa, cites, tuple(sorted(flags)),
@@ -509,6 +577,69 @@ class TaxonIdentifier:
     def identify_many(self, texts: Iterable[str]) -> list[Identification]:
         """:meth:`identify` for each text, in order."""
         return [self.identify(t) for t in texts]
+
+
+_ACCENTED = re.compile("[\u00c0-\u024f\u1e00-\u1eff]")
+
+
+def _letters(text: str) -> str:
+    """The letters of a word as written: lower case, NFC, nothing else."""
+    return "".join(ch for ch in unicodedata.normalize("NFC", text.lower()) if ch.isalpha())
+
+
+def _note_word(entry: _Entry, word: str, lang: str) -> None:
+    """Remember how a cue was written and for which language (several words of several
+    languages can fold to one key: "bán" and "ban")."""
+    letters = _letters(word)
+    if letters not in entry.words:
+        entry.words = (*entry.words, letters)
+    if lang and lang not in entry.langs:
+        entry.langs = (*entry.langs, lang)
+
+
+def _cues_by_language(text: str, f: object, hits: list[tuple[int, int, _Entry]]
+                      ) -> list[tuple[int, int, _Entry]]:
+    """Undo what accent folding merged across languages.
+
+    Folding makes a seller's "ban vay te te" (no tone marks) find the Vietnamese cue
+    "bán", but it also makes the written "Bán" (sell) find the English "ban" (a news
+    word). Two rules: (1) where the text carries accents on the hit, it must be one of
+    the cue's own spellings ("Bán" is not "ban", nor "bàn", table); (2) where cues of
+    different kinds and languages still overlap (an unaccented "ban"), the language of
+    the text decides between them. Rule 2 needs the detector, which runs only then.
+    """
+    span = f.span  # type: ignore[attr-defined]
+    kept: list[tuple[int, int, _Entry]] = []
+    for s, t, e in hits:
+        if e.words:
+            a, b = span(s, t)
+            written = text[a:b]
+            if _ACCENTED.search(written) and _letters(written) not in e.words:
+                continue
+        kept.append((s, t, e))
+    if len(kept) < 2 or len(kept) > 5000:
+        return kept
+    kept.sort(key=lambda h: (h[0], -h[1]))
+    clashes: list[tuple[int, int]] = []
+    for i, (_, t, e) in enumerate(kept):
+        for j in range(i + 1, len(kept)):
+            s2, _, e2 = kept[j]
+            if s2 >= t:
+                break
+            if e.rule != e2.rule and e.langs and e2.langs and \
+                    not set(e.langs) & set(e2.langs):
+                clashes.append((i, j))
+    if not clashes:
+        return kept
+    from wildtrace.extract.language import detect_language
+
+    lang = detect_language(text)
+    drop: set[int] = set()
+    for i, j in clashes:
+        in_i, in_j = lang in kept[i][2].langs, lang in kept[j][2].langs
+        if in_i != in_j:
+            drop.add(j if in_i else i)
+    return [h for k, h in enumerate(kept) if k not in drop]
 
 
 def _unknown_taxon(term: LexTerm) -> Exception:

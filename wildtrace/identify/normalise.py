@@ -142,10 +142,27 @@ def is_kana(ch: str) -> bool:
 _SPACED = re.compile(r" (?:[a-z] {1,3}){3,}[a-z](?= |$)")
 
 
+# The same evasion in scripts written without spaces: one ideograph, Hangul syllable,
+# kana or Thai/Lao/Khmer/Myanmar letter (with its vowel and tone marks) at a time
+# ("象 牙", "상 아", "ง า ช้ า ง"). Two units are enough: most names there are two long.
+_WIDE_BASE = ("\u0E01-\u0E30\u0E32\u0E33\u0E3F-\u0E46\u0E81-\u0EB0\u0EB2\u0EB3"
+              "\u0EBD-\u0EC6\u1000-\u102A\u103F-\u1049\u1780-\u17B3"
+              "\u3040-\u30FF\u3400-\u4DBF\u4E00-\u9FFF\uAC00-\uD7AF\uF900-\uFAFF")
+_WIDE_MARK = ("\u0E31\u0E34-\u0E3A\u0E47-\u0E4E\u0EB1\u0EB4-\u0EBC\u0EC8-\u0ECD"
+              "\u102B-\u103E\u1056-\u1059\u17B4-\u17D3\u200C\u200D")
+_WIDE_UNIT = f"[{_WIDE_BASE}][{_WIDE_MARK}]*"
+_SPACED_WIDE = re.compile(f" (?:{_WIDE_UNIT} {{1,3}})+{_WIDE_UNIT}(?= |$)")
+
+
 def spaced_runs(folded: str) -> list[tuple[str, list[int]]]:
-    """Runs of single letters with separators, squeezed, with each letter's position."""
+    """Runs of single letters with separators, squeezed, with each letter's position
+    (Latin letters, and single units of the scripts written without spaces)."""
     runs: list[tuple[str, list[int]]] = []
-    for m in _SPACED.finditer(" " + folded):
-        positions = [m.start() - 1 + i for i, c in enumerate(m.group()) if c != " "]
-        runs.append(("".join(folded[p] for p in positions), positions))
+    padded = " " + folded
+    for pattern in (_SPACED, _SPACED_WIDE):
+        if pattern is _SPACED_WIDE and padded.isascii():
+            break
+        for m in pattern.finditer(padded):
+            positions = [m.start() - 1 + i for i, c in enumerate(m.group()) if c != " "]
+            runs.append(("".join(folded[p] for p in positions), positions))
     return runs

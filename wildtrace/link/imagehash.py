@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import io
 import warnings
+from typing import Any
 
 MAX_IMAGE_BYTES = 20_000_000
 MAX_PIXELS = 50_000_000  # refuse decompression bombs
@@ -28,11 +29,19 @@ def dhash(data: bytes) -> int | None:
             with Image.open(io.BytesIO(data)) as img:
                 if img.width * img.height > MAX_PIXELS:
                     return None
-                small = img.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
-                px = list(small.tobytes())  # one byte per pixel in mode "L"
+                return dhash_image(img)
     except (OSError, ValueError, Image.DecompressionBombError, Image.DecompressionBombWarning,
             SyntaxError):
         return None
+
+
+def dhash_image(img: Any) -> int:
+    """The 64-bit difference hash of an already decoded ``PIL.Image.Image`` (the photo
+    step decodes each photo once, under its own limits, and hashes the pixels)."""
+    from PIL import Image
+
+    small = img.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+    px = list(small.tobytes())  # one byte per pixel in mode "L"
     bits = 0
     for row in range(8):
         for col in range(8):

@@ -39,7 +39,7 @@ from wildtrace.link.resolver import (
     text_confidence,
     text_evidence,
 )
-from wildtrace.link.sellers import VERSION, link_input, link_text
+from wildtrace.link.sellers import VERSION, PhotoFacts, link_input, link_text
 from wildtrace.records import StoredLink
 from wildtrace.store import Store
 from wildtrace.store.link_index import Bucket, IndexDelta
@@ -98,7 +98,8 @@ def run_incremental(store: Store, blobs: BlobStore | None, parent: int
     if idx.run() != parent:
         return None
     count, newest = store.link.extent(parent)
-    new = [link_input(x, blobs) for x in store.iter_listings(first=newest + 1)]
+    photos = PhotoFacts.of(store)
+    new = [link_input(x, blobs, photos) for x in store.iter_listings(first=newest + 1)]
     if not new or store.count_listings() != count + len(new):
         return None
     new_ids = [x.listing_id for x in new]

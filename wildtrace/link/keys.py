@@ -22,8 +22,19 @@ from dataclasses import dataclass, field
 
 from wildtrace.records import Identifier
 
-STRONG_KINDS = {"phone": 0.95, "whatsapp": 0.95, "email": 0.95, "wallet": 0.95,
-                "profile_url": 0.95, "wechat": 0.9, "telegram": 0.9, "line": 0.9, "qq": 0.9}
+# Where the money goes: an account a bank or e-wallet opened after checking who holds it
+# (IBAN, bank account, GCash, Pix, UPI, PayPal) ties listings more strongly than a phone
+# (SIMs are cheap and shared), and a checksummed IBAN or Pix CPF/CNPJ cannot be a typo
+# that happens to match another seller's; payment-app handles anyone opens in seconds
+# (Venmo, Cash App) weigh as messenger handles.
+PAYMENT_KINDS = {"iban": 0.98, "pix": 0.97, "bank_account": 0.96, "gcash": 0.96,
+                 "upi": 0.96, "paypal": 0.96, "alipay": 0.95, "wechat_pay": 0.95,
+                 "wallet": 0.95, "venmo": 0.9, "cashapp": 0.9}
+STRONG_KINDS = {"phone": 0.95, "whatsapp": 0.95, "email": 0.95, **PAYMENT_KINDS,
+                "zalo": 0.95, "viber": 0.95, "signal": 0.95, "kakaotalk": 0.9,
+                "profile_url": 0.95, "wechat": 0.9, "telegram": 0.9, "line": 0.9, "qq": 0.9,
+                # A kept photo's key (copies within the photo index's radius share it).
+                "photo": 0.85}
 ACCOUNT_CONFIDENCE = 0.99
 IMAGE_CONFIDENCE = 0.85
 HANDLE_CONFIDENCE = 0.6

@@ -3,8 +3,11 @@
 Evidence, strongest first, each becoming a link with its confidence:
 
 * ``account`` (0.99): the same account name on the same platform;
-* ``identifier`` (0.95 for phones, WhatsApp, e-mail, wallets and profile URLs; 0.9 for
-  WeChat/Telegram/Line/QQ handles): the same normalised contact identifier;
+* ``identifier`` (0.95 for phones, WhatsApp/Zalo/Viber/Signal numbers, e-mail, wallets
+  and profile URLs; 0.9 for WeChat/Telegram/Line/QQ/KakaoTalk handles): the same
+  normalised contact identifier; payment traces weigh by how surely they name one holder
+  (IBAN 0.98, Pix 0.97, bank account, GCash, UPI and PayPal 0.96, Alipay and WeChat Pay
+  0.95, Venmo and Cash App 0.9; :data:`wildtrace.link.keys.PAYMENT_KINDS`);
 * ``image`` (0.85): a near-identical photo (64-bit difference hash within 4 bits);
 * ``text`` (0.8 × estimated Jaccard): a near-duplicate advert (MinHash ≥ 0.8), unless
   the text is boilerplate shared by more than five sellers told apart otherwise;

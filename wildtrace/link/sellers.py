@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
 from typing import Any
 
 from wildtrace.blobstore import BlobStore
@@ -53,12 +54,31 @@ def link_text(listing: Listing) -> str:
     return "\n".join(p for p in (listing.title, listing.description) if p)[:MAX_TEXT]
 
 
-def link_input(listing: Listing, blobs: BlobStore | None = None) -> LinkInput:
+@dataclass(frozen=True)
+class PhotoFacts:
+    """What the photo step stored for linking: each listing's photo keys (copies of one
+    photo share a key; see :mod:`wildtrace.app.photos`) and the text read from its
+    photos (contacts written on a picture link like written ones)."""
+
+    keys: dict[int, tuple[int, ...]] = field(default_factory=dict)
+    text: dict[int, str] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, store: Store) -> PhotoFacts:
+        """Every listing's stored photo facts."""
+        return cls(store.photos.keys_by_listing(), store.photos.ocr_texts(None))
+
+
+def link_input(listing: Listing, blobs: BlobStore | None = None,
+               photos: PhotoFacts | None = None) -> LinkInput:
     """One listing as resolver input.
 
     The extract stage's ``seller_url`` (the seller's shop or profile page) becomes a
     ``profile_url`` identifier and its ``seller_handle`` stands in for a missing seller.
     Without ``blobs`` no photo is hashed (the network's account graph needs none).
+    With ``photos``, each photo the crawl kept becomes a ``photo`` identifier (its
+    photo key: near-duplicates within the photo index's radius share it), and contacts
+    in the text read from the photos join the listing's identifiers.
     """
     text = "\n".join(p for p in (listing.title, listing.description) if p)
     extra = listing.extra if isinstance(listing.extra, dict) else {}
@@ -69,16 +89,23 @@ def link_input(listing: Listing, blobs: BlobStore | None = None) -> LinkInput:
         if profile not in idents:
             idents = (*idents, profile)
     account = listing.seller or str(extra.get("seller_handle") or "")
+    if photos is not None:
+        idents = (*idents, *(Identifier("photo", f"{k:016x}")
+                             for k in photos.keys.get(listing.id, ())))
+        seen = photos.text.get(listing.id, "")
+        if seen:
+            idents = (*idents, *(i for i in find_identifiers(seen[:MAX_TEXT])
+                                 if i not in idents))
     return LinkInput(listing_id=listing.id, platform=listing.source, account=account[:500],
                      identifiers=idents, text=text[:MAX_TEXT],
                      image_hashes=_image_hashes(extra, blobs))
 
 
-def link_inputs(listings: Iterable[Listing],
-                blobs: BlobStore | None = None) -> Iterator[LinkInput]:
+def link_inputs(listings: Iterable[Listing], blobs: BlobStore | None = None,
+                photos: PhotoFacts | None = None) -> Iterator[LinkInput]:
     """Listings as resolver input (see :func:`link_input`)."""
     for listing in listings:
-        yield link_input(listing, blobs)
+        yield link_input(listing, blobs, photos)
 
 
 def run_link(store: Store, blobs: BlobStore | None = None, *, index: bool = True
@@ -88,7 +115,8 @@ def run_link(store: Store, blobs: BlobStore | None = None, *, index: bool = True
     rebuilt to describe this run; without, it is left describing an older run, so no
     incremental run starts from it."""
     run_id = store.start_run("link", VERSION)
-    res = resolve(link_inputs(store.iter_listings(), blobs), index=index)
+    res = resolve(link_inputs(store.iter_listings(), blobs, PhotoFacts.of(store)),
+                  index=index)
     store.link.save(run_id, res.seller_of,
                     [(x.a, x.b, x.kind, x.evidence, x.confidence) for x in res.links],
                     index=res.index)

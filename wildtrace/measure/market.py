@@ -125,6 +125,9 @@ class MarketSummary:
     notes: tuple[dict[str, str], ...] = ()
     undated: int = 0
     unconverted_by: tuple[dict[str, Any], ...] = ()
+    # Listings per product form and per seller role ({"form": {...}, "role": {...}};
+    # "" counts those no cue placed), filled by the application layer.
+    value_chain: Mapping[str, Mapping[str, int]] | None = None
 
     @property
     def periods(self) -> list[str]:
@@ -144,7 +147,8 @@ class MarketSummary:
                 "unconverted_by_currency": list(self.unconverted_by),
                 "prices_by_taxon": self.prices_by_taxon,
                 "prices_by_product": self.prices_by_product, "volume": self.volume,
-                "changes": [c.as_dict() for c in self.changes], "notes": list(self.notes)}
+                "changes": [c.as_dict() for c in self.changes], "notes": list(self.notes),
+                "value_chain": {k: dict(v) for k, v in (self.value_chain or {}).items()}}
 
 
 def summarise(rows: Sequence[MarketRow], target: str = "EUR",

@@ -2,9 +2,13 @@
 
 ``data/exchange_rates.csv`` holds annual averages of the ECB's euro reference rates
 (units of each currency per euro), computed from the ECB's daily file by
-:mod:`wildtrace.measure.ecb`. A price posted in year *y* is converted at year *y*'s
-rate — the price a buyer saw, not today's value. Years outside the table use the nearest
-year in it, and the conversion says so.
+:mod:`wildtrace.measure.ecb`. The currencies the ECB does not publish (VND, LAK, KHR,
+MMK, NGN, KES, TWD and the others of the trade's regions) come from
+``data/exchange_rates_more.csv``, annual means of dated daily snapshots built by
+:mod:`wildtrace.measure.fxsnapshots`; where both tables have a currency the ECB's wins
+(the two agree within 2 % on every currency they share, which a test checks). A price
+posted in year *y* is converted at year *y*'s rate — the price a buyer saw, not today's
+value. Years outside the table use the nearest year in it, and the conversion says so.
 """
 
 from __future__ import annotations
@@ -15,6 +19,8 @@ from functools import lru_cache
 from importlib import resources
 
 RATES_FILE = "exchange_rates.csv"
+MORE_RATES_FILE = "exchange_rates_more.csv"
+SOURCES = {RATES_FILE: "ECB", MORE_RATES_FILE: "currency-api snapshots"}
 
 
 @dataclass(frozen=True)
@@ -31,12 +37,29 @@ class Conversion:
 def rate_table() -> dict[str, dict[int, float]]:
     """``currency → {year: units per EUR}`` from the bundled file."""
     table: dict[str, dict[int, float]] = {}
-    text = resources.files("wildtrace.measure").joinpath("data", RATES_FILE).read_text(
+    for name in (RATES_FILE, MORE_RATES_FILE):
+        for cur, years in _read(name).items():
+            table.setdefault(cur, years)  # the ECB's, read first, wins
+    return table
+
+
+@lru_cache(maxsize=4)
+def _read(name: str) -> dict[str, dict[int, float]]:
+    table: dict[str, dict[int, float]] = {}
+    text = resources.files("wildtrace.measure").joinpath("data", name).read_text(
         encoding="utf-8")
     lines = [ln for ln in text.splitlines() if ln and not ln.startswith("#")]
     for row in csv.DictReader(lines):
         table.setdefault(row["currency"].upper(), {})[int(row["year"])] = float(row["per_eur"])
     return table
+
+
+def source_of(currency: str) -> str:
+    """Which bundled table ``currency``'s rates come from ("" when none has it)."""
+    for name in (RATES_FILE, MORE_RATES_FILE):
+        if currency.upper() in _read(name):
+            return SOURCES[name]
+    return ""
 
 
 def currencies() -> list[str]:
@@ -57,7 +80,9 @@ def convert(amount: float, currency: str, year: int, target: str = "EUR") -> Con
     """``amount`` of ``currency`` in ``target`` at year ``year``'s average rate; None when
     either currency is not in the table."""
     src = _rate(currency, year)
-    dst = _rate(target, year)
+    # A currency known only for other years is crossed with the target at the year its
+    # own rate is from: mixing two years' rates would add a year of drift.
+    dst = _rate(target, src[1] if src is not None else year)
     if src is None or dst is None:
         return None
     value = amount / src[0] * dst[0]

@@ -186,7 +186,9 @@ def check_listings(ws: Workspace, caps: Captures, out: list[Problem]) -> tuple[i
         logged = [c.extracted for _, c in found]
         if all(e is None for e in logged):
             legacy += 1
-        elif extracted_hash(lst.fields) not in logged:
+        elif extracted_hash(lst.fields) not in {h for e in logged if e
+                                                for h in e.split(",")}:
+            # A forum thread's capture logs one hash per post, comma-separated.
             said = "no listing" if logged == [""] else f"listing {logged[0]}"
             out.append(problem("listing", where, f"its {', '.join(LISTING_FIELDS)} are "
                                f"not what was extracted from capture {cid} (custody "

@@ -209,7 +209,11 @@ class Preserver:
         self.custody.append(tx, "captured", page.url, digest, {
             "extracted": "", **note, "capture_id": cid, "body_sha256": body_sha,
             "robots_sha256": robots_sha, "method": page.method,
-            "warc_file": fields["warc_file"]})
+            "warc_file": fields["warc_file"],
+            # Berkeley Protocol: a capture made logged in says so, and as whom.
+            **({"logged_in_as": page.account} if page.account else {}),
+            # Fetched through a SOCKS proxy (Tor): the server saw the proxy, not us.
+            **({"proxy": page.proxy} if page.proxy else {})})
         return cid, dup
 
     def add_artefact(self, capture_id: int, kind: str, data: bytes, media_type: str,

@@ -25,7 +25,8 @@ class EvidenceSession:
 
     def __init__(self, evidence_dir: Path, store: Store, blobs: BlobStore, *,
                  operator: str, user_agent: str, robots_policy: str,
-                 durable: bool = True, purpose: str = "", recover: bool = True) -> None:
+                 durable: bool = True, purpose: str = "", recover: bool = True,
+                 proxy: str = "") -> None:
         self.operator = operator_name(operator)
         self.custody = custody_log(evidence_dir, store, self.operator)
         # A crashed run may have left the mirror short or a WARC file open. A session
@@ -40,7 +41,9 @@ class EvidenceSession:
                      f"(scrapy/{versions.get('scrapy', '?')}, "
                      f"warcio/{versions.get('warcio', '?')})",
             operator=self.operator, robots=robots_policy, user_agent=user_agent,
-            extra={"description": purpose} if purpose else None)
+            extra={**({"description": purpose} if purpose else {}),
+                   # The SOCKS proxy (Tor) every exchange in the file went through.
+                   **({"proxy": proxy} if proxy else {})} or None)
         self.recorder = warc.WarcRecorder(evidence_dir / "warc", store, self.custody, info,
                                           blobs=blobs)
         # A crawl buffers WARC records until the page worker stores their pages; see

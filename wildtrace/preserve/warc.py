@@ -152,6 +152,41 @@ class WarcRecorder:
         self.records += 2
         return str(resp_id)
 
+    def resource(self, uri: str, data: bytes, media_type: str, concurrent_to: str = "",
+                 date: str = "") -> str:
+        """Write a ``resource`` record (a browser crawl's screenshot, as
+        ``urn:screenshot:URL``, the way web archiving tools keep them so a WACZ player
+        shows it); returns its record id."""
+        return self._single(uri, "resource", data, media_type, concurrent_to, date)
+
+    def metadata(self, url: str, fields: dict[str, Any], refers_to: str = "",
+                 date: str = "") -> str:
+        """Write a ``metadata`` record about ``url`` (how the page was collected: by
+        the browser, logged in as whom, what it refused) as ``application/json``;
+        returns its record id."""
+        data = json.dumps(fields, sort_keys=True, ensure_ascii=False).encode("utf-8")
+        return self._single(url, "metadata", data, "application/json", refers_to, date)
+
+    def _single(self, uri: str, kind: str, data: bytes, media_type: str, related: str,
+                date: str) -> str:
+        with self._lock:
+            if self._fh is None:
+                self._open()
+            elif self._pos > self.roll_bytes:
+                self.seal()
+                self._open()
+        assert self._writer is not None
+        headers = {**({"WARC-Date": date} if date else {}),
+                   **({"WARC-Concurrent-To" if kind == "resource" else "WARC-Refers-To":
+                       related} if related else {})}
+        rec = self._writer.create_warc_record(uri, kind, payload=io.BytesIO(data),
+                                              length=len(data),
+                                              warc_content_type=media_type,
+                                              warc_headers_dict=headers)
+        self._write([rec])
+        self.records += 1
+        return str(rec.rec_headers.get_header("WARC-Record-ID"))
+
     def sync(self) -> None:
         """fsync the open file (batched durability; see BlobStore.sync)."""
         with self._lock:
@@ -242,21 +277,26 @@ def warcinfo(software: str, operator: str, robots: str, user_agent: str,
 
 
 def iter_responses(path: Path) -> Iterator[dict[str, Any]]:
-    """Response records of a WARC file with offsets: what a CDXJ index needs."""
+    """Response and resource records (screenshots) of a WARC file with offsets: what a
+    CDXJ index needs."""
     with path.open("rb") as fh:
         it = ArchiveIterator(fh)
         for record in it:
-            if record.rec_type != "response":
+            if record.rec_type not in ("response", "resource"):
                 record.content_stream().read()
                 continue
-            headers = record.http_headers
+            headers = record.http_headers if record.rec_type == "response" else None
+            mime = (headers.get_header("Content-Type") or "") if headers else \
+                (record.rec_headers.get_header("Content-Type") or "") \
+                if record.rec_type == "resource" else ""
             item = {
                 "url": record.rec_headers.get_header("WARC-Target-URI"),
                 "date": record.rec_headers.get_header("WARC-Date"),
-                "digest": record.rec_headers.get_header("WARC-Payload-Digest"),
-                "status": headers.get_statuscode() if headers else "",
-                "mime": (headers.get_header("Content-Type") or "").split(";")[0]
-                if headers else "",
+                "digest": record.rec_headers.get_header("WARC-Payload-Digest")
+                or record.rec_headers.get_header("WARC-Block-Digest"),
+                "status": headers.get_statuscode() if headers else
+                ("200" if record.rec_type == "resource" else ""),
+                "mime": mime.split(";")[0],
             }
             record.content_stream().read()
             it.read_to_end(record)

@@ -37,6 +37,7 @@ from wildtrace.store import tables as t
 from wildtrace.store.evidence import EvidenceStore
 from wildtrace.store.link import LinkStore
 from wildtrace.store.market import MarketStore
+from wildtrace.store.tables.valuechain import listing_positions
 
 if TYPE_CHECKING:  # area stores that import this module (imported in their properties)
     from wildtrace.store.accounts import AccountStore
@@ -47,11 +48,17 @@ if TYPE_CHECKING:  # area stores that import this module (imported in their prop
     from wildtrace.store.browse import BrowseStore
     from wildtrace.store.cases import CaseStore
     from wildtrace.store.frontier import FrontierStore
+    from wildtrace.store.intel import IntelStore
     from wildtrace.store.limits import LimitStore
+    from wildtrace.store.pages import PageStore
+    from wildtrace.store.photos import PhotoStore
     from wildtrace.store.report import ReportStore
     from wildtrace.store.review import ReviewStore
+    from wildtrace.store.revisits import RevisitStore
+    from wildtrace.store.sessions import SessionStore
     from wildtrace.store.timestamps import TimestampStore
     from wildtrace.store.tips import TipStore
+    from wildtrace.store.valuechain import ValueChainStore
     from wildtrace.store.venues import VenueStore
 
 # The database or its connection failing (not a bad row): callers that must tell the two
@@ -238,6 +245,34 @@ class Store:
 
         return VenueStore(self.engine)
 
+    @functools.cached_property
+    def sessions(self) -> SessionStore:
+        """Logged-in collection: each site's sealed session and whether it is paused."""
+        from wildtrace.store.sessions import SessionStore
+
+        return SessionStore(self.engine)
+
+    @functools.cached_property
+    def revisits(self) -> RevisitStore:
+        """Revisits of known adverts: gone, changed or still up, and when."""
+        from wildtrace.store.revisits import RevisitStore
+
+        return RevisitStore(self.engine)
+
+    @functools.cached_property
+    def pages(self) -> PageStore:
+        """Page kinds of captured pages, and seller profiles read from profile pages."""
+        from wildtrace.store.pages import PageStore
+
+        return PageStore(self.engine)
+
+    @functools.cached_property
+    def valuechain(self) -> ValueChainStore:
+        """Each listing's value-chain position (product form, seller role)."""
+        from wildtrace.store.valuechain import ValueChainStore
+
+        return ValueChainStore(self.engine)
+
     # area: preserve (captures, artefacts, custody, WARC files)
     @functools.cached_property
     def evidence(self) -> EvidenceStore:
@@ -313,6 +348,20 @@ class Store:
         from wildtrace.store.review import ReviewStore
 
         return ReviewStore(self.engine)
+
+    @functools.cached_property
+    def photos(self) -> PhotoStore:
+        """Listing photos kept as evidence, and the text and hints read from them."""
+        from wildtrace.store.photos import PhotoStore
+
+        return PhotoStore(self.engine)
+
+    @functools.cached_property
+    def intel(self) -> IntelStore:
+        """Term decisions, alert subscriptions and deliveries, watch-run history."""
+        from wildtrace.store.intel import IntelStore
+
+        return IntelStore(self.engine)
 
     @functools.cached_property
     def tips(self) -> TipStore:
@@ -577,13 +626,16 @@ class Store:
                             sa.func.max(t.assessments.c.id).label("aid"))
                   .group_by(t.assessments.c.listing_id).subquery())
         a = t.assessments
+        vc = listing_positions
         last = 0
         while True:
             q = (sa.select(t.listings, a.c.score, a.c.risk, a.c.relevant, a.c.taxa, a.c.cites,
-                           a.c.flags, a.c.reasons, a.c.model_version)
+                           a.c.flags, a.c.reasons, a.c.model_version, vc.c.product_form,
+                           vc.c.seller_role)
                  .select_from(t.listings
                               .outerjoin(latest, latest.c.listing_id == t.listings.c.id)
-                              .outerjoin(a, a.c.id == latest.c.aid))
+                              .outerjoin(a, a.c.id == latest.c.aid)
+                              .outerjoin(vc, vc.c.listing_id == t.listings.c.id))
                  .where(t.listings.c.id > last).order_by(t.listings.c.id).limit(batch))
             with self.engine.connect() as conn:
                 rows = [dict(r._mapping) for r in conn.execute(q)]

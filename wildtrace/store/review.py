@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any
 
 import sqlalchemy as sa
@@ -246,6 +246,23 @@ class ReviewStore:
             rows = [dict(r._mapping) for r in conn.execute(above)]
             rows += [dict(r._mapping) for r in conn.execute(below)]
         return rows
+
+    def possible(self, flt: QueueFilter, threshold: float, band: float,
+                 after: tuple[float, int] | None, limit: int) -> list[dict[str, Any]]:
+        """Newest assessments *not* judged relevant that name a CITES-listed taxon or
+        scored within ``band`` below ``threshold``: the misses an analyst should still
+        see. Highest score first, keyset pages after ``(score, assessment id)``."""
+        a = t.assessments
+        q = (_base(replace(flt, include_unflagged=True))
+             .where(a.c.relevant.is_(False))
+             .where(sa.or_(a.c.cites.in_(("I", "II", "III")),
+                           a.c.score >= threshold - band)))
+        if after is not None:
+            score, aid = after
+            q = q.where(sa.or_(a.c.score < score, sa.and_(a.c.score == score, a.c.id < aid)))
+        q = q.order_by(a.c.score.desc(), a.c.id.desc()).limit(limit)
+        with self.engine.connect() as conn:
+            return [dict(r._mapping) for r in conn.execute(q)]
 
     def listing_row(self, listing_id: int) -> dict[str, Any] | None:
         """One stored listing row (every column, JSON columns as text), or None."""

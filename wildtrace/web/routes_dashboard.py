@@ -60,6 +60,8 @@ class CountsOut(BaseModel):
     unconverted: int
     unconverted_by_currency: list[UnconvertedRow]
     unknown_country: int
+    # Listings per product form and per seller role ("" where no cue placed them).
+    value_chain: dict[str, dict[str, int]] = {}
 
 
 def _figures(request: Request) -> Dashboard:

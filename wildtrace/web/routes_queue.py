@@ -42,7 +42,7 @@ def _filter(taxon: str, appendix: str, platform: str, language: str, date_from: 
 Str = Annotated[str, Query(max_length=200)]
 # In the schema too, so a client (or a fuzzer) reading /openapi.json knows the choices.
 Appendix = Annotated[str, Query(pattern="^(I|II|III)?$")]
-Order = Annotated[str, Query(pattern="^(risk|learning)$")]
+Order = Annotated[str, Query(pattern="^(risk|learning|possible)$")]
 
 
 def _page(request: Request, user: User, flt: QueueFilter, order: str, cursor: str,
@@ -61,7 +61,9 @@ def api_queue(request: Request, user: Annotated[User, Depends(api_user())],
     """Flagged listings not yet labelled, highest risk first; continue with ``cursor``.
 
     ``order=learning`` instead lists the unlabelled listings whose labels would teach the
-    model most (active learning; one page, recomputed after each label).
+    model most (active learning; one page, recomputed after each label);
+    ``order=possible`` lists what the model did not flag but may have missed: listings
+    naming a CITES-listed taxon or scored just below the threshold (pages by ``cursor``).
     """
     flt = _filter(taxon, appendix, platform, language, date_from, date_to, labelled, all)
     page = _page(request, user, flt, order, cursor, limit)

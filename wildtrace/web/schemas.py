@@ -139,6 +139,10 @@ class ListingDetail(BaseModel):
     custody: list[dict[str, Any]]
     seller_listings: list[ListingSummary]
     linked_accounts: list[dict[str, Any]]
+    # Payment traces (IBAN, bank account, PayPal, Pix, GCash, UPI, wallets...) apart.
+    payment_traces: list[Identifier] = []
+    # {"form": ..., "role": ..., "cues": [...]}: the listing's value-chain position.
+    value_chain: dict[str, Any] | None = None
 
 
 class LabelIn(BaseModel):

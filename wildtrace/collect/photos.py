@@ -1,0 +1,168 @@
+"""Fetching a listing's photos, and decoding them as the hostile input they are.
+
+A photo's URL is chosen by the page, so it goes through the run's network guard
+(:class:`~wildtrace.collect.netguard.NetPolicy`) exactly as a link would: a public
+address, or an origin the user named (a seed), on every redirect hop and again on the
+address the connection uses. Bodies are capped in bytes, a listing in photo count, and
+requests to one host are spaced by the crawl delay.
+
+Decoding (:func:`decode`) accepts only still-image formats that Pillow reads natively
+(JPEG, PNG, GIF, WebP, BMP), refuses more than ``MAX_PIXELS`` pixels *before* the pixel
+data is read (Pillow reads the size from the header), and turns Pillow's
+decompression-bomb warning into a refusal, so a 40 kB PNG that inflates to gigabytes is
+never inflated.
+"""
+
+from __future__ import annotations
+
+import io
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlsplit
+
+from wildtrace.collect.netguard import Fetched, NetPolicy, SafeFetcher, parse_ip
+from wildtrace.errors import FetchError
+
+MAX_PHOTO_BYTES = 8_000_000
+MAX_PIXELS = 40_000_000
+MAX_SIDE = 20_000
+MAX_PHOTOS = 8
+FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif",
+           "WEBP": "image/webp", "BMP": "image/bmp"}
+
+
+class PhotoRejected(ValueError):
+    """The bytes are not an image we decode (the message says why)."""
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """A decoded photo: its format, pixel size and RGB pixels."""
+
+    media_type: str
+    width: int
+    height: int
+    image: Any  # PIL.Image.Image in RGB (typed Any: Pillow is the [images] extra)
+
+
+def decode(data: bytes, *, max_bytes: int = MAX_PHOTO_BYTES,
+           max_pixels: int = MAX_PIXELS) -> Decoded:
+    """Decode ``data`` into RGB pixels or raise :class:`PhotoRejected` saying why."""
+    if not data:
+        raise PhotoRejected("empty body")
+    if len(data) > max_bytes:
+        raise PhotoRejected(f"larger than {max_bytes} bytes")
+    try:
+        from PIL import Image, UnidentifiedImageError
+    except ImportError as exc:  # the [images] extra
+        raise PhotoRejected("Pillow is not installed (the [images] extra)") from exc
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            with Image.open(io.BytesIO(data), formats=list(FORMATS)) as img:
+                fmt = str(img.format or "")
+                if fmt not in FORMATS:
+                    raise PhotoRejected(f"format {fmt or 'unknown'} is not accepted")
+                w, h = img.size
+                if w <= 0 or h <= 0 or w > MAX_SIDE or h > MAX_SIDE or w * h > max_pixels:
+                    raise PhotoRejected(f"{w}x{h} pixels is over the limit of "
+                                        f"{max_pixels} pixels")
+                img.seek(0)  # the first frame of an animation
+                rgb = img.convert("RGB")
+                rgb.load()
+    except PhotoRejected:
+        raise
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+        raise PhotoRejected(f"decompression bomb refused: {exc}"[:300]) from exc
+    except UnidentifiedImageError as exc:
+        raise PhotoRejected("not a readable image: not JPEG, PNG, GIF, WebP or BMP") \
+            from exc
+    except (OSError, ValueError, SyntaxError, EOFError, MemoryError) as exc:
+        raise PhotoRejected(f"not a readable image: {type(exc).__name__}: {exc}"[:300]) \
+            from exc
+    return Decoded(FORMATS[fmt], w, h, rgb)
+
+
+class GuardedPhotoFetcher(SafeFetcher):
+    """:class:`SafeFetcher` (byte cap, deadline, pinned address, checked redirects) with
+    the run's :class:`NetPolicy` deciding each hop, so a seed's own origin on a private
+    address may serve its photos while a page can never point us at one."""
+
+    def __init__(self, policy: NetPolicy, **kwargs: Any) -> None:
+        super().__init__(resolver=policy.resolver, **kwargs)
+        self.policy = policy
+
+    def check(self, url: str, *, exempt: frozenset[str] = frozenset()) -> tuple[str, str, int]:
+        """Validate one hop: the policy's verdict on the URL, then on the address the
+        connection will use (DNS rebinding between the two is caught here)."""
+        if len(url) > 4096:
+            raise FetchError("URL too long", url=url[:100])
+        why = self.policy.refusal(url)
+        if why:
+            raise FetchError(why, url=url)
+        parts = urlsplit(url)
+        if parts.username or parts.password:
+            raise FetchError("URLs with credentials are refused", url=url)
+        host = (parts.hostname or "").rstrip(".").lower()
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:
+            raise FetchError("URL has a bad port", url=url) from None
+        literal = parse_ip(host)
+        addresses = [str(literal)] if literal is not None else self.resolver(host, port)
+        if not addresses:
+            raise FetchError(f"host {host!r} has no address", url=url)
+        address = str(parse_ip(addresses[0]) or "")
+        if not address:
+            raise FetchError(f"resolver gave a non-address {addresses[0]!r}", url=url)
+        refused = self.policy.connect_refusal(host, address)
+        if refused:
+            raise FetchError(refused, url=url)
+        return address, host, port
+
+
+@dataclass
+class PhotoFetcher:
+    """Fetch photo URLs politely: the guard, a byte cap, and ``delay`` seconds between
+    two requests to one host."""
+
+    policy: NetPolicy
+    user_agent: str = "wildtrace"
+    max_bytes: int = MAX_PHOTO_BYTES
+    timeout: float = 20.0
+    delay: float = 1.0
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    _last: dict[str, float] = field(default_factory=dict)
+
+    def fetch(self, url: str) -> Fetched:
+        """GET one photo; raises :class:`FetchError` naming the URL and the reason."""
+        host = (urlsplit(url).hostname or "").lower()
+        last = self._last.get(host)
+        if last is not None:
+            wait = last + self.delay - self.clock()
+            if wait > 0:
+                self.sleep(wait)
+        fetcher = GuardedPhotoFetcher(self.policy, max_bytes=self.max_bytes,
+                                      timeout=self.timeout, user_agent=self.user_agent)
+        try:
+            return fetcher.fetch(url)
+        finally:
+            self._last[host] = self.clock()
+
+
+def photo_urls(urls: list[str], limit: int = MAX_PHOTOS) -> list[str]:
+    """The first ``limit`` distinct http(s) photo URLs of a listing (data: URIs, other
+    schemes and overlong URLs dropped)."""
+    out: list[str] = []
+    for u in urls:
+        u = u.strip()
+        if len(u) > 4096 or not u.lower().startswith(("http://", "https://")) or u in out:
+            continue
+        out.append(u)
+        if len(out) >= limit:
+            break
+    return out
