@@ -99,8 +99,8 @@ def breakdown(rows: list[dict[str, str]], preds: dict[str, np.ndarray], key: str
                 hits = int(pred[idx].sum())
                 cells.append(f"recall {hits}/{pos}" if pos else f"FP {hits}/{neg}")
             else:
-                p, r, f = pr(y[idx], pred[idx])
-                cells.append(f"P {p:.2f} R {r:.2f} F1 {f:.2f}")
+                prec, rec, f1 = pr(y[idx], pred[idx])
+                cells.append(f"P {prec:.2f} R {rec:.2f} F1 {f1:.2f}")
         out.append(f"| {value} | {pos}/{neg} | " + " | ".join(cells) + " |")
     return out
 
@@ -117,14 +117,16 @@ def report(name: str, rows: list[dict[str, str]], preds: dict[str, np.ndarray]) 
         p, r, f = pr(y, pred)
         cells.append(f"**P {p:.3f} R {r:.3f} F1 {f:.3f}**")
     print(f"| all | {int(y.sum())}/{int((~y).sum())} | " + " | ".join(cells) + " |")
-    recalls = {}
+    recalls: dict[str, dict[str, float]] = {}
     for lang in LANGS:
         idx = [i for i, r in enumerate(rows) if r["language"] == lang]
         if idx:
             recalls[lang] = {m: pr(y[idx], p[idx])[1] for m, p in preds.items()}
-    print("| lowest language recall | | " + " | ".join(
-        f"{min(v[m] for v in recalls.values()):.2f} "
-        f"({min(recalls, key=lambda k, m=m: recalls[k][m])})" for m in preds) + " |")
+    lowest = []
+    for m in preds:
+        worst = min(recalls, key=lambda lang, m=m: recalls[lang][m])  # type: ignore[misc]
+        lowest.append(f"{recalls[worst][m]:.2f} ({worst})")
+    print("| lowest language recall | | " + " | ".join(lowest) + " |")
     for key in ("language", "style", "kind"):
         print(f"\nper {key}\n\n| {key} | offers/look-alikes | " + " | ".join(preds)
               + " |\n" + rule)

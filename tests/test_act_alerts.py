@@ -12,12 +12,13 @@ from datetime import UTC, datetime, timedelta
 from email import message_from_bytes, policy
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import pytest
 
 from wildtrace.act.alerts import SmtpSettings, check_target
 from wildtrace.app.alerts import AlertConfig, run_alerts, subscribe, unsubscribe
+from wildtrace.app.crawl import CrawlResult
 from wildtrace.app.process import process
 from wildtrace.app.watch import health, history, run_watch
 from wildtrace.errors import InputError, WildtraceError
@@ -196,6 +197,17 @@ def test_watch_runs_are_recorded_with_failures_and_missed_runs(ws: Workspace,
         run_watch(ws, bad, name="vn", interval_s=3600)
     runs = history(ws, "vn")
     assert [r["status"] for r in runs] == ["failed", "ok"] and runs[0]["error"]
-    [h] = health(ws, now=datetime.now(UTC) + timedelta(hours=5, minutes=10))
+    class Broken:  # what app.crawl returns when the page worker died
+        def as_dict(self) -> dict[str, Any]:
+            return {"pages": 3, "stopped": "page worker stopped: exit code 1"}
+
+    watch = tmp_path / "vn.toml"
+    watch.write_text('seeds = ["https://shop.example/"]\n', encoding="utf-8")
+    with pytest.raises(WildtraceError, match="the crawl stopped"):
+        run_watch(ws, watch, name="vn2", interval_s=3600,
+                  crawler=lambda _ws, _req: cast(CrawlResult, Broken()))
+    assert history(ws, "vn2")[0]["status"] == "failed"
+    assert "page worker stopped" in history(ws, "vn2")[0]["error"]
+    [h, _] = health(ws, now=datetime.now(UTC) + timedelta(hours=5, minutes=10))
     assert (h.runs, h.ok, h.failed, h.last_status) == (2, 1, 1, "failed")
     assert h.missed == 5 and h.overdue

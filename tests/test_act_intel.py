@@ -61,6 +61,7 @@ def test_stix_bundle_is_valid_and_complete(team_a: Workspace) -> None:
     by_type: dict[str, list[object]] = {}
     for o in bundle.objects:
         by_type.setdefault(o.type, []).append(o)
+    assert len(by_type["observed-data"]) == 2 and len(by_type["x-wildtrace-listing"]) == 2
     for t in ("identity", "report", "observed-data", "url", "email-addr", "user-account",
               "x-wildtrace-phone", "x-wildtrace-wallet", "file", "indicator", "relationship",
               "threat-actor", "marking-definition"):

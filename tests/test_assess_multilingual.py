@@ -11,6 +11,7 @@ tuning target).
 from __future__ import annotations
 
 import csv
+from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
@@ -142,7 +143,7 @@ class _EnglishOnly:
     version = "stub-english/0"
     multilingual = False
 
-    def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
         vecs = np.zeros((len(texts), 384), dtype=np.float32)
         vecs[:, 0] = 1.0
         return vecs

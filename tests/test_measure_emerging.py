@@ -124,4 +124,26 @@ def test_rising_against_its_own_baseline() -> None:
 
 
 def test_what_is_rising_reads_the_workspace(ws: Workspace) -> None:
+    from wildtrace.app.process import process
+
     assert what_is_rising(ws) == []  # nothing identified yet: nothing rises
+    today = date(2026, 6, 30)
+    drafts = []
+    for week in range(9):
+        day = today - timedelta(days=7 * (8 - week))
+        for k in range(8 if week == 8 else 1):
+            drafts.append(ListingDraft(source="rao.vn", url=f"https://rao.vn/{week}-{k}",
+                                       title=f"vảy tê tê loại {week}{k}",
+                                       posted=day.isoformat(), language="vi"))
+        drafts.append(ListingDraft(source="shop.example", url=f"https://shop.example/{week}",
+                                   title=f"ball python hatchling no {week}",
+                                   posted=day.isoformat(), language="en"))
+    ws.store.add_listings([(d, content_key(d)) for d in drafts])
+    process(ws)
+    found = what_is_rising(ws, today=today)
+    keys = {(r.kind, r.key, r.platform) for r in found}
+    assert ("taxon", "Manis", "rao.vn") in {(k, x[:5], p) for k, x, p in keys}
+    assert ("venue", "rao.vn", "rao.vn") in keys
+    assert not any("Python" in r.key or r.platform == "shop.example" for r in found)
+    manis = next(r for r in found if r.kind == "taxon" and r.key.startswith("Manis"))
+    assert manis.seen == 8 and manis.expected == 1.0 and manis.history[-1] == 8

@@ -246,3 +246,36 @@ def test_photo_store_on_postgres_keeps_64_bit_hashes(pg_store: Store) -> None:
     got = pg_store.photos.get(pid)
     assert got is not None and got.phash == big and got.photo_key == big
     assert pg_store.photos.keys_by_listing() == {lid: (big,)}
+
+
+def test_photo_fetcher_spaces_requests_to_one_host(monkeypatch: pytest.MonkeyPatch) -> None:
+    from wildtrace.collect import photos as cp
+
+    now = [100.0]
+    slept: list[float] = []
+
+    def fake_fetch(self: GuardedPhotoFetcher, url: str) -> Fetched:
+        now[0] += 0.1  # the request itself takes 0.1 s
+        return Fetched(url=url, status=200, media_type="image/jpeg", body=b"x",
+                       address="93.184.216.34")
+
+    monkeypatch.setattr(cp.GuardedPhotoFetcher, "fetch", fake_fetch)
+    f = cp.PhotoFetcher(NetPolicy(), delay=1.0, clock=lambda: now[0],
+                        sleep=lambda s: (slept.append(s), now.__setitem__(0, now[0] + s)))
+    f.fetch("https://a.example/1.jpg")
+    f.fetch("https://b.example/1.jpg")  # another host: no wait
+    f.fetch("https://a.example/2.jpg")  # 0.1 s after a's last: waits the rest
+    assert len(slept) == 1 and slept[0] == pytest.approx(0.9)
+
+
+def test_photo_step_reads_listings_in_batches(ws: Workspace,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    import wildtrace.app.photos as ap
+
+    monkeypatch.setattr(ap, "BATCH", 2)
+    files = {f"https://shop.example/{i}.jpg": jpeg(scene(40 + i), 70) for i in range(5)}
+    _listing(ws, "dropped", "s", ["data:image/png;base64,AAAA"])  # never gets a row
+    for i in range(5):
+        _listing(ws, f"b{i}", f"s{i}", [f"https://shop.example/{i}.jpg"])
+    s = analyse_photos(ws, NetPolicy(), fetcher=FakeFetcher(files), ocr=False)
+    assert (s.listings, s.stored) == (6, 5)

@@ -43,6 +43,7 @@ def test_anticipate_page_and_term_decisions(env: WebEnv) -> None:
     assert viewer.post("/anticipate/terms", data={"term": "y", "action": "reject",
                                                   "csrf_token": vcsrf}).status_code == 403
     assert c.get("/api/rising").status_code == 200
+    assert 'id="rising"' in c.get("/dashboard").text  # the dashboard's panel
     assert c.get("/api/watch/runs").json()["runs"] == []
 
 
@@ -69,18 +70,18 @@ def test_exports_and_taxii_need_an_analyst_and_are_audited(env: WebEnv) -> None:
     case_id = book.create("shared", "ana")
     book.add(case_id, "listing", str(ids[0]), "ana")
     assert env.client().get(f"/api/intel/export?case={case_id}").status_code == 401
-    assert env.client().get("/taxii2/", headers=env.token("vic")).status_code == 403
+    assert env.client().get("/api/taxii2/", headers=env.token("vic")).status_code == 403
     h = env.token("ana")
     resp = env.client().get(f"/api/intel/export?case={case_id}&format=misp", headers=h)
     assert resp.status_code == 200 and '"Event"' in resp.text
-    cols = env.client().get("/taxii2/cases/collections/", headers=h)
+    cols = env.client().get("/api/taxii2/cases/collections/", headers=h)
     assert cols.headers["content-type"].startswith("application/taxii+json")
     assert {"id": f"case-{case_id}", "title": "shared", "can_read": True,
             "can_write": False,
             "media_types": ["application/stix+json;version=2.1"]} in cols.json()["collections"]
-    objs = env.client().get(f"/taxii2/cases/collections/case-{case_id}/objects/", headers=h)
+    objs = env.client().get(f"/api/taxii2/cases/collections/case-{case_id}/objects/", headers=h)
     assert any(o["type"] == "observed-data" for o in objs.json()["objects"])
-    assert env.client().get("/taxii2/cases/collections/case-999/objects/",
+    assert env.client().get("/api/taxii2/cases/collections/case-999/objects/",
                             headers=h).status_code == 404
     exports = env.ws.store.audit.entries(action="export")
     assert len([e for e in exports if e.object_id == str(case_id)]) == 2

@@ -26,6 +26,7 @@ from wildtrace.app.pageworker import crawl_work
 from wildtrace.app.photos import analyse_photos
 from wildtrace.app.plan import CrawlPlan
 from wildtrace.app.runner import CrawlSummary, RunOptions, run_crawler
+from wildtrace.app.venues import promoted_seeds
 from wildtrace.collect.canonical import acceptable, domain_of
 from wildtrace.collect.frontier import Entry, Frontier
 from wildtrace.collect.netguard import NetPolicy, is_onion, onion_refusal, origin_of
@@ -56,6 +57,7 @@ class CrawlRequest:
     progress: bool = False  # draw a progress line on stderr
     verbose: bool = False  # show Scrapy's log
     browser: bool = False  # render pages in headless Chromium (see app.browser_crawl)
+    venues: bool = False  # also crawl the promoted candidate venues (app.venues)
 
 
 @dataclass(frozen=True)
@@ -115,6 +117,9 @@ def crawl(ws: Workspace, request: CrawlRequest) -> CrawlResult:
         urls += [*watch.seeds, *watch.search_urls()]
         terms = watch.all_terms() or terms
     check_urls(urls, hint="seeds look like https://site.example/path")
+    named = list(urls)  # what the user typed; a promoted venue's URL came from a page
+    if request.venues:
+        urls += [u for u in promoted_seeds(ws) if acceptable(u) and u not in urls]
     frontier = Frontier(ws.store.frontier, lease=ws.settings.crawl_lease)
     frontier.recover()
     frontier.mark_done(ws.store.evidence.captured_keys())
@@ -141,7 +146,7 @@ def crawl(ws: Workspace, request: CrawlRequest) -> CrawlResult:
                            sealed)
     # Only what the user named may be at an internal address; never a page's links.
     # Through a SOCKS proxy the proxy resolves names (collect/proxy.py).
-    policy = NetPolicy([*urls, *(a.strip() for a in request.allow if a.strip())],
+    policy = NetPolicy([*named, *(a.strip() for a in request.allow if a.strip())],
                        proxied=bool(ws.settings.proxy))
     check_onions(urls, ws.settings.proxy)
     opts = RunOptions(domains=domains, policy=policy, max_pages=request.max_pages,

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from wildtrace.collect.canonical import domain_of, url_key
 from wildtrace.collect.countries import country_of
+from wildtrace.collect.discovery import DiscoveryBook
 from wildtrace.collect.frontier import Entry, Frontier
 from wildtrace.collect.links import LinkPolicy, Score
 from wildtrace.collect.proxy import shown_proxy
@@ -34,6 +35,7 @@ from wildtrace.preserve.session import EvidenceSession
 from wildtrace.records import ListingDraft, Page, PageOutcome, RowError
 from wildtrace.store import Store, content_key
 from wildtrace.store.pages import PageKindRow, SellerProfile
+from wildtrace.store.venues import CandidateCount
 from wildtrace.workspace import Workspace
 
 VENUE_FLUSH = 200  # pages between venue-book writes (a crash loses at most these counts)
@@ -53,6 +55,7 @@ class PageProcessor:
     remember: bool = False  # keep requested URL -> capture id (capture does; crawls don't)
     links: LinkPolicy | None = None  # crawls: queue the links of each page ...
     frontier: Frontier | None = None  # ... in this frontier
+    discovery: DiscoveryBook | None = None  # crawls: venues pages point to outside them
     captures: dict[str, int] = field(default_factory=dict)
     errors: list[RowError] = field(default_factory=list)
     listings: int = 0
@@ -118,7 +121,31 @@ class PageProcessor:
             self.duplicates += len(drafts) - inserted
         # What each page was (listing, index, login, CAPTCHA…) and the profiles read.
         self.store.pages.add(kinds, profiles)
+        if self.discovery is not None:
+            self._discover(pages, extracted, scores, outcomes)
         return outcomes
+
+    def _discover(self, pages: Sequence[Page], extracted: Sequence[Extraction | None],
+                  scores: Sequence[float], outcomes: Sequence[PageOutcome]) -> None:
+        """Count the venues the pages point to outside the crawl, and store the counts
+        with the group (collect/discovery.py)."""
+        assert self.discovery is not None
+        for page, ex, score, outcome in zip(pages, extracted, scores, outcomes,
+                                            strict=True):
+            if ex is None or page.method == "import" or "html" not in page.media_type:
+                continue
+            try:
+                root = ex.root if ex.root is not None else \
+                    parse_html(decode_html(page.body, content_type(page)).text)
+                self.discovery.observe(root, page.url, ex.text, score=score,
+                                       relevant=outcome.relevant, language=ex.language)
+            except Exception as exc:  # noqa: BLE001 - a hostile page must not stop the crawl
+                self.error(page.url, f"venues not read: {type(exc).__name__}: {exc}"[:300])
+        if len(self.discovery):
+            self.store.venues.candidates.add([
+                CandidateCount(key, t.kind, t.url, t.mentions, t.relevant, t.score,
+                               t.example, dict(t.languages))
+                for key, t in sorted(self.discovery.drain().items())])
 
     def _scores(self, pages: Sequence[Page], extracted: Sequence[Extraction | None]
                 ) -> list[float]:
@@ -279,9 +306,12 @@ def evidence_session(ws: Workspace, *, durable: bool, purpose: str) -> EvidenceS
 
 def page_processor(ws: Workspace, session: EvidenceSession, score: Score,
                    venues: VenueBook | None, source: str = "", *,
-                   links: LinkPolicy | None = None) -> PageProcessor:
-    """A page processor over ``ws`` (with ``links``, it also queues each page's links)."""
+                   links: LinkPolicy | None = None,
+                   discovery: DiscoveryBook | None = None) -> PageProcessor:
+    """A page processor over ``ws`` (with ``links``, it also queues each page's links;
+    with ``discovery``, it records the venues pages point to outside the crawl)."""
     extractor = Extractor((ws.root / "profiles",))
     return PageProcessor(ws.store, session, extractor, score, venues,
                          float(ws.settings.relevance_threshold), source, links=links,
-                         frontier=Frontier(ws.store.frontier) if links is not None else None)
+                         frontier=Frontier(ws.store.frontier) if links is not None else None,
+                         discovery=discovery)

@@ -36,6 +36,7 @@ from wildtrace.records import Listing, RowError
 from wildtrace.store.photos import Finding, PhotoRow
 from wildtrace.workspace import Workspace
 
+BATCH = 1000  # listings read from the store at a time
 OCR_MARK = "[text in photos]"  # separates a listing's own text from what photos said
 
 
@@ -106,7 +107,8 @@ def analyse_photos(ws: Workspace, policy: NetPolicy, *, listing_ids: Sequence[in
                                   delay=float(s.delay))
     engine, why = photo_ocr(ws) if ocr else (None, "off")
     summary.ocr_engine, summary.ocr_missing = (engine.engine if engine else ""), why
-    todo = ws.store.photos.listings_with_images(ids=listing_ids)
+    todo = ws.store.photos.listings_with_images(
+        ids=listing_ids, limit=BATCH if listing_ids is None else max(1, len(listing_ids)))
     if not todo:
         return summary
     known = list(ws.store.photos.iter_hashes())
@@ -117,17 +119,22 @@ def analyse_photos(ws: Workspace, policy: NetPolicy, *, listing_ids: Sequence[in
         robots_policy="photos of captured listings (the pages' own robots.txt applied)",
         purpose="listing photos fetched through the network guard", recover=False)
     try:
-        for listing_id, page_url, urls in todo:
-            summary.listings += 1
-            done = ws.store.photos.tried(listing_id)
-            for url in photo_urls(urls, s.max_photos):
-                if url in done:
-                    continue
-                summary.tried += 1
-                _one(ws, session, get, engine, index, owner, listing_id, page_url, url,
-                     agent, summary)
-            if progress:
-                progress(1)
+        while todo:
+            for listing_id, page_url, urls in todo:
+                summary.listings += 1
+                done = ws.store.photos.tried(listing_id)
+                for url in photo_urls(urls, s.max_photos):
+                    if url in done:
+                        continue
+                    summary.tried += 1
+                    _one(ws, session, get, engine, index, owner, listing_id, page_url, url,
+                         agent, summary)
+                if progress:
+                    progress(1)
+            # The next batch after the last listing seen (a listing whose URLs were all
+            # dropped has no photo row and must not be selected again).
+            todo = [] if listing_ids is not None or len(todo) < BATCH else \
+                ws.store.photos.listings_with_images(after=todo[-1][0], limit=BATCH)
     finally:
         session.close()
     return summary

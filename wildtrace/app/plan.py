@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from wildtrace.app.pages import PageProcessor, evidence_session, page_processor
+from wildtrace.collect.discovery import DiscoveryBook
 from wildtrace.collect.links import LinkPolicy, Score
 from wildtrace.collect.venues import VenueBook
 from wildtrace.collect.watch import DEFAULT_TERMS, keyword_scorer
@@ -65,4 +66,6 @@ def crawl_processor(ws: Workspace, plan: CrawlPlan) -> tuple[PageProcessor, str]
     score, scorer = page_scorer(ws.settings, keywords)
     session = evidence_session(ws, durable=False, purpose=plan.purpose)
     links = LinkPolicy(frozenset(plan.domains), keywords, plan.follow, plan.max_depth)
-    return page_processor(ws, session, score, VenueBook(ws.store.venues), links=links), scorer
+    # Links and handles leading outside the crawl's sites become candidate venues.
+    return page_processor(ws, session, score, VenueBook(ws.store.venues), links=links,
+                          discovery=DiscoveryBook(plan.domains)), scorer

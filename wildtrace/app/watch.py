@@ -58,6 +58,7 @@ def run_watch(ws: Workspace, watch_file: Path | None, *, name: str = "",
     before = _last_seen(ws, watch)
     run_id = ws.store.intel.start_watch_run(watch)
     detail: dict[str, Any] = {"interval_s": interval_s, "listings_before": before}
+    broken = ""
     try:
         if crawl_first:
             if watch_file is None:
@@ -65,6 +66,11 @@ def run_watch(ws: Workspace, watch_file: Path | None, *, name: str = "",
                                      hint="give WATCH.toml, or --no-crawl")
             result = crawler(ws, CrawlRequest(watch_file=watch_file, max_pages=max_pages))
             detail["crawl"] = result.as_dict()
+            stopped = str(detail["crawl"].get("stopped") or "")
+            if stopped not in ("", "finished", "max_pages", "shutdown"):
+                # the crawl broke (its page worker died): the run failed, though what
+                # was stored is still processed and alerted on
+                broken = stopped
         processed = process(ws)
         detail["process"] = processed.as_dict()
         if alerts:
@@ -74,6 +80,10 @@ def run_watch(ws: Workspace, watch_file: Path | None, *, name: str = "",
         ws.store.intel.finish_watch_run(run_id, "failed", detail,
                                         f"{type(exc).__name__}: {exc}")
         raise
+    if broken:
+        ws.store.intel.finish_watch_run(run_id, "failed", detail, f"crawl: {broken}")
+        raise WildtraceError(f"watch {watch}: the crawl stopped: {broken}",
+                             hint="what it stored was processed; see wildtrace errors")
     ws.store.intel.finish_watch_run(run_id, "ok", detail)
     return WatchRun(run_id, watch, "ok", detail)
 

@@ -68,13 +68,16 @@ PROXY_HELP = ("Go through this SOCKS5 proxy, which resolves host names (Tor: "
                    "session (wildtrace session), always are.")
 @click.option("--proxy", default=None, metavar="socks5h://HOST:PORT",
               help=PROXY_HELP)
+@click.option("--venues", is_flag=True,
+              help="Also crawl the promoted candidate venues ('wildtrace venues "
+                   "promote'): sites, and Telegram channels by their public preview.")
 @click.option("--json", "as_json", is_flag=True, help="Print the summary as JSON.")
 @click.option("--verbose", is_flag=True, help="Show Scrapy's log.")
 @pass_context
 def crawl(app: AppContext, seeds: tuple[str, ...], max_pages: int | None, delay: float | None,
           allow: tuple[str, ...], watch_file: Path | None, max_depth: int, recrawl: bool,
           recrawl_depth: int, worker: bool, no_images: bool, browser: bool,
-          proxy: str | None, as_json: bool, verbose: bool) -> None:
+          proxy: str | None, venues: bool, as_json: bool, verbose: bool) -> None:
     """Crawl from SEED_URLs politely, capturing every page as evidence and extracting
     listings; links are followed on the same sites, most relevant first. Interrupted
     crawls resume where they stopped; several crawls on one shared database split the
@@ -91,7 +94,8 @@ def crawl(app: AppContext, seeds: tuple[str, ...], max_pages: int | None, delay:
     result = run_crawl(ws, CrawlRequest(
         seeds=seeds, watch_file=watch_file, allow=allow, max_pages=max_pages,
         max_depth=max_depth, recrawl=recrawl, recrawl_depth=recrawl_depth, worker=worker,
-        progress=progress_wanted() and not as_json, verbose=verbose, browser=browser))
+        progress=progress_wanted() and not as_json, verbose=verbose, browser=browser,
+        venues=venues))
     summary = result.summary
     if as_json:
         echo_json(result.as_dict())

@@ -88,6 +88,11 @@ EXAMPLES: dict[str, tuple[str, ...]] = {
     "intel export": ("wildtrace intel export --case 3 --format stix -o case3.stix.json",
                      "wildtrace intel export --listing 12 --listing 40 --format misp -o e.json"),
     "intel import": ("wildtrace intel import case3.stix.json",),
+    "revisit": ("wildtrace revisit   # daily, from cron: adverts due at 1d, 7d, 30d",
+                "wildtrace revisit --report --json"),
+    "venues": ("wildtrace venues --new", "wildtrace venues --kind telegram --json"),
+    "venues promote": ("wildtrace venues promote 12   # then: wildtrace crawl --venues",),
+    "venues dismiss": ("wildtrace venues dismiss 13",),
 }
 
 

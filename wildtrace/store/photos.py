@@ -127,11 +127,13 @@ class PhotoStore:
         return None if row is None else _photo(row)
 
     def listings_with_images(self, *, limit: int = 10_000,
-                             ids: Iterable[int] | None = None
+                             ids: Iterable[int] | None = None, after: int = 0
                              ) -> list[tuple[int, str, list[str]]]:
         """(listing id, page URL, photo URLs) of listings whose extraction named photos
-        and which have no photo row yet (or, with ``ids``, of those listings)."""
-        q = sa.select(lt.c.id, lt.c.url, lt.c.extra).where(lt.c.extra.like('%"images"%'))
+        and which have no photo row yet (or, with ``ids``, of those listings), in id
+        order from ``after`` (exclusive), at most ``limit`` listings."""
+        q = sa.select(lt.c.id, lt.c.url, lt.c.extra).where(
+            lt.c.extra.like('%"images"%'), lt.c.id > after)
         if ids is not None:
             q = q.where(lt.c.id.in_(list(ids)))
         else:

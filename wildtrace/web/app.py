@@ -187,12 +187,13 @@ def create_app(workspace: Workspace, *, fetcher: PageFetcher | None = None,
         routes_listings,
         routes_photos,
         routes_queue,
+        routes_reach,
         routes_tips,
     )
 
     for module in (routes_auth, routes_queue, routes_browse, routes_listings, routes_dashboard,
                    routes_cases, routes_tips, routes_admin, routes_exports, routes_photos,
-                   routes_intel):
+                   routes_intel, routes_reach):
         app.include_router(module.router)
     return app
 

@@ -24,8 +24,10 @@ from wildtrace.app.accounts import User
 from wildtrace.app.audit import record_network
 from wildtrace.app.dashboard import Dashboard, MarketFigures
 from wildtrace.app.dashboard import dashboard as dashboard_of
+from wildtrace.app.emerging import what_is_rising
 from wildtrace.app.market import DEFAULT_CURRENCY, known_currencies
 from wildtrace.app.sellers import NO_LINK_RUN
+from wildtrace.app.watch import health as watch_health
 from wildtrace.web import charts
 from wildtrace.web.deps import api_user, page_user, render, state
 from wildtrace.web.schemas import ERRORS, CountryRow, NetworkOut, PriceRow, SeriesPoint
@@ -143,4 +145,7 @@ def dashboard(request: Request, user: Annotated[User, Depends(page_user())],
         "map_svg": Markup(charts.world_map(countries)),
         "network_svg": Markup(charts.network_chart(net.as_dict())),
         "countries": countries[:15], "unknown": market.unknown_country,
-        "net": net.as_dict(), "link_run": net.run_id, "no_link_run": NO_LINK_RUN})
+        "net": net.as_dict(), "link_run": net.run_id, "no_link_run": NO_LINK_RUN,
+        # issue 19: what is rising, and scheduled runs that failed or were missed
+        "rising": what_is_rising(state(request).ws, limit=10),
+        "watch_health": watch_health(state(request).ws)})

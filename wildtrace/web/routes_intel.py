@@ -150,15 +150,15 @@ def _taxii(data: dict[str, Any]) -> JSONResponse:
     return JSONResponse(data, media_type=TAXII)
 
 
-@router.get("/taxii2/", responses=TAXII_OK, tags=["taxii"])
+@router.get("/api/taxii2/", responses=TAXII_OK, tags=["taxii"])
 def taxii_discovery(request: Request,
                     user: Annotated[User, Depends(api_user("analyst"))]) -> Response:
     """TAXII 2.1 discovery: one API root."""
-    return _taxii({"title": "wildtrace", "default": "/taxii2/cases/",
-                   "api_roots": ["/taxii2/cases/"]})
+    return _taxii({"title": "wildtrace", "default": "/api/taxii2/cases/",
+                   "api_roots": ["/api/taxii2/cases/"]})
 
 
-@router.get("/taxii2/cases/", responses=TAXII_OK, tags=["taxii"])
+@router.get("/api/taxii2/cases/", responses=TAXII_OK, tags=["taxii"])
 def taxii_root(request: Request, user: Annotated[User, Depends(api_user("analyst"))]
                ) -> Response:
     """The API root's information."""
@@ -166,7 +166,7 @@ def taxii_root(request: Request, user: Annotated[User, Depends(api_user("analyst
                    "max_content_length": 0})
 
 
-@router.get("/taxii2/cases/collections/", responses=TAXII_OK, tags=["taxii"])
+@router.get("/api/taxii2/cases/collections/", responses=TAXII_OK, tags=["taxii"])
 def taxii_collections(request: Request,
                       user: Annotated[User, Depends(api_user("analyst"))]) -> Response:
     """Every case as a read-only collection."""
@@ -179,7 +179,7 @@ def taxii_collections(request: Request,
          "media_types": ["application/stix+json;version=2.1"]} for c in cases]})
 
 
-@router.get("/taxii2/cases/collections/{collection}/objects/", responses=TAXII_OK,
+@router.get("/api/taxii2/cases/collections/{collection}/objects/", responses=TAXII_OK,
             tags=["taxii"])
 def taxii_objects(request: Request, user: Annotated[User, Depends(api_user("analyst"))],
                   collection: Annotated[str, Path(pattern="^case-[0-9]{1,9}$")]) -> Response:

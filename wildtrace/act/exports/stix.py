@@ -10,7 +10,8 @@ by construction. It holds:
   listing page), one observable per contact identifier (``email-addr``, ``user-account``
   for WeChat/Telegram/LINE/QQ/WhatsApp handles, ``url`` for profile pages, and two custom
   observables, ``x-wildtrace-phone`` and ``x-wildtrace-wallet``, since STIX has no phone
-  number or wallet object) and one ``file`` per evidence blob with its SHA-256;
+  number or wallet object), one ``file`` per evidence blob with its SHA-256, and an
+  ``x-wildtrace-listing`` naming the listing (producer/id) so every listing is observed;
 * per identifier an ``indicator`` whose pattern matches it (a receiving system can alert
   on the phone number or wallet), ``based-on`` the observations it came from;
 * per seller a ``threat-actor`` (type ``criminal``) that the seller's indicators
@@ -55,7 +56,7 @@ def _lib() -> Any:
     stix2 = require("stix2", "intel", "STIX 2.1 export")
     from stix2.properties import StringProperty
 
-    for name in ("x-wildtrace-phone", "x-wildtrace-wallet"):
+    for name in ("x-wildtrace-phone", "x-wildtrace-wallet", "x-wildtrace-listing"):
         stix2.v21.CustomObservable(name, [("value", StringProperty(required=True))],
                                    id_contrib_props=["value"])(type("_Obs", (), {}))
     return stix2
@@ -119,7 +120,12 @@ def to_bundle(package: IntelPackage) -> str:
     indicators: dict[str, Any] = {}
     relations: list[Any] = []
     for item in package.listings:
-        refs: list[str] = []
+        # the listing itself (producer/ref), so that even a listing with no URL, contact
+        # or evidence is an observation of something
+        me = stix2.parse({"type": "x-wildtrace-listing", "spec_version": "2.1",
+                          "value": f"{package.producer}/{item.ref}"[:500]}, allow_custom=True)
+        objects[me.id] = me
+        refs: list[str] = [me.id]
         if item.url:
             url = stix2.v21.URL(value=item.url)
             objects[url.id] = url
@@ -141,8 +147,6 @@ def to_bundle(package: IntelPackage) -> str:
                                size=ev.size or None, mime_type=ev.media_type or None)
             objects[f.id] = f
             refs.append(f.id)
-        if not refs:  # observed-data must refer to something: the listing's own text
-            continue
         seen = _stamp(item.posted) or now
         custom: dict[str, Any] = {f"{_PREFIX}{k}": clip(getattr(item, k)) for k in _FIELDS
                                   if getattr(item, k)}

@@ -2,7 +2,9 @@
 session per site (cookies sealed with a key kept outside the database), its state
 (active, or paused when the site logged it out or served a robot check) and how many
 pages were captured with it; ``revisits``, each fetch of a known advert at one of its
-revisit ages and whether it was gone, changed or still up.
+revisit ages and whether it was gone, changed or still up; ``venue_candidates``, the
+venues crawled pages point to outside the crawl (other sites, Telegram, WhatsApp,
+WeChat…) until an analyst promotes or dismisses them.
 
 Revision ID: 0021_collection
 Revises: 0020_page_kinds
@@ -54,9 +56,28 @@ def upgrade() -> None:
     )
     op.create_index("ix_revisits_listing_id", "revisits", ["listing_id"])
     op.create_index("ix_revisits_revisited_at", "revisits", ["revisited_at"])
+    op.create_table(
+        "venue_candidates",
+        sa.Column("id", sa.Integer, primary_key=True),
+        sa.Column("key", sa.String(300), nullable=False, unique=True),
+        sa.Column("kind", sa.String(20), nullable=False),
+        sa.Column("url", sa.Text, nullable=False, server_default=""),
+        sa.Column("mentions", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("relevant", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("score_sum", sa.Float, nullable=False, server_default="0"),
+        sa.Column("languages", sa.Text, nullable=False, server_default="{}"),
+        sa.Column("language", sa.String(16), nullable=False, server_default=""),
+        sa.Column("example", sa.Text, nullable=False, server_default=""),
+        sa.Column("first_seen", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("last_seen", sa.DateTime(timezone=True), nullable=False),
+        sa.Column("state", sa.String(10), nullable=False, server_default="new"),
+        sa.Column("decided_by", sa.String(200), nullable=False, server_default=""),
+        sa.Column("decided_at", sa.DateTime(timezone=True), nullable=True),
+    )
 
 
 def downgrade() -> None:
+    op.drop_table("venue_candidates")
     op.drop_index("ix_revisits_revisited_at", table_name="revisits")
     op.drop_index("ix_revisits_listing_id", table_name="revisits")
     op.drop_table("revisits")
