@@ -202,6 +202,7 @@ def _cross_set(job: EvaluationJob, ws: Workspace
     model, _ = linear.fit(a_train, y_train, scorer.zeroshot.logits,
                           use_embeddings=scorer.encoder is not None,
                           groups=g[:len(train.texts)])
+    model.meta["data_sha256"] = modelfile.data_hash(a_train.texts, y_train.tolist())
     idx = np.flatnonzero(keep)
     a_test = scorer.analyse([test.texts[i] for i in idx])
     p = model.proba(a_test, scorer.zeroshot.logits)
