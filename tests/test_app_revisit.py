@@ -108,6 +108,7 @@ def _age_listings(ws: Path, days: float) -> None:
         w.close()
 
 
+@pytest.mark.slow  # crawls a local site in a subprocess
 def test_revisits_tell_gone_changed_and_up_apart_and_measure_persistence(
         tmp_path: Path, shop: tuple[Shop, str]) -> None:
     state, base = shop
@@ -154,6 +155,10 @@ def test_revisits_tell_gone_changed_and_up_apart_and_measure_persistence(
                 platform["still_up"]) == (6, 3, 1, 2)
         assert (platform["stayed_down"], platform["came_back"]) == (2, 1)
         assert platform["reposted"] == 1  # /ad/1's seller, by the same phone
+        [repost] = w.store.revisits.reposts()
+        assert repost.listing_id == by_path["/ad/1"].listing_id
+        assert repost.via and "seller" not in repost.via, repost  # the phone matched
+        assert not w.store.revisits.reposts(since=utcnow() + timedelta(days=1))
         assert platform["median_days_to_down"] == 2.0
         ad1 = by_path["/ad/1"].listing_id
         assert [r.outcome for r in w.store.revisits.history(ad1)] == \
@@ -215,3 +220,59 @@ def test_revisit_ages_setting(tmp_path: Path) -> None:
     assert load(toml).revisit_after == (86400, 604800)
     proc = wildtrace(tmp_path / "ws", "revisit", "--json")
     assert '"due": 0' in proc.stdout
+
+
+def _store_listings(w: Any, specs: list[tuple[str, str, Any]]) -> list[int]:
+    """Listings (url, seller, created_at) on one platform, as the store holds them."""
+    from wildtrace.records import ListingDraft
+    from wildtrace.store import content_key
+
+    drafts = [ListingDraft(source="shop.example", title=f"ad {i}", url=url, seller=seller)
+              for i, (url, seller, _) in enumerate(specs)]
+    w.store.add_listings([(d, content_key(d)) for d in drafts])
+    with w.store.engine.begin() as conn:
+        ids = {r.url: r.id for r in conn.execute(sa.select(listings.c.id, listings.c.url))}
+        for url, _, created in specs:
+            conn.execute(sa.update(listings).where(listings.c.id == ids[url])
+                         .values(created_at=created))
+    return [ids[url] for url, _, _ in specs]
+
+
+def test_rebound_after_a_wave_and_reposts_by_photo(tmp_path: Path) -> None:
+    from datetime import UTC, datetime
+
+    from wildtrace.store.revisits import Revisit
+    from wildtrace.store.tables.photos import photos
+
+    wave = datetime(2026, 3, 2, tzinfo=UTC)  # a Monday
+    before = [(f"https://shop.example/b{i}", "", wave - timedelta(days=3 + 3.5 * i))
+              for i in range(8)]  # 8 in the 4 weeks before: 2 a week
+    after = [(f"https://shop.example/a{i}", "", wave + timedelta(days=7 + i))
+             for i in range(6)]  # 6 in the week after the wave week
+    w = open_workspace(tmp_path / "ws")
+    try:
+        ids = _store_listings(w, [*before, *after])
+        gone = [Revisit(lid, 86400, wave + timedelta(days=1, hours=i), "u", "u", 404, "gone",
+                        "HTTP 404") for i, lid in enumerate(ids[:3])]
+        w.store.revisits.add(gone)
+        # The first removed advert's photo shows up again in a later advert.
+        with w.store.engine.begin() as conn:
+            for lid in (ids[0], ids[8]):
+                conn.execute(photos.insert().values(
+                    listing_id=lid, url=f"https://img.example/{lid}.jpg", status="stored",
+                    phash=12345, photo_key=12345, fetched_at=wave))
+        [row] = w.store.revisits.rebound(weeks=4, now=wave + timedelta(days=14))
+        assert row["wave_week"] == "2026-03-02" and row["removed_in_wave"] == 3
+        assert (row["new_per_week_before"], row["new_per_week_after"], row["rebound"]) == \
+            (2.0, 6.0, 3.0)
+        # Too early to tell: the wave's week has not ended.
+        [early] = w.store.revisits.rebound(weeks=4, now=wave + timedelta(days=3))
+        assert early["new_per_week_after"] is None and early["rebound"] is None
+        [platform] = w.store.revisits.persistence()
+        assert platform["gone"] == 3 and platform["reposted"] == 1  # by the photo alone
+        [repost] = w.store.revisits.reposts()
+        assert (repost.listing_id, repost.repost_id, repost.via) == (ids[0], ids[8],
+                                                                    ("photo",))
+        assert [r.listing_id for r in w.store.revisits.removed_since(wave)] == ids[:3]
+    finally:
+        w.close()

@@ -111,6 +111,7 @@ def forum() -> Iterator[str]:
         server.server_close()
 
 
+@pytest.mark.slow  # crawls a local site in a subprocess
 def test_crawl_records_candidates_and_analyst_decides(tmp_path: Path, forum: str) -> None:
     ws = new_workspace(tmp_path / "ws")
     wildtrace_json(ws, "crawl", forum + "/", "--delay", "0", "--no-images", timeout=120)

@@ -18,6 +18,7 @@ import struct
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
@@ -27,9 +28,12 @@ from warcio.archiveiterator import ArchiveIterator
 sys.path.insert(0, str(Path(__file__).parent / "sites"))
 from harness import new_workspace, wildtrace, wildtrace_json  # noqa: E402
 
+from wildtrace.app.revisit import revisit  # noqa: E402
 from wildtrace.collect.netguard import NetPolicy  # noqa: E402
 from wildtrace.config import load  # noqa: E402
 from wildtrace.errors import ConfigError, FetchError  # noqa: E402
+from wildtrace.store import utcnow  # noqa: E402
+from wildtrace.workspace import open_workspace  # noqa: E402
 
 ONION = "pangolinmkt7xq2vzt3onionshop4k2fa7b3zs5q.onion"
 PAGES = {
@@ -157,6 +161,7 @@ def proxied_site() -> Iterator[tuple[Socks5, type[_Site]]]:
             s.server_close()
 
 
+@pytest.mark.slow  # crawls a local site in a subprocess
 def test_crawl_of_an_onion_site_goes_through_the_proxy_and_is_recorded(
         tmp_path: Path, proxied_site: tuple[Socks5, type[_Site]]) -> None:
     proxy, site = proxied_site
@@ -186,6 +191,17 @@ def test_crawl_of_an_onion_site_goes_through_the_proxy_and_is_recorded(
                 if rec.rec_type == "warcinfo":
                     infos.append(rec.content_stream().read().decode())
     assert infos and all(f"proxy: {proxy.url}" in i for i in infos), infos
+    # Revisits of the onion advert go through the proxy too, by name.
+    asked = len(proxy.asked)
+    w = open_workspace(ws)
+    try:
+        w.settings = w.settings.replace(proxy=proxy.url, delay=0.0)
+        done = revisit(w, now=utcnow() + timedelta(days=2))
+    finally:
+        w.close()
+    assert [(r.url, r.outcome) for r in done.revisits] == [(f"http://{ONION}/ad/1", "up")]
+    assert proxy.asked[asked:] and all(a == ("name", ONION, 80)
+                                       for a in proxy.asked[asked:]), proxy.asked[asked:]
 
 
 def test_onion_refused_without_a_proxy_with_what_to_set(tmp_path: Path) -> None:

@@ -27,10 +27,14 @@ def env(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebEnv]:
     e = make_env(tmp_path_factory.mktemp("photos") / "ws")
     good, bad = "https://shop.example/p.jpg", "https://shop.example/p.svg"
     lid = _listing(e.ws, "with photos", "s1", [good, bad])
-    analyse_photos(e.ws, NetPolicy(), ocr=False, fetcher=FakeFetcher(
+    analyse_photos(e.ws, NetPolicy(), ocr=False, species=False, fetcher=FakeFetcher(
         {good: jpeg(scene(4)), bad: b"<svg onload=alert(1)></svg>"}))
     photos = e.ws.store.photos.of_listing(lid)
-    e.ws.store.photos.add_findings([Finding(photos[0].id, "ocr", "test-engine", HOSTILE)])
+    e.ws.store.photos.add_findings([
+        Finding(photos[0].id, "ocr", "test-engine", HOSTILE),
+        Finding(photos[0].id, "species", "test-classifier", "Nycticebus <i>x</i>",
+                label="slow loris <b>", confidence=0.834,
+                detail={"group": "Primates", "cites": "I", "note": "species <u>"})])
     e.info["photo_listing"] = lid
     e.info["photo_ids"] = [p.id for p in photos]
     yield e
@@ -47,6 +51,9 @@ def test_photos_page_shows_text_escaped_and_audits(env: WebEnv) -> None:
     assert "<script>alert(1)</script>" not in page.text
     assert "&lt;script&gt;alert(1)&lt;/script&gt; 微信 wx_seller" in page.text
     assert "rejected" in page.text and "not a readable image" in page.text
+    assert "looks like: <b>slow loris &lt;b&gt;</b> 0.83" in page.text
+    assert "Nycticebus &lt;i&gt;x&lt;/i&gt;" in page.text and "CITES I" in page.text
+    assert "a hint, not a verdict" in page.text and "cannot tell: species &lt;u&gt;" in page.text
     entries = [e for e in env.ws.store.audit.entries()
                if e.action == "view" and e.object_kind == "listing_photos"]
     assert entries and entries[-1].object_id == str(lid) and entries[-1].user == "ana"
@@ -96,3 +103,4 @@ def test_case_file_carries_the_listings_photos(env: WebEnv) -> None:
     assert "data:image/jpeg;base64," in html  # the photo is inlined, never fetched
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
     assert "<svg onload" not in html  # the rejected file is listed, not inlined
+    assert "looks like: slow loris &lt;b&gt; 0.83" in html and "not a verdict" in html

@@ -276,6 +276,9 @@ SETTINGS: tuple[Setting, ...] = (
             "hash them for reused-photo links and read the text in them (the [images] "
             "extra and Debian's tesseract-ocr); off: photos are not fetched.", _bool),
     Setting("max_photos", 8, "Photos fetched per listing at most.", _positive_int),
+    Setting("photo_species", True, "Hint at the species a kept photo shows (an ImageNet "
+            "classifier mapped to CITES taxa: the [images] and [embed] extras); a hint, "
+            "never a verdict. Off: no species hints.", _bool),
     Setting("ocr_languages", "eng+chi_sim+vie+tha", "Tesseract language packs the text "
             "in photos is read with, '+'-joined; empty: no OCR (photos still kept)."),
     Setting("max_request_bytes", 1_048_576, "Largest request body the web app reads on "
@@ -362,6 +365,11 @@ class Settings:
     def max_photos(self) -> int:
         """Photos fetched per listing at most."""
         return int(self.values["max_photos"])
+
+    @property
+    def photo_species(self) -> bool:
+        """Whether kept photos get a species hint from the image classifier."""
+        return bool(self.values["photo_species"])
 
     @property
     def ocr_languages(self) -> str:

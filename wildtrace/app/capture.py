@@ -15,7 +15,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from wildtrace.app.crawl import check_onions, check_urls
+from wildtrace.app.crawl import check_onions, check_urls, proxied_fetcher
 from wildtrace.app.pages import evidence_session, page_processor
 from wildtrace.app.pageworker import LocalPages
 from wildtrace.app.photos import analyse_photos
@@ -87,8 +87,7 @@ def capture(ws: Workspace, urls: Sequence[str], *, browser: bool = True) -> Capt
     check_urls(urls)
     proxy = ws.settings.proxy
     check_onions(urls, proxy)
-    # Through a SOCKS proxy only the Scrapy fetch goes via the proxy: the browser and the
-    # photo fetcher connect directly, so they are not used (collect/proxy.py).
+    # The browser connects on its own, not through a SOCKS proxy: not used with one.
     browser = browser and not proxy
     frontier = Frontier(ws.store.frontier)
     frontier.add(Entry(u, priority=CAPTURE_PRIORITY) for u in urls)
@@ -105,8 +104,8 @@ def capture(ws: Workspace, urls: Sequence[str], *, browser: bool = True) -> Capt
                         recorder=session.recorder) if browser else []
     session.recorder.seal()  # what the browser loaded went into a WARC file of its own
     # The captured listings' photos, through the same guard (a page names any image URL).
-    photos = analyse_photos(ws, policy).as_dict() if ws.settings.images and not proxy \
-        else None
+    photos = analyse_photos(ws, policy, fetcher=proxied_fetcher(ws, policy)).as_dict() \
+        if ws.settings.images else None
     return CaptureResult(
         captured=tuple(CapturedPage(u, cid) for u, cid in processor.captures.items()),
         failures=summary.failures, browser=tuple(shots), photos=photos)

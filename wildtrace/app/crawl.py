@@ -23,15 +23,17 @@ from typing import Any
 from wildtrace.app.browser_crawl import browser_crawl, wants_browser
 from wildtrace.app.crawl_identity import require_identity
 from wildtrace.app.pageworker import crawl_work
-from wildtrace.app.photos import analyse_photos
+from wildtrace.app.photos import analyse_photos, photo_politeness
 from wildtrace.app.plan import CrawlPlan
 from wildtrace.app.runner import CrawlSummary, RunOptions, run_crawler
 from wildtrace.app.venues import promoted_seeds
 from wildtrace.collect.canonical import acceptable, domain_of
 from wildtrace.collect.frontier import Entry, Frontier
 from wildtrace.collect.netguard import NetPolicy, is_onion, onion_refusal, origin_of
+from wildtrace.collect.proxy import ProxiedFetcher
 from wildtrace.collect.sharedgate import connect
 from wildtrace.collect.watch import DEFAULT_TERMS, load_watch
+from wildtrace.config import user_agent
 from wildtrace.errors import InputError
 from wildtrace.preserve import warc
 from wildtrace.preserve.custody import operator_name
@@ -94,6 +96,18 @@ def check_urls(urls: Sequence[str], hint: str = "") -> None:
         raise InputError(f"not an http(s) URL: {bad[0][:200]}", hint=hint or None)
 
 
+def proxied_fetcher(ws: Workspace, policy: NetPolicy) -> ProxiedFetcher | None:
+    """The fetcher of photos and revisits through the proxy setting (None: none set,
+    fetch directly)."""
+    s = ws.settings
+    if not s.proxy:
+        return None
+    return ProxiedFetcher(s.proxy, policy, user_agent=user_agent(s), timeout=float(s.timeout),
+                          delay=float(s.delay), max_bytes=int(s.max_body_bytes),
+                          max_redirects=int(s.max_redirects),
+                          politeness=photo_politeness(ws))
+
+
 def check_onions(urls: Sequence[str], proxy: str) -> None:
     """Raise :class:`InputError` for the first ``.onion`` URL when no proxy is set."""
     if proxy:
@@ -101,8 +115,7 @@ def check_onions(urls: Sequence[str], proxy: str) -> None:
     for u in urls:
         origin = origin_of(u)
         if origin is not None and is_onion(origin.host):
-            raise InputError(onion_refusal(u, origin.host),
-                             hint='set proxy = "socks5h://127.0.0.1:9050" or pass --proxy')
+            raise InputError(onion_refusal(u, origin.host))
 
 
 def crawl(ws: Workspace, request: CrawlRequest) -> CrawlResult:
@@ -166,9 +179,8 @@ def crawl(ws: Workspace, request: CrawlRequest) -> CrawlResult:
     summary = browser_crawl(ws, plan, frontier, opts) if browser else \
         run_crawler(ws, crawl_work(ws, plan), frontier, opts)
     photos = None
-    # Photos are fetched directly (collect/photos.py pins the address it checked), so
-    # not in a proxied run: that would show the photo hosts where the crawl comes from.
-    if ws.settings.images and not ws.settings.proxy:
-        # The listings' photos, through the same guard: a page may name any image URL.
-        photos = analyse_photos(ws, policy).as_dict()
+    if ws.settings.images:
+        # The listings' photos, through the same guard: a page may name any image URL
+        # (and through the proxy, when one is set).
+        photos = analyse_photos(ws, policy, fetcher=proxied_fetcher(ws, policy)).as_dict()
     return CrawlResult(summary, photos=photos)

@@ -20,6 +20,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from wildtrace.act.exports.safecsv import SafeWriter
 from wildtrace.act.material import platform_of
 from wildtrace.errors import InputError
 from wildtrace.identify import TaxonIdentifier, identifier_for
@@ -175,7 +176,9 @@ def _append_lexicon(path: Path, row: dict[str, str]) -> None:
     else:
         header, needs_newline = list(LEXICON_COLUMNS), False
     buf = io.StringIO()
-    writer = csv.writer(buf, lineterminator="\n")
+    # The term comes from sellers' text and the file opens in spreadsheets: cells are
+    # neutralised like every export's (a term never starts with = + - @ anyway).
+    writer = SafeWriter(buf)
     if not path.is_file():
         writer.writerow(header)
     writer.writerow([row.get(c, "") for c in header])

@@ -18,16 +18,29 @@ identifiers written in photos (see :mod:`wildtrace.link.sellers`).
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
 from wildtrace.collect.netguard import Fetched, NetPolicy
-from wildtrace.collect.photos import PhotoFetcher, PhotoRejected, decode, photo_urls
+from wildtrace.collect.photos import (
+    PhotoFetcher,
+    PhotoPoliteness,
+    PhotoRejected,
+    decode,
+    photo_urls,
+)
 from wildtrace.config import user_agent
-from wildtrace.errors import FetchError
+from wildtrace.errors import EvidenceError, FetchError
 from wildtrace.extract.ocr import OcrUnavailable, TesseractOcr
+from wildtrace.identify.imageclass import (
+    ImageClassifier,
+    hint_from,
+    load_classifier,
+    taxon_table,
+)
 from wildtrace.link.imagehash import dhash_image
 from wildtrace.link.photoindex import DEFAULT_RADIUS, PhotoIndex
 from wildtrace.preserve.photos import keep_photo
@@ -42,6 +55,17 @@ OCR_MARK = "[text in photos]"  # separates a listing's own text from what photos
 
 def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+class Classifier(Protocol):
+    """What gives a photo's ImageNet-1k probabilities (tests pass a fake; the default is
+    :class:`~wildtrace.identify.imageclass.ImageClassifier`)."""
+
+    engine: str
+
+    def classify(self, image: Any) -> list[float]:
+        """1000 class probabilities of an RGB PIL image."""
+        ...
 
 
 class Fetcher(Protocol):
@@ -66,6 +90,9 @@ class PhotoSummary:
     reused: int = 0  # photos also shown by another seller's listing
     ocr_engine: str = ""
     ocr_missing: str = ""  # why no text was read, when OCR is unavailable
+    species: int = 0  # photos with a species hint
+    species_engine: str = ""
+    species_missing: str = ""  # why no species hints, when the classifier is off or absent
     skipped: str = ""  # why the step did nothing at all (Pillow missing)
     errors: list[RowError] = field(default_factory=list)
 
@@ -75,6 +102,9 @@ class PhotoSummary:
                 "refused": self.refused, "failed": self.failed, "rejected": self.rejected,
                 "ocr": self.ocr, "reused": self.reused, "ocr_engine": self.ocr_engine,
                 **({"ocr_missing": self.ocr_missing} if self.ocr_missing else {}),
+                "species": self.species, "species_engine": self.species_engine,
+                **({"species_missing": self.species_missing} if self.species_missing
+                   else {}),
                 **({"skipped": self.skipped} if self.skipped else {}),
                 "errors": [e.as_dict() for e in self.errors[:100]]}
 
@@ -90,8 +120,36 @@ def photo_ocr(ws: Workspace) -> tuple[TesseractOcr | None, str]:
         return None, str(exc)
 
 
+def photo_classifier(ws: Workspace) -> tuple[ImageClassifier | None, str]:
+    """The species classifier the settings ask for, or None with the reason (off, or
+    torch or the model packages not installed: the step goes on without hints)."""
+    if not ws.settings.photo_species:
+        return None, "photo_species is off"
+    return load_classifier()
+
+
+def photo_politeness(ws: Workspace) -> PhotoPoliteness:
+    """robots.txt and Crawl-delay for this step's photo requests: the crawl's settings,
+    the robots.txt copies its captures kept, and a full delay before the first request
+    to each site (the crawl may have just fetched a page from it)."""
+    s = ws.settings
+
+    def stored(robots_url: str) -> bytes | None:
+        sha = ws.store.photos.robots_copy(robots_url)
+        if not sha:
+            return None
+        try:
+            return ws.blobs.get(sha)
+        except (EvidenceError, OSError):
+            return None  # a missing blob: ask the site again
+
+    return PhotoPoliteness(agent="wildtrace", delay=float(s.delay), obey=s.obey_robots,
+                           stored=stored, quiet_since=time.monotonic())
+
+
 def analyse_photos(ws: Workspace, policy: NetPolicy, *, listing_ids: Sequence[int] | None = None,
                    fetcher: Fetcher | None = None, ocr: bool = True,
+                   species: bool = True, classify: Classifier | None = None,
                    progress: Callable[[int], None] | None = None) -> PhotoSummary:
     """Fetch, keep, hash, read and compare the photos of listings not yet done (or of
     ``listing_ids``); a bad photo is recorded with its reason and the others go on."""
@@ -104,9 +162,14 @@ def analyse_photos(ws: Workspace, policy: NetPolicy, *, listing_ids: Sequence[in
         return summary
     agent = user_agent(s)
     get = fetcher or PhotoFetcher(policy, user_agent=agent, timeout=float(s.timeout),
-                                  delay=float(s.delay))
+                                  delay=float(s.delay),
+                                  politeness=photo_politeness(ws))
     engine, why = photo_ocr(ws) if ocr else (None, "off")
     summary.ocr_engine, summary.ocr_missing = (engine.engine if engine else ""), why
+    if classify is None:
+        classify, why = photo_classifier(ws) if species else (None, "off")
+        summary.species_missing = why
+    summary.species_engine = classify.engine if classify is not None else ""
     todo = ws.store.photos.listings_with_images(
         ids=listing_ids, limit=BATCH if listing_ids is None else max(1, len(listing_ids)))
     if not todo:
@@ -127,8 +190,8 @@ def analyse_photos(ws: Workspace, policy: NetPolicy, *, listing_ids: Sequence[in
                     if url in done:
                         continue
                     summary.tried += 1
-                    _one(ws, session, get, engine, index, owner, listing_id, page_url, url,
-                         agent, summary)
+                    _one(ws, session, get, (engine, classify), index, owner, listing_id,
+                         page_url, url, agent, summary)
                 if progress:
                     progress(1)
             # The next batch after the last listing seen (a listing whose URLs were all
@@ -141,9 +204,11 @@ def analyse_photos(ws: Workspace, policy: NetPolicy, *, listing_ids: Sequence[in
 
 
 def _one(ws: Workspace, session: EvidenceSession, get: Fetcher,
-         engine: TesseractOcr | None, index: PhotoIndex, owner: dict[int, tuple[int, int]],
+         engines: tuple[TesseractOcr | None, Classifier | None], index: PhotoIndex,
+         owner: dict[int, tuple[int, int]],
          listing_id: int, page_url: str, url: str, agent: str, summary: PhotoSummary) -> None:
     store = ws.store.photos
+    engine, classify = engines
     started = _now()
     try:
         fetched = get.fetch(url)
@@ -194,6 +259,18 @@ def _one(ws: Workspace, session: EvidenceSession, get: Fetcher,
                 summary.ocr += 1
                 findings.append(Finding(photo_id, "ocr", read.engine, read.text,
                                         confidence=read.confidence))
+    if classify is not None:
+        try:
+            hint = hint_from(classify.classify(img.image), taxon_table())
+        except Exception as exc:  # noqa: BLE001 - a hostile image must not stop the run
+            summary.errors.append(RowError(url, None, f"photo not classified: "
+                                                      f"{type(exc).__name__}: {exc}"[:300]))
+        else:
+            if hint is not None:
+                summary.species += 1
+                findings.append(Finding(photo_id, "species", classify.engine, hint.taxon,
+                                        label=hint.label, confidence=hint.confidence,
+                                        detail=hint.detail()))
     others = sorted({owner[p][0] for p, _d in near if owner[p][0] != listing_id})
     if others:
         sellers = _sellers(ws, [listing_id, *others])
@@ -246,8 +323,12 @@ def listing_photos(ws: Workspace, listing_id: int) -> list[dict[str, Any]]:
             "warc_file": p.warc_file, "warc_record": p.warc_record,
             "ocr_text": ocr[-1].value if ocr else "", "ocr_engine": ocr[-1].engine if ocr else "",
             "ocr_confidence": round(ocr[-1].confidence, 3) if ocr else None,
-            "species": [{"taxon": f.value, "label": f.label, "confidence": f.confidence,
-                         "engine": f.engine} for f in fs if f.kind == "species"],
+            "species": [{"taxon": f.value, "label": f.label,
+                         "confidence": round(f.confidence, 3), "engine": f.engine,
+                         "group": f.detail.get("group", ""),
+                         "cites": f.detail.get("cites", ""),
+                         "note": f.detail.get("note", "")}
+                        for f in fs if f.kind == "species"][-1:],
             "reused_by": reused[-1].detail.get("listings", []) if reused else [],
             "reused_sellers": reused[-1].detail.get("sellers", []) if reused else [],
         })

@@ -2,8 +2,9 @@
 
 Each captured advert is fetched again at the ages of the ``revisit_after`` setting
 (``1d,7d,30d`` by default: a day, a week and a month after it was captured), politely
-(``delay`` seconds between two requests to one site) and through the network guard
-(public addresses only, unless the user names a site with ``allow``). What each revisit
+(robots.txt and its Crawl-delay, ``delay`` seconds between two requests to one site),
+through the network guard (public addresses only, unless the user names a site with
+``allow``) and through the ``proxy`` setting when one is set. What each revisit
 found is stored (:mod:`wildtrace.store.revisits`) with its date:
 
 * **gone**: HTTP 404 or 410; a page that says the advert was removed or not found
@@ -31,6 +32,8 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlsplit
 
+from wildtrace.app.crawl import proxied_fetcher
+from wildtrace.app.photos import photo_politeness
 from wildtrace.collect.netguard import Fetched, NetPolicy, named_origins
 from wildtrace.collect.photos import PhotoFetcher
 from wildtrace.config import user_agent
@@ -146,13 +149,13 @@ def revisit(ws: Workspace, *, allow: Sequence[str] = (), limit: int = 1000,
     result = RevisitResult(due=len(due))
     if not due:
         return result
-    if s.proxy:  # the fetcher below connects directly; never around the proxy
-        raise FetchError("revisits do not go through the proxy setting yet; run them "
-                         "from a workspace without a proxy", url=due[0].url)
     named = [o for a in allow if a.strip() for o in named_origins(a.strip())]
-    policy = NetPolicy([str(o) for o in named])
-    get = fetch or PhotoFetcher(policy, user_agent=user_agent(s), timeout=float(s.timeout),
-                                delay=float(s.delay), max_bytes=int(s.max_body_bytes)).fetch
+    policy = NetPolicy([str(o) for o in named], proxied=bool(s.proxy))
+    # robots.txt and Crawl-delay as for photos; through the proxy setting when set.
+    polite = photo_politeness(ws)
+    get = fetch or (proxied_fetcher(ws, policy) or PhotoFetcher(
+        policy, user_agent=user_agent(s), timeout=float(s.timeout), delay=float(s.delay),
+        max_bytes=int(s.max_body_bytes), politeness=polite)).fetch
     batch: list[Revisit] = []
     for ad in due:
         try:
@@ -183,3 +186,9 @@ def _body(ws: Workspace, sha: str) -> bytes | None:
 def persistence(ws: Workspace) -> list[dict[str, Any]]:
     """Takedown persistence per platform (see RevisitStore.persistence)."""
     return ws.store.revisits.persistence()
+
+
+def rebound(ws: Workspace, weeks: int = 4) -> list[dict[str, Any]]:
+    """New adverts per week before and after each platform's largest wave of removals
+    (see RevisitStore.rebound)."""
+    return ws.store.revisits.rebound(weeks)

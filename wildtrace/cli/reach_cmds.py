@@ -31,14 +31,15 @@ def revisit(app: AppContext, allow: tuple[str, ...], limit: int, report: bool,
     removal notice, redirect to the index or a login), changed (text or price) or still
     up; then show per platform how many came down, how fast, whether they stayed down
     and whether the same seller reposted."""
-    from wildtrace.app.revisit import persistence
+    from wildtrace.app.revisit import persistence, rebound
     from wildtrace.app.revisit import revisit as run_revisit
 
     ws = app.ws
     result = None if report else run_revisit(ws, allow=allow, limit=limit)
-    table = persistence(ws)
+    table, waves = persistence(ws), rebound(ws)
     if as_json:
-        echo_json({**(result.as_dict() if result is not None else {}), "platforms": table})
+        echo_json({**(result.as_dict() if result is not None else {}), "platforms": table,
+                   "rebound": waves})
         return
     if result is not None:
         c = result.counts()
@@ -49,6 +50,9 @@ def revisit(app: AppContext, allow: tuple[str, ...], limit: int, report: bool,
             if r.outcome in ("gone", "failed"):
                 click.echo(f"  {r.outcome} {r.url}: {r.reason}",
                            err=r.outcome == "failed")
+    if not table:
+        click.echo("no advert has been revisited yet (they are due revisit_after their "
+                   "capture)")
     for p in table:
         days = p["median_days_to_down"]
         click.echo(f"{p['platform']}: {p['revisited']} revisited, {p['gone']} came down "
@@ -56,6 +60,12 @@ def revisit(app: AppContext, allow: tuple[str, ...], limit: int, report: bool,
                    f"{f', median {days} days after capture' if days is not None else ''}), "
                    f"{p['stayed_down']} stayed down, {p['came_back']} came back, "
                    f"{p['reposted']} reposted by the same seller")
+    for w in waves:
+        after = w["new_per_week_after"]
+        ratio = f" (rebound x{w['rebound']})" if w["rebound"] is not None else ""
+        click.echo(f"{w['platform']}: {w['removed_in_wave']} adverts came down in the week "
+                   f"of {w['wave_week']}; new adverts per week {w['new_per_week_before']} "
+                   f"before, {after if after is not None else '(too early)'} after{ratio}")
 
 
 @click.group(invoke_without_command=True)

@@ -3,8 +3,15 @@
 A photo's URL is chosen by the page, so it goes through the run's network guard
 (:class:`~wildtrace.collect.netguard.NetPolicy`) exactly as a link would: a public
 address, or an origin the user named (a seed), on every redirect hop and again on the
-address the connection uses. Bodies are capped in bytes, a listing in photo count, and
-requests to one host are spaced by the crawl delay.
+address the connection uses. Bodies are capped in bytes, a listing in photo count.
+
+Photo requests are requests to a site like any page, so in a crawl they obey the same
+politeness (:class:`PhotoPoliteness`): the site's robots.txt (the copy the crawl kept,
+else fetched once through the guard and parsed by :func:`~wildtrace.collect.robots.parse_robots`,
+RFC 9309 rules), its Crawl-delay when longer than the configured delay, one server per
+:func:`~wildtrace.collect.politeness.politeness_key` (``www.`` and ports 80/443 share a
+clock), the gap counted from the end of the previous answer, and a first request to a
+site waiting a full delay because the crawl may have just asked it for a page.
 
 Decoding (:func:`decode`) accepts only still-image formats that Pillow reads natively
 (JPEG, PNG, GIF, WebP, BMP), refuses more than ``MAX_PIXELS`` pixels *before* the pixel
@@ -24,6 +31,8 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from wildtrace.collect.netguard import Fetched, NetPolicy, SafeFetcher, parse_ip
+from wildtrace.collect.politeness import politeness_key
+from wildtrace.collect.robots import MAX_ROBOTS_BYTES, RobotsFile, parse_robots
 from wildtrace.errors import FetchError
 
 MAX_PHOTO_BYTES = 8_000_000
@@ -124,10 +133,80 @@ class GuardedPhotoFetcher(SafeFetcher):
         return address, host, port
 
 
+MAX_CRAWL_DELAY = 600.0  # a Crawl-delay above this is read as this (as the crawl does)
+
+
+def _no_copy(_robots_url: str) -> bytes | None:
+    return None
+
+
+@dataclass
+class PhotoPoliteness:
+    """robots.txt and Crawl-delay for photo requests, as the crawl applies them to pages.
+
+    ``stored`` returns the robots.txt bytes a capture of this run kept for a robots URL
+    (so a site's robots.txt is not fetched twice); a site the crawl never visited (a
+    photo CDN) has its robots.txt fetched once through the guard. ``quiet_since`` is
+    when the step began: the first request to a site waits ``delay`` (or Crawl-delay)
+    from then, since the crawl's last page request to it may have been just before.
+    """
+
+    agent: str = "wildtrace"  # the robots.txt user-agent token
+    delay: float = 1.0
+    obey: bool = True
+    stored: Callable[[str], bytes | None] = _no_copy
+    quiet_since: float | None = None
+    files: dict[str, RobotsFile] = field(default_factory=dict)  # host:port -> robots.txt
+    delays: dict[str, float] = field(default_factory=dict)  # politeness key -> seconds
+
+    def robots(self, url: str, fetch: Callable[[str], Fetched]) -> RobotsFile | None:
+        """The robots.txt in force for ``url``'s site (None when not obeyed); ``fetch``
+        GETs it when no copy is kept (a FetchError there means "unreachable")."""
+        if not self.obey:
+            return None
+        parts = urlsplit(url)
+        site = parts.netloc.lower()
+        known = self.files.get(site)
+        if known is not None:
+            return known
+        robots_url = f"{parts.scheme}://{site}/robots.txt"
+        body = self.stored(robots_url)
+        if body is not None:
+            robots = parse_robots(robots_url, 200, body, self.agent)
+        else:
+            try:
+                got = fetch(robots_url)
+            except FetchError as exc:
+                robots = parse_robots(robots_url, 0, None, self.agent)
+                robots.unreachable += f": {exc.message[:200]}"
+            else:
+                robots = parse_robots(robots_url, got.status,
+                                      got.body[:MAX_ROBOTS_BYTES * 2], self.agent)
+        self.files[site] = robots
+        key = politeness_key(site)
+        # Spellings of one server with different Crawl-delays: the longest holds.
+        self.delays[key] = max(self.delays.get(key, self.delay), self.delay,
+                               min(robots.crawl_delay or 0.0, MAX_CRAWL_DELAY))
+        return robots
+
+    def delay_for(self, url: str) -> float:
+        """Seconds between two requests to ``url``'s server."""
+        key = politeness_key(urlsplit(url).netloc.lower())
+        return max(self.delay, self.delays.get(key, 0.0))
+
+    def refusal(self, url: str, fetch: Callable[[str], Fetched]) -> str:
+        """Why robots.txt forbids ``url`` ("" when it may be fetched)."""
+        robots = self.robots(url, fetch)
+        if robots is None or robots.allowed(url, self.agent):
+            return ""
+        return f"refused by robots.txt: {robots.unreachable or 'disallowed'}"
+
+
 @dataclass
 class PhotoFetcher:
     """Fetch photo URLs politely: the guard, a byte cap, and ``delay`` seconds between
-    two requests to one host."""
+    two requests to one server (with ``politeness``: robots.txt and its Crawl-delay,
+    see :class:`PhotoPoliteness`)."""
 
     policy: NetPolicy
     user_agent: str = "wildtrace"
@@ -136,22 +215,36 @@ class PhotoFetcher:
     delay: float = 1.0
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
+    politeness: PhotoPoliteness | None = None
     _last: dict[str, float] = field(default_factory=dict)
 
     def fetch(self, url: str) -> Fetched:
-        """GET one photo; raises :class:`FetchError` naming the URL and the reason."""
-        host = (urlsplit(url).hostname or "").lower()
-        last = self._last.get(host)
+        """GET one photo; raises :class:`FetchError` naming the URL and the reason
+        (robots.txt's refusal included)."""
+        rules = self.politeness
+        if rules is not None:
+            why = rules.refusal(url, lambda u: self._get(u, MAX_ROBOTS_BYTES * 2))
+            if why:
+                raise FetchError(why, url=url)
+        return self._get(url, self.max_bytes)
+
+    def _get(self, url: str, max_bytes: int) -> Fetched:
+        """One request, after waiting this server's turn."""
+        rules = self.politeness
+        key = politeness_key((urlsplit(url).netloc or "").lower())
+        delay = self.delay if rules is None else rules.delay_for(url)
+        last = self._last.get(key, rules.quiet_since if rules is not None else None)
         if last is not None:
-            wait = last + self.delay - self.clock()
+            wait = last + delay - self.clock()
             if wait > 0:
                 self.sleep(wait)
-        fetcher = GuardedPhotoFetcher(self.policy, max_bytes=self.max_bytes,
+        fetcher = GuardedPhotoFetcher(self.policy, max_bytes=max_bytes,
                                       timeout=self.timeout, user_agent=self.user_agent)
         try:
             return fetcher.fetch(url)
         finally:
-            self._last[host] = self.clock()
+            # From the end of the answer: a slow response does not eat into the gap.
+            self._last[key] = self.clock()
 
 
 def photo_urls(urls: list[str], limit: int = MAX_PHOTOS) -> list[str]:

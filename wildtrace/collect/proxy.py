@@ -21,6 +21,9 @@ a crawl or capture goes through the proxy:
 * ``.onion`` addresses are accepted only with a proxy; without one they are refused
   with a message saying what to set (:func:`~wildtrace.collect.netguard.onion_refusal`).
 
+Outside Scrapy (listings' photos, advert revisits) :class:`ProxiedFetcher` fetches
+through the same proxy, hop by hop under the same proxied guard.
+
 Only ``socks5h://`` is accepted (the setting's parser, in :mod:`wildtrace.config`):
 plain ``socks5://`` means "resolve locally, send the address" to most tools, which is
 exactly the leak this mode exists to prevent.
@@ -28,8 +31,18 @@ exactly the leak this mode exists to prevent.
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
+
+import httpx
+
+from wildtrace.collect.netguard import Fetched, NetPolicy
+from wildtrace.collect.photos import PhotoPoliteness
+from wildtrace.collect.robots import MAX_ROBOTS_BYTES
+from wildtrace.errors import FetchError
 
 if TYPE_CHECKING:  # (Scrapy is loaded by a crawl, not by everything that shows a proxy)
     from scrapy import Request, Spider
@@ -93,3 +106,92 @@ class ProxyMiddleware:
             raise Refused(f"refused {request.url[:200]}: it asked for another proxy")
         request.meta["proxy"] = self.proxy
         request.meta["wt_proxy"] = shown_proxy(self.proxy)
+
+
+REDIRECTS = (301, 302, 303, 307, 308)
+
+
+@dataclass
+class ProxiedFetcher:
+    """GET through the SOCKS proxy, for what is fetched outside Scrapy in a proxied run
+    (photos, revisits): every hop checked by ``policy`` (built with ``proxied=True``),
+    redirects followed here, a byte cap and a deadline over the whole fetch, and
+    ``delay`` seconds between two requests to one server (with ``politeness``, also
+    robots.txt and its Crawl-delay, as :class:`~wildtrace.collect.photos.PhotoFetcher`
+    does). Nothing is resolved locally, so
+    :attr:`~wildtrace.collect.netguard.Fetched.address` is empty (the proxy knows).
+    """
+
+    proxy: str
+    policy: NetPolicy
+    user_agent: str = "wildtrace"
+    max_bytes: int = 10_000_000
+    timeout: float = 20.0
+    delay: float = 1.0
+    max_redirects: int = 5
+    sleep: Callable[[float], None] = time.sleep
+    clock: Callable[[], float] = time.monotonic
+    politeness: PhotoPoliteness | None = None
+    _last: dict[str, float] = field(default_factory=dict)
+
+    def fetch(self, url: str) -> Fetched:
+        """GET ``url``; raises :class:`FetchError` naming the URL and the reason
+        (robots.txt's refusal included)."""
+        if self.politeness is not None:
+            why = self.politeness.refusal(url, lambda u: self._get(u, MAX_ROBOTS_BYTES * 2))
+            if why:
+                raise FetchError(why, url=url[:200])
+        return self._get(url, self.max_bytes)
+
+    def _get(self, url: str, max_bytes: int) -> Fetched:
+        deadline = self.clock() + self.timeout
+        redirects: list[str] = []
+        current = url
+        with httpx.Client(proxy=self.proxy, trust_env=False, follow_redirects=False,
+                          timeout=httpx.Timeout(self.timeout)) as client:
+            for _hop in range(self.max_redirects + 1):
+                why = self.policy.refusal(current)
+                if why:
+                    raise FetchError(why, url=current[:200])
+                status, location, media, body = self._hop(client, current, deadline,
+                                                          max_bytes)
+                if status in REDIRECTS and location:
+                    current = urljoin(current, location)
+                    redirects.append(current)
+                    continue
+                return Fetched(url=current, status=status, media_type=media, body=body,
+                               address="", redirects=tuple(redirects))
+        raise FetchError(f"more than {self.max_redirects} redirects", url=url[:200])
+
+    def _hop(self, client: httpx.Client, url: str, deadline: float, max_bytes: int
+             ) -> tuple[int, str, str, bytes]:
+        host = (urlsplit(url).netloc or "").lower()
+        rules = self.politeness
+        delay = self.delay if rules is None else rules.delay_for(url)
+        last = self._last.get(host, rules.quiet_since if rules is not None else None)
+        if last is not None and last + delay > self.clock():
+            self.sleep(last + delay - self.clock())
+        try:
+            with client.stream("GET", url, headers={"User-Agent": self.user_agent,
+                                                    "Accept": "*/*"}) as resp:
+                declared = resp.headers.get("content-length", "")
+                if declared.isdigit() and int(declared) > max_bytes:
+                    raise FetchError(f"response larger than {max_bytes} bytes",
+                                     url=url[:200])
+                chunks, size = [], 0
+                for chunk in resp.iter_bytes():
+                    size += len(chunk)
+                    if size > max_bytes:
+                        raise FetchError(f"response larger than {max_bytes} bytes",
+                                         url=url[:200])
+                    if self.clock() > deadline:
+                        raise FetchError(f"took longer than {self.timeout} s", url=url[:200])
+                    chunks.append(chunk)
+                media = resp.headers.get("content-type", "").split(";")[0].strip().lower()
+                return (resp.status_code, resp.headers.get("location", ""),
+                        media or "application/octet-stream", b"".join(chunks))
+        except httpx.HTTPError as exc:
+            raise FetchError(f"request through the proxy failed: {type(exc).__name__}: "
+                             f"{exc}"[:300], url=url[:200]) from exc
+        finally:
+            self._last[host] = self.clock()

@@ -23,6 +23,7 @@ from wildtrace.store.core import utcnow
 from wildtrace.store.tables import listings as lt
 from wildtrace.store.tables.photos import photo_findings as ft
 from wildtrace.store.tables.photos import photos as pt
+from wildtrace.store.tables.preserve import captures as ct
 
 _SIGN = 1 << 63
 
@@ -151,6 +152,16 @@ class PhotoStore:
                 if urls:
                     out.append((int(r.id), str(r.url), urls))
         return out
+
+    def robots_copy(self, robots_url: str) -> str:
+        """The blob SHA-256 of the newest robots.txt copy a capture kept for
+        ``robots_url`` ("" when none): photo fetches obey the file the crawl obeyed
+        without asking the site for it again."""
+        with self.engine.connect() as conn:
+            row = conn.execute(sa.select(ct.c.robots_sha256).where(
+                ct.c.robots_url == robots_url, ct.c.robots_sha256 != "")
+                .order_by(ct.c.id.desc()).limit(1)).first()
+        return str(row[0]) if row is not None else ""
 
     def hashes_by_listing(self) -> dict[int, tuple[int, ...]]:
         """The difference hashes of every listing's stored photos (seller linking)."""

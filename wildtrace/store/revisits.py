@@ -7,7 +7,7 @@ reposted" rule, the takedown export, the dashboard).
 from __future__ import annotations
 
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -19,6 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from wildtrace.store.tables import listings
+from wildtrace.store.tables.photos import photos as photo_rows
 from wildtrace.store.tables.revisits import revisits
 
 GONE = "gone"
@@ -61,6 +62,17 @@ class Revisit:
                 "revisited_at": _iso(self.revisited_at), "url": self.url,
                 "final_url": self.final_url, "status": self.status,
                 "outcome": self.outcome, "reason": self.reason, "price": self.price}
+
+
+@dataclass(frozen=True)
+class Repost:
+    """An advert seen gone, and a later advert of the same seller on its platform."""
+
+    listing_id: int  # the advert that came down
+    repost_id: int  # the later advert
+    gone_at: datetime  # when a revisit first found the first one gone
+    reposted_at: datetime  # when the later one was first captured
+    via: tuple[str, ...]  # what they share: seller, phone, telegram, photo…
 
 
 def _aware(dt: datetime) -> datetime:
@@ -159,12 +171,11 @@ class RevisitStore:
         with self.engine.connect() as conn:
             return [_revisit(r) for r in conn.execute(q)]
 
-    def persistence(self) -> list[dict[str, Any]]:
-        """Per platform: adverts revisited, how many came down, how long after capture
-        they were first seen gone (median days), how many stayed down at every later
-        revisit or came back, and how many were reposted by the same seller (a later
-        advert of the same platform with the same seller name or a shared identifier:
-        phone, messenger handle, e-mail)."""
+    def _observed(self) -> tuple[dict[int, Any], dict[int, list[tuple[str, datetime]]],
+                                 dict[int, set[str]],
+                                 dict[str, list[tuple[int, datetime, set[str]]]]]:
+        """What persistence and reposts are computed from: the revisited adverts, their
+        verdicts in order, each listing's photo keys and every keyed advert."""
         with self.engine.connect() as conn:
             rows = list(conn.execute(sa.select(
                 revisits.c.listing_id, revisits.c.outcome, revisits.c.revisited_at)
@@ -179,15 +190,55 @@ class RevisitStore:
                         .where(listings.c.id.in_(ids[i:i + 500]))):
                     ads[row.id] = row
             platforms = {platform_of(a.url, a.source) for a in ads.values()}
-            later = self._keyed_adverts(conn, platforms)
+            photos = _photo_keys(conn)
+            later = self._keyed_adverts(conn, platforms, photos)
         seen: dict[int, list[tuple[str, datetime]]] = defaultdict(list)
         for r in rows:
-            seen[r.listing_id].append((r.outcome, _aware(r.revisited_at)))
+            if r.listing_id in ads:
+                seen[r.listing_id].append((r.outcome, _aware(r.revisited_at)))
+        return ads, seen, photos, later
+
+    @staticmethod
+    def _reposts_of(lid: int, ad: Any, visits: list[tuple[str, datetime]],
+                    photos: dict[int, set[str]],
+                    later: dict[str, list[tuple[int, datetime, set[str]]]]
+                    ) -> list[Repost]:
+        """The reposts of one advert seen gone (empty when it never was)."""
+        outcomes = [o for o, _ in visits]
+        if GONE not in outcomes:
+            return []
+        k = outcomes.index(GONE)
+        # It went down after it was last seen up: a later advert of the seller's first
+        # seen after that is a repost (the removal is only seen at a revisit).
+        last_up = max([_aware(ad.created_at), *(at for _, at in visits[:k])])
+        keys = _keys(ad.seller, ad.identifiers) | photos.get(lid, set())
+        return [Repost(lid, other_id, visits[k][1], created,
+                       tuple(sorted(k_.split(":", 1)[0] for k_ in keys & other_keys)))
+                for other_id, created, other_keys in later.get(platform_of(ad.url,
+                                                                           ad.source), [])
+                if other_id != lid and created > last_up and keys & other_keys]
+
+    def reposts(self, since: datetime | None = None) -> list[Repost]:
+        """Adverts seen gone whose seller posted again on the same platform afterwards
+        (same seller name, a shared identifier or the same photo), one row per pair;
+        with ``since``, only reposts first captured at or after it (what the alert
+        "removed advert reposted" asks for). Oldest repost first."""
+        ads, seen, photos, later = self._observed()
+        out = [r for lid, visits in seen.items()
+               for r in self._reposts_of(lid, ads[lid], visits, photos, later)
+               if since is None or r.reposted_at >= _aware(since)]
+        return sorted(out, key=lambda r: (r.reposted_at, r.repost_id))
+
+    def persistence(self) -> list[dict[str, Any]]:
+        """Per platform: adverts revisited, how many came down, how long after capture
+        they were first seen gone (median days), how many stayed down at every later
+        revisit or came back, and how many were reposted by the same seller (a later
+        advert of the same platform with the same seller name, a shared identifier
+        (phone, messenger handle, e-mail) or the same photo)."""
+        ads, seen, photos, later = self._observed()
         stats: dict[str, dict[str, Any]] = {}
         for lid, visits in seen.items():
-            ad = ads.get(lid)
-            if ad is None:
-                continue
+            ad = ads[lid]
             platform = platform_of(ad.url, ad.source)
             s = stats.setdefault(platform, {"platform": platform, "revisited": 0,
                                             "gone": 0, "changed": 0, "still_up": 0,
@@ -200,17 +251,11 @@ class RevisitStore:
                 continue
             s["gone"] += 1
             k = outcomes.index(GONE)
-            down_at = visits[k][1]
-            s["_days"].append((down_at - _aware(ad.created_at)).total_seconds() / 86400)
+            s["_days"].append((visits[k][1] - _aware(ad.created_at)).total_seconds()
+                              / 86400)
             s["came_back" if any(o != GONE for o in outcomes[k + 1:]) else
               "stayed_down"] += 1
-            # It went down after it was last seen up: a later advert of the seller's
-            # first seen after that is a repost (the removal is seen only at a revisit).
-            last_up = max([_aware(ad.created_at), *(at for _, at in visits[:k])])
-            keys = _keys(ad.seller, ad.identifiers)
-            if keys and any(other_id != lid and created > last_up and keys & other_keys
-                            for other_id, created, other_keys in later.get(platform, [])):
-                s["reposted"] += 1
+            s["reposted"] += int(bool(self._reposts_of(lid, ad, visits, photos, later)))
         out = []
         for s in sorted(stats.values(), key=lambda x: (-x["revisited"], x["platform"])):
             days = s.pop("_days")
@@ -219,10 +264,62 @@ class RevisitStore:
             out.append(s)
         return out
 
+    def rebound(self, weeks: int = 4, now: datetime | None = None,
+                min_removed: int = 3) -> list[dict[str, Any]]:
+        """Per platform, whether the trade came back after its largest wave of removals.
+
+        The wave is the week (Monday to Monday, UTC) in which revisits first found the
+        most of the platform's adverts gone (at least ``min_removed``). Compared: new
+        adverts per week (first captured by wildtrace) in the ``weeks`` weeks before
+        the wave and in the weeks after it (up to ``weeks``, or to ``now``);
+        ``rebound`` is after / before (None when nothing came before, or no full day
+        has passed since)."""
+        now = now or datetime.now(UTC)
+        with self.engine.connect() as conn:
+            first = list(conn.execute(
+                sa.select(revisits.c.listing_id, sa.func.min(revisits.c.revisited_at))
+                .where(revisits.c.outcome == GONE).group_by(revisits.c.listing_id)))
+            ids = [int(lid) for lid, _ in first]
+            where: dict[int, str] = {}
+            for i in range(0, len(ids), 500):
+                for r in conn.execute(sa.select(listings.c.id, listings.c.url,
+                                                listings.c.source)
+                                      .where(listings.c.id.in_(ids[i:i + 500]))):
+                    where[r.id] = platform_of(r.url, r.source)
+            waves: dict[str, Counter[datetime]] = defaultdict(Counter)
+            for lid, at in first:
+                if lid in where:
+                    day = _aware(at).replace(hour=0, minute=0, second=0, microsecond=0)
+                    waves[where[lid]][day - timedelta(days=day.weekday())] += 1
+            out = []
+            for platform, counted in sorted(waves.items()):
+                week, removed = max(counted.items(), key=lambda kv: (kv[1], kv[0]))
+                if removed < min_removed:
+                    continue
+                start, end = week - timedelta(weeks=weeks), week + timedelta(weeks=1)
+                stop = min(end + timedelta(weeks=weeks), now)
+                created = [_aware(c) for c, url, source in conn.execute(
+                    sa.select(listings.c.created_at, listings.c.url, listings.c.source)
+                    .where(listings.c.created_at >= start, listings.c.created_at < stop))
+                    if platform_of(url, source) == platform]
+                before = sum(1 for c in created if c < week)
+                after = sum(1 for c in created if c >= end)
+                after_weeks = max(0.0, (stop - end).total_seconds() / (7 * 86400))
+                per_before = before / weeks
+                per_after = after / after_weeks if after_weeks >= 1 / 7 else None
+                out.append({
+                    "platform": platform, "wave_week": week.strftime("%Y-%m-%d"),
+                    "removed_in_wave": removed, "new_per_week_before": round(per_before, 2),
+                    "new_per_week_after": round(per_after, 2) if per_after is not None
+                    else None, "weeks_after": round(after_weeks, 1),
+                    "rebound": round(per_after / per_before, 2)
+                    if per_after is not None and per_before else None})
+        return out
+
     @staticmethod
-    def _keyed_adverts(conn: Any, platforms: set[str]
+    def _keyed_adverts(conn: Any, platforms: set[str], photos: dict[int, set[str]]
                        ) -> dict[str, list[tuple[int, datetime, set[str]]]]:
-        """Every advert of ``platforms`` with its seller keys (for reposts)."""
+        """Every advert of ``platforms`` with its seller keys and photos (reposts)."""
         out: dict[str, list[tuple[int, datetime, set[str]]]] = defaultdict(list)
         if not platforms:
             return out
@@ -231,10 +328,21 @@ class RevisitStore:
                                         listings.c.created_at)):
             platform = platform_of(r.url, r.source)
             if platform in platforms:
-                keys = _keys(r.seller, r.identifiers)
+                keys = _keys(r.seller, r.identifiers) | photos.get(r.id, set())
                 if keys:
                     out[platform].append((r.id, _aware(r.created_at), keys))
         return out
+
+
+def _photo_keys(conn: Any) -> dict[int, set[str]]:
+    """Each listing's photos as keys: near-duplicate photos share a ``photo_key`` (the
+    photo step's perceptual hash of the first one kept), so the same picture reposted
+    is the same key. Empty when no photo was analysed."""
+    out: dict[int, set[str]] = defaultdict(set)
+    for lid, key in conn.execute(sa.select(photo_rows.c.listing_id, photo_rows.c.photo_key)
+                                 .where(photo_rows.c.photo_key.is_not(None))):
+        out[int(lid)].add(f"photo:{int(key)}")
+    return out
 
 
 def _keys(seller: str, identifiers: str) -> set[str]:

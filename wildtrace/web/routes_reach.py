@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Path, Query, Request
 from fastapi.responses import RedirectResponse, Response
 
 from wildtrace.app.accounts import User
-from wildtrace.app.revisit import persistence
+from wildtrace.app.revisit import persistence, rebound
 from wildtrace.app.venues import candidate_venues, crawlable_url, decide_venue
 from wildtrace.web.deps import check_form_csrf, page_user, render, state
 
@@ -31,7 +31,8 @@ def venues_page(request: Request, user: Annotated[User, Depends(page_user())],
     rows = [{**c.as_dict(), "crawl_url": crawlable_url(c)} for c in found.candidates]
     return render(request, "venues.html", {
         "show": show, "rows": rows, "counts": found.counts,
-        "platforms": persistence(ws), "can_decide": user.role in ("analyst", "admin")})
+        "platforms": persistence(ws), "waves": rebound(ws),
+        "can_decide": user.can("analyst")})
 
 
 @router.post("/venues/{candidate_id}/decide", include_in_schema=False)
