@@ -233,3 +233,35 @@ def test_photo_robots_can_be_turned_off(monkeypatch: pytest.MonkeyPatch) -> None
                      clock=lambda: now[0], sleep=lambda s: None)
     f.fetch("https://down.example/a.jpg")
     assert asked == ["https://down.example/a.jpg"]
+
+
+def test_photo_requests_share_the_workers_redis_gate(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Two photo fetchers (two workers) keep one server's delay between them through the
+    crawl workers' shared gate, although neither knows the other's requests."""
+    import secrets
+    import socket
+    import time
+
+    try:
+        with socket.create_connection(("127.0.0.1", 6379), timeout=1):
+            pass
+    except OSError:
+        pytest.skip("Redis not reachable at 127.0.0.1:6379")
+    from wildtrace.collect.sharedgate import Gate, connect
+
+    at: list[float] = []
+
+    def fake_fetch(self: GuardedPhotoFetcher, url: str) -> Fetched:
+        at.append(time.monotonic())
+        return Fetched(url=url, status=200, media_type="image/jpeg", body=b"x",
+                       address="93.184.216.34")
+
+    monkeypatch.setattr(GuardedPhotoFetcher, "fetch", fake_fetch)
+    gate = Gate(connect("redis://127.0.0.1:6379/13"))
+    host = f"h{secrets.token_hex(6)}.example"  # a server no other test uses
+    workers = [PhotoFetcher(NetPolicy(), delay=0.25, gate=gate, timeout=2.0)
+               for _ in range(2)]
+    for i in range(6):
+        workers[i % 2].fetch(f"https://{host}/{i}.jpg")
+    gaps = [b - a for a, b in zip(at, at[1:], strict=False)]
+    assert len(gaps) == 5 and min(gaps) >= 0.24, gaps

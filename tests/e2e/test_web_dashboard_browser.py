@@ -36,9 +36,9 @@ ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-net
         "--disable-component-update", "--disable-sync", "--no-first-run"]
 _SHOTS_ENV = os.environ.get("WILDTRACE_E2E_SCREENSHOTS", "")
 ROOT = Path(__file__).resolve().parents[2]
-# Two tweets posted on no known day, one priced in dong (no bundled rate for VND).
+# Two tweets posted on no known day, one priced in Zimbabwe dollars (no bundled rate for ZWL).
 UNDATED = [ListingDraft(source="twitter", description="ngà voi thật giá rẻ", language="vi",
-                        price=15000000.0, currency="VND", location="Hà Nội"),
+                        price=15000000.0, currency="ZWL", location="Hà Nội"),
            ListingDraft(source="twitter", description="pangolin scales wholesale",
                         language="en", location="Lagos, NG")]
 # Every element of the page's content that reaches past a 390 px screen, except inside a
@@ -125,7 +125,7 @@ def test_dashboard_figures_are_honest(base: str, tmp_path: Path) -> None:
         assert "Vietnam: 2 listings" in names and "Brazil: none" in names
         # Prices: the dong price is listed apart, never on the converted axis.
         unconverted = page.locator("#unconverted").inner_text()
-        assert "VND" in unconverted and "15,000,000" in unconverted
+        assert "ZWL" in unconverted and "15,000,000" in unconverted
         page.screenshot(path=str(shots / "dashboard-figures.png"), full_page=True)
 
         # Another currency from the page: a shareable URL.

@@ -260,7 +260,7 @@ def test_the_phone_menu_wraps_and_works_by_tapping(base: str) -> None:
         _login(page, base, "root")
         links = page.locator("header.top nav a")
         names = [links.nth(i).inner_text() for i in range(links.count())]
-        assert names == ["Queue", "Browse", "Dashboard", "Cases", "Tips", "Audit log"]
+        assert names == ["Queue", "Browse", "Dashboard", "Anticipate", "Cases", "Tips", "Audit log"]
         for i in range(links.count()):
             box = links.nth(i).bounding_box()
             assert box is not None and box["x"] >= 0 and box["x"] + box["width"] <= 391, \

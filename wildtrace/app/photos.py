@@ -5,7 +5,8 @@ extraction named photos (og:image, JSON-LD ``image``, ``<img>`` in the listing b
 for at most ``max_photos`` of them: fetches it through the run's network guard
 (collect), keeps it as evidence (preserve: blob, WARC records, custody), decodes it
 under pixel and format limits, hashes it (link's difference hash), reads the text in it
-(extract's OCR) and looks its hash up among every photo kept so far (link's
+(extract's OCR), hints at the species it shows (identify's image classifier: a
+``species`` finding, shown, not scored) and looks its hash up among every photo kept so far (link's
 multi-index): a photo already shown by another seller's listing is recorded as a
 ``reused`` finding, the scam signal "same photo under unrelated sellers".
 
@@ -32,6 +33,7 @@ from wildtrace.collect.photos import (
     decode,
     photo_urls,
 )
+from wildtrace.collect.sharedgate import Gate, connect
 from wildtrace.config import user_agent
 from wildtrace.errors import EvidenceError, FetchError
 from wildtrace.extract.ocr import OcrUnavailable, TesseractOcr
@@ -163,17 +165,19 @@ def analyse_photos(ws: Workspace, policy: NetPolicy, *, listing_ids: Sequence[in
     agent = user_agent(s)
     get = fetcher or PhotoFetcher(policy, user_agent=agent, timeout=float(s.timeout),
                                   delay=float(s.delay),
-                                  politeness=photo_politeness(ws))
+                                  politeness=photo_politeness(ws),
+                                  gate=Gate(connect(s.redis_url)) if s.redis_url else None)
     engine, why = photo_ocr(ws) if ocr else (None, "off")
     summary.ocr_engine, summary.ocr_missing = (engine.engine if engine else ""), why
-    if classify is None:
-        classify, why = photo_classifier(ws) if species else (None, "off")
-        summary.species_missing = why
-    summary.species_engine = classify.engine if classify is not None else ""
     todo = ws.store.photos.listings_with_images(
         ids=listing_ids, limit=BATCH if listing_ids is None else max(1, len(listing_ids)))
     if not todo:
         return summary
+    # Loaded only when there are photos to look at (torch's import takes seconds).
+    if classify is None:
+        classify, why = photo_classifier(ws) if species else (None, "off")
+        summary.species_missing = why
+    summary.species_engine = classify.engine if classify is not None else ""
     known = list(ws.store.photos.iter_hashes())
     index = PhotoIndex.of((pid, h) for pid, _lid, h, _k in known)
     owner = {pid: (lid, key) for pid, lid, _h, key in known}

@@ -23,6 +23,7 @@ never inflated.
 from __future__ import annotations
 
 import io
+import secrets
 import time
 import warnings
 from collections.abc import Callable
@@ -33,6 +34,7 @@ from urllib.parse import urlsplit
 from wildtrace.collect.netguard import Fetched, NetPolicy, SafeFetcher, parse_ip
 from wildtrace.collect.politeness import politeness_key
 from wildtrace.collect.robots import MAX_ROBOTS_BYTES, RobotsFile, parse_robots
+from wildtrace.collect.sharedgate import POLL, Gate
 from wildtrace.errors import FetchError
 
 MAX_PHOTO_BYTES = 8_000_000
@@ -216,6 +218,7 @@ class PhotoFetcher:
     sleep: Callable[[float], None] = time.sleep
     clock: Callable[[], float] = time.monotonic
     politeness: PhotoPoliteness | None = None
+    gate: Gate | None = None  # the crawl workers' shared per-server gates (redis_url)
     _last: dict[str, float] = field(default_factory=dict)
 
     def fetch(self, url: str) -> Fetched:
@@ -238,6 +241,7 @@ class PhotoFetcher:
             wait = last + delay - self.clock()
             if wait > 0:
                 self.sleep(wait)
+        token = self._take(key, delay)
         fetcher = GuardedPhotoFetcher(self.policy, max_bytes=max_bytes,
                                       timeout=self.timeout, user_agent=self.user_agent)
         try:
@@ -245,6 +249,25 @@ class PhotoFetcher:
         finally:
             # From the end of the answer: a slow response does not eat into the gap.
             self._last[key] = self.clock()
+            if self.gate is not None and token:
+                learned = 0.0
+                if rules is not None:
+                    robots = rules.files.get((urlsplit(url).netloc or "").lower())
+                    learned = min((robots.crawl_delay if robots else None) or 0.0,
+                                  MAX_CRAWL_DELAY)
+                self.gate.give(key, token, delay, learned)
+
+    def _take(self, key: str, delay: float) -> str:
+        """Wait for and take the server's shared gate (nothing without one)."""
+        if self.gate is None:
+            return ""
+        token = secrets.token_hex(8)
+        hold = self.timeout + 2.0 + delay  # a killed worker frees the server after this
+        while True:
+            left = self.gate.take(key, token, hold)
+            if left == 0:
+                return token
+            self.sleep(POLL if left < 0 else left)
 
 
 def photo_urls(urls: list[str], limit: int = MAX_PHOTOS) -> list[str]:
