@@ -171,3 +171,49 @@ def test_invalid_identifiers_are_dropped_not_stored(team_a: Workspace, tmp_path:
         assert all(i.kind != "phone" for i in team_b.store.listing(1).identifiers)
     finally:
         team_b.close()
+
+
+def test_hostile_files_store_nothing_or_only_what_is_safe(team_a: Workspace, tmp_path: Path,
+                                                          monkeypatch: pytest.MonkeyPatch
+                                                          ) -> None:
+    text, _ = export_intel(team_a, "ana", "stix", case_id=1)
+    team_b = open_workspace(tmp_path / "b")
+    bad = tmp_path / "hostile.json"
+    try:
+        deep = "[" * 100_000 + "]" * 100_000
+        for content, fmt, match in (
+                (deep, "stix", "nested too deep"), (deep, "misp", "nested too deep"),
+                (text.replace('"x_wildtrace_price": 4500000', '"x_wildtrace_price": NaN'),
+                 "auto", "NaN is not a JSON number"),
+                ('{"type": "bundle", "price": -Infinity}', "stix", "-Infinity is not")):
+            assert content != text
+            bad.write_text(content, encoding="utf-8")
+            with pytest.raises(FormatError, match=match) as info:
+                import_intel(team_b, "bao", bad, fmt)
+            assert "hostile.json" in str(info.value)
+        bad.write_bytes(b'{"type": "bundle", "objects": ["\xff"]}')
+        with pytest.raises(FormatError, match="not UTF-8"):
+            import_intel(team_b, "bao", bad)
+        with pytest.raises(InputError, match="not a regular file"):
+            import_intel(team_b, "bao", tmp_path)
+        assert team_b.store.intel.max_listing_id() == 0  # nothing stored on error
+        # A bundle that parses but carries a script link, a bool price, and a producer
+        # name with a line break and a terminal escape.
+        doc = json.loads(text)
+        for o in doc["objects"]:
+            if o["type"] == "url" and o["value"] == "https://rao.vn/p/1":
+                o["value"] = "javascript:alert(document.cookie)"
+            if o["type"] == "observed-data" and o.get("x_wildtrace_ref") == "1":
+                o["x_wildtrace_price"] = True
+            if o["type"] == "identity":
+                o["name"] = "Team A\r\nsource: police\x1b[2J"
+        bad.write_text(json.dumps(doc), encoding="utf-8")
+        done = import_intel(team_b, "bao", bad)
+        assert (done.imported, done.dropped_urls) == (2, 1)
+        assert done.producer == "Team A source: police [2J"
+        first = team_b.store.listing(1)
+        assert first.url == "" and first.price is None and first.title.startswith("ngà voi")
+        assert first.source == "intel:Team A source: police [2J"
+        assert team_b.store.listing(2).url == "https://rao.vn/p/2"
+    finally:
+        team_b.close()

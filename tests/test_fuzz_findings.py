@@ -155,3 +155,24 @@ def test_a_warc_response_is_a_page_only_when_its_media_type_is_html() -> None:
     except Exception:  # noqa: BLE001 - a damaged archive may stop the reader; that is allowed
         return
     assert all("html" in i.media_type for i in items if isinstance(i, Page))
+
+
+# Found by fuzzing (CI, 2026-12-01); fixed.
+def test_phone_readings_never_exceed_fifteen_digits() -> None:
+    data = (FINDINGS / "fuzz_identifiers" / "phone-longer-than-e164.txt").read_bytes()
+    text = data[1:].decode("utf-8", "surrogateescape")
+    phones = [i.value for i in find_identifiers(text, "ZZ") if i.kind in ("phone", "whatsapp")]
+    assert phones, "the +84 number in the text is still found"
+    assert all(re.fullmatch(r"\+[1-9][0-9]{5,14}", p) for p in phones), phones
+
+
+def test_lone_surrogate_reaches_the_language_detector_without_a_crash() -> None:
+    from wildtrace.extract.language import detect_language, detect_languages
+    from wildtrace.identify import load_identifier
+
+    data = (FINDINGS / "fuzz_identify" / "lone-surrogate-lingua.txt").read_bytes()
+    text = data.decode("utf-8", "surrogateescape")
+    assert "\udca9" in text
+    assert detect_language(text) == "en"
+    assert detect_languages([text, "Bán ngà voi"])[0] == "en"
+    assert load_identifier().identify(text).matches  # "elephant ivory" is still read

@@ -11,19 +11,24 @@ from __future__ import annotations
 
 import io
 import random
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
+import sqlalchemy as sa
+from alembic import command
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from wildtrace.blobstore import BlobStore
 from wildtrace.link import keys, minhash, resolve_sellers, resolver
-from wildtrace.link.sellers import link_inputs, summarise
+from wildtrace.link.sellers import link_inputs, link_text, summarise
 from wildtrace.records import Identifier, ListingDraft
 from wildtrace.store import Store, content_key
+from wildtrace.store.core import alembic_config, make_engine, migrate
+from wildtrace.store.link_index import sig_from_bytes
 from wildtrace.workspace import Workspace, open_workspace
 
 ADS = [
@@ -160,3 +165,77 @@ def test_incremental_on_postgres(pg_url: str, tmp_path: Path) -> None:
         _check_chain(ws, 7, [20, 15, 10], photos=True)
     finally:
         ws.close()
+
+
+def test_stored_signatures_spare_reading_old_texts(ws: Workspace,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(5)
+    drafts = list(_drafts(rng, 60, []))
+    _add(ws.store, drafts[:40])
+    first = resolve_sellers(ws.store)
+    resolved = ws.store.link.members(first["run_id"])
+    sigs = ws.store.link.index.signatures(resolved)
+    assert len(sigs) == len(resolved) == ws.store.count_listings()
+    # Every comparable row keeps its signature, exactly as MinHash computes it.
+    listings = {x.id: x for x in ws.store.listings_by_id(sigs)}
+    for lid, (ok, raw) in sigs.items():
+        sig, want_ok = minhash.signatures([link_text(listings[lid])])
+        assert ok == bool(want_ok[0]) and (raw is not None) == ok
+        if raw is not None:
+            assert (sig_from_bytes(raw) == sig[0]).all()
+    _add(ws.store, drafts[40:])
+
+    def no_old_texts(ids: Any) -> Any:
+        raise AssertionError(f"old listings' texts read back: {sorted(ids)[:5]}")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(ws.store, "listings_by_id", no_old_texts)
+        second = resolve_sellers(ws.store)
+    assert second["incremental"]["parent_run"] == first["run_id"]
+    assert _stored(ws.store, second["run_id"]) == _full(ws.store, None)
+    # The new listings' signatures are stored too, for the run after.
+    now = ws.store.link.index.signatures(ws.store.link.members(second["run_id"]))
+    assert len(now) == ws.store.count_listings() > len(resolved)
+    assert all(raw is not None for ok, raw in now.values() if ok)
+    assert any(ok for ok, _ in now.values())
+
+
+def test_an_index_without_signatures_reads_the_texts(ws: Workspace) -> None:
+    # An index written before migration 0024 has no signatures: they come from the text.
+    rng = random.Random(9)
+    drafts = list(_drafts(rng, 50, []))
+    _add(ws.store, drafts[:30])
+    resolve_sellers(ws.store)
+    conn = sqlite3.connect(ws.root / "wildtrace.db")
+    with conn:
+        conn.execute("UPDATE link_rows SET sig = NULL")
+    conn.close()
+    _add(ws.store, drafts[30:])
+    second = resolve_sellers(ws.store)
+    assert "incremental" in second
+    assert _stored(ws.store, second["run_id"]) == _full(ws.store, None)
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_signature_migration_up_and_down(backend: str, tmp_path: Path,
+                                         request: pytest.FixtureRequest) -> None:
+    url = f"sqlite:///{tmp_path / 'm.db'}" if backend == "sqlite" else \
+        request.getfixturevalue("pg_url")
+    engine = make_engine(url)
+    try:
+        def columns() -> set[str]:
+            return {c["name"] for c in sa.inspect(engine).get_columns("link_rows")}
+
+        migrate(engine)
+        assert "sig" in columns()
+        with engine.begin() as conn:
+            conn.execute(sa.text("INSERT INTO link_rows (listing_id, owner, known, ok, shared,"
+                                 " sig) VALUES (1, 1, true, true, 0, :s)"), {"s": b"\x01" * 256})
+            command.downgrade(alembic_config(conn), "0023_intelligence")
+        assert "sig" not in columns()
+        with engine.connect() as conn:  # the rest of the row survives the way down
+            assert conn.execute(sa.text("SELECT owner FROM link_rows")).scalar() == 1
+        migrate(engine)
+        assert "sig" in columns()
+    finally:
+        engine.dispose()

@@ -6,9 +6,10 @@ stage has judged: an unjudged listing waits for ``process``, so an Appendix I li
 never skipped for being early), finds its events (:mod:`wildtrace.act.alerts`), stores
 each once (``held``), and sends what is held when the subscription's rate limit allows:
 no sooner than ``min_interval_s`` after its last message and at most ``max_per_day``
-messages a day; everything held travels in the next message, so a burst of listings
-makes one digest rather than a flood. A failed delivery stays pending and is tried again
-on the next run.
+messages a day; what is held travels in the next message (up to 50 events, each in full;
+more wait for the message after), so a burst of listings makes digests rather than a
+flood, and no event is marked sent that no message carried. A failed delivery stays
+pending and is tried again on the next run.
 
 Delivery settings live in the workspace's ``alerts.toml`` (the operator's file, never a
 web user's)::
@@ -40,6 +41,7 @@ from wildtrace.app.emerging import what_is_rising
 from wildtrace.collect.netguard import SafeFetcher
 from wildtrace.errors import ConfigError, FetchError, InputError
 from wildtrace.measure.bursts import Rising
+from wildtrace.store.revisits import GONE, Repost
 from wildtrace.workspace import Workspace
 
 ALERT_USER = "wildtrace-alerts"  # who the audit log says sent an alert
@@ -160,12 +162,14 @@ def _earlier_platforms(ws: Workspace) -> Callable[[int], tuple[str, set[str]]]:
     return earlier
 
 
-def _events(ws: Workspace, sub: dict[str, Any], rising: list[Rising]
-            ) -> tuple[list[rules.AlertEvent], int]:
+def _events(ws: Workspace, sub: dict[str, Any], rising: list[Rising],
+            reposts: list[Repost]) -> tuple[list[rules.AlertEvent], int]:
     """A subscription's new events and the cursor after them."""
     params = sub.get("params") or {}
     if sub["rule"] == "burst":
         return rules.burst(rising, params), sub["cursor"]
+    if sub["rule"] == "reposted":
+        return _removed_reposts(ws, sub, reposts), int(sub["cursor"])
     rows = ws.store.intel.listings_after(int(sub["cursor"]), MAX_LISTINGS_PER_RUN)
     judged = []
     for r in rows:
@@ -178,8 +182,43 @@ def _events(ws: Workspace, sub: dict[str, Any], rising: list[Rising]
     if sub["rule"] == "seller_new_platform":
         return rules.seller_new_platform(judged, params, _earlier_platforms(ws)), cursor
     before = max((int(r["id"]) for r in judged), default=0)  # the rule keeps older ones
-    return rules.reposted(judged, params, lambda rs: ws.store.intel.same_titles(
+    return rules.repeated_text(judged, params, lambda rs: ws.store.intel.same_titles(
         [str(r.get("title") or "") for r in rs], before)), cursor
+
+
+def _removed_reposts(ws: Workspace, sub: dict[str, Any], reposts: list[Repost]
+                     ) -> list[rules.AlertEvent]:
+    """The ``reposted`` rule over the revisit records.
+
+    A pair (advert seen gone, later advert of the same seller) becomes known when the
+    later advert is captured or when a revisit finds the first one gone, whichever
+    comes last, and a revisit often runs after the crawl that found the repost. So the
+    rule does not follow the listing cursor: it looks at every pair and keeps those
+    new to the subscription (a repost newer than the listing it started at, or a
+    removal seen since it was created), leaving out pairs already recorded. A repost
+    the assess stage has not judged yet waits for ``process``, as elsewhere.
+    """
+    start, since = int(sub["cursor"]), _aware(sub["created_at"])
+    found = [r for r in reposts if r.repost_id > start or r.gone_at >= since]
+    known = ws.store.intel.known_events(
+        sub["id"], [f"repost:{r.listing_id}:{r.repost_id}" for r in found])
+    found = [r for r in found if f"repost:{r.listing_id}:{r.repost_id}" not in known]
+    if not found:
+        return []
+    rows = ws.store.intel.listings_assessed(
+        [r.repost_id for r in found] + [r.listing_id for r in found])
+    reasons: dict[int, str] = {}
+    pairs = []
+    for r in found:
+        new, old = rows.get(r.repost_id), rows.get(r.listing_id)
+        if new is None or old is None or new.get("score") is None:
+            continue
+        if r.listing_id not in reasons:
+            reasons[r.listing_id] = next(
+                (v.reason for v in ws.store.revisits.history(r.listing_id)
+                 if v.outcome == GONE), "")
+        pairs.append(rules.RemovedRepost(new, old, r.gone_at, reasons[r.listing_id], r.via))
+    return rules.reposted(pairs, sub.get("params") or {})
 
 
 def run_alerts(ws: Workspace, *, now: datetime | None = None,
@@ -190,10 +229,12 @@ def run_alerts(ws: Workspace, *, now: datetime | None = None,
     now = now or datetime.now(UTC)
     subs = ws.store.intel.subscriptions(active_only=True)
     rising = what_is_rising(ws) if any(s["rule"] == "burst" for s in subs) else []
+    reposts = ws.store.revisits.reposts() if any(s["rule"] == "reposted" for s in subs) \
+        else []
     out = []
     for sub in subs:
         result = SubscriptionRun(sub["id"], sub["name"], sub["rule"])
-        events, cursor = _events(ws, sub, rising)
+        events, cursor = _events(ws, sub, rising, reposts)
         for e in events:
             if ws.store.intel.record_delivery(sub["id"], e.key, e.rule, "held",
                                               {"line": e.line, **e.data}):
@@ -222,12 +263,15 @@ def _allowed(ws: Workspace, sub: dict[str, Any], now: datetime) -> bool:
 def _deliver(ws: Workspace, sub: dict[str, Any], pending: list[dict[str, Any]],
              config: AlertConfig, fetcher: SafeFetcher | None,
              result: SubscriptionRun) -> None:
+    shown, waiting = pending[:rules.MAX_EVENTS_PER_MESSAGE], len(pending) - \
+        rules.MAX_EVENTS_PER_MESSAGE
     events = [rules.AlertEvent(p["event_key"], p["rule"], str(p["detail"].get("line", "")),
                                {k: v for k, v in p["detail"].items() if k != "line"})
-              for p in pending]
+              for p in shown]
     link = unsubscribe_url(config, sub["token"])
-    msg = rules.compose(sub["name"], sub["rule"], events, link, sub["token"], config.base_url)
-    keys = [p["event_key"] for p in pending]
+    msg = rules.compose(sub["name"], sub["rule"], events, link, sub["token"], config.base_url,
+                        waiting=max(0, waiting))
+    keys = [p["event_key"] for p in shown]  # the rest stay held for the next message
     try:
         if sub["channel"] == "email":
             ref = rules.send_email(config.smtp, sub["target"], msg, link)
@@ -237,13 +281,13 @@ def _deliver(ws: Workspace, sub: dict[str, Any], pending: list[dict[str, Any]],
                                          fetcher=fetcher))
     except FetchError as exc:
         ws.store.intel.mark(sub["id"], keys, "failed")
-        result.failed, result.held, result.error = len(keys), 0, str(exc)[:500]
+        result.failed, result.held, result.error = len(keys), max(0, waiting), str(exc)[:500]
         ws.store.audit.record(ALERT_USER, "alert_failed", "alert", sub["id"],
                               {"events": len(keys), "channel": sub["channel"],
                                "error": str(exc)[:500]})
         return
     ws.store.intel.mark(sub["id"], keys, "sent")
-    result.sent, result.held = len(keys), 0
+    result.sent, result.held = len(keys), max(0, waiting)
     ws.store.audit.record(ALERT_USER, "alert", "alert", sub["id"],
                           {"events": len(keys), "channel": sub["channel"],
                            "target": sub["target"], "ref": ref,

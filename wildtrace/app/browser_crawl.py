@@ -16,6 +16,10 @@ session (logged-in collection needs the browser's cookie jar). For every page st
 
 A lapsed session pauses its site (:func:`wildtrace.app.sessions.pause`): the summary
 lists paused sites, and ``wildtrace session renew`` resumes them.
+
+With the ``proxy`` setting (Tor), everything the browser loads goes through the SOCKS5
+proxy, names resolved by the proxy (:mod:`wildtrace.preserve.browser`); the metadata
+record and each capture's custody entry name the proxy, as a plain crawl's do.
 """
 
 from __future__ import annotations
@@ -37,6 +41,7 @@ from wildtrace.collect.browsercrawl import (
     rule_for,
 )
 from wildtrace.collect.frontier import Frontier
+from wildtrace.collect.proxy import shown_proxy
 from wildtrace.collect.sessions import LOGIN_PATH, host_matches, lapse_reason
 from wildtrace.collect.spider import CrawlContext, CrawlStats
 from wildtrace.config import user_agent
@@ -129,6 +134,8 @@ class _Keeper:
             "actions": shown.detail.get("actions", {}),
             "refused": shown.detail.get("refused", []),
             "logged-in": bool(page.account)}
+        if page.proxy:
+            meta["proxy"] = page.proxy
         if page.account:
             meta.update({"logged-in-as": page.account, "session-site": site,
                          "account-kind": "the analyst's own account"})
@@ -159,7 +166,7 @@ def browser_crawl(ws: Workspace, plan: CrawlPlan, frontier: Frontier, opts: RunO
                   ) -> CrawlSummary:
     """Run a crawl through headless Chromium (see the module doc)."""
     executable = ws.settings.chromium_path
-    why = browser_unavailable(executable)
+    why = browser_unavailable(executable, ws.settings.proxy)
     if why:
         raise ConfigError(f"the browser crawl cannot run: {why}")
     live, paused_rows = sessions_for(ws, opts.domains)
@@ -174,7 +181,7 @@ def browser_crawl(ws: Workspace, plan: CrawlPlan, frontier: Frontier, opts: RunO
     chromium = Chromium(executable, user_agent=user_agent(s), timeout=s.timeout,
                         policy=opts.policy, max_redirects=int(s.max_redirects),
                         record=True, max_response_bytes=int(s.max_body_bytes),
-                        max_page_bytes=int(s.browser_page_bytes))
+                        max_page_bytes=int(s.browser_page_bytes), proxy=s.proxy)
     keeper = _Keeper(ws, work, chromium, live, opts.errors)
 
     def render(url: str, rule: RenderRule) -> Rendered | str:
@@ -197,7 +204,7 @@ def browser_crawl(ws: Workspace, plan: CrawlPlan, frontier: Frontier, opts: RunO
                 obey_robots=bool(s.obey_robots),
                 accounts={site: x.account for site, x in live.items()},
                 lapsed=_lapse, on_pause=on_pause, on_stored=keeper.stored,
-                paused=run_paused)
+                paused=run_paused, proxy=shown_proxy(s.proxy))
             try:
                 return crawl.run()
             finally:

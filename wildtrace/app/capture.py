@@ -6,7 +6,8 @@ crawled page, without following its links. With the browser, headless Chromium t
 renders each captured page and its screenshot and DOM are stored as further evidence of
 that capture. Both fetch through one network guard: only the origins of the URLs the
 user named may be at an internal address; whatever a page asks for beyond them must be
-public, and each refusal is recorded (``wildtrace errors``).
+public, and each refusal is recorded (``wildtrace errors``). With the ``proxy`` setting
+(Tor) both go through the SOCKS5 proxy, names resolved by it.
 """
 
 from __future__ import annotations
@@ -87,8 +88,6 @@ def capture(ws: Workspace, urls: Sequence[str], *, browser: bool = True) -> Capt
     check_urls(urls)
     proxy = ws.settings.proxy
     check_onions(urls, proxy)
-    # The browser connects on its own, not through a SOCKS proxy: not used with one.
-    browser = browser and not proxy
     frontier = Frontier(ws.store.frontier)
     frontier.add(Entry(u, priority=CAPTURE_PRIORITY) for u in urls)
     session = evidence_session(ws, durable=True, purpose="wildtrace capture")
@@ -122,7 +121,9 @@ def _to_warc(recorder: WarcRecorder, url: str, capture_id: int, shown: Rendering
                               "browser": f"chromium {version}", "capture-id": capture_id,
                               "requested-url": url, "final-url": final,
                               "responses-recorded": len(ids), "logged-in": False,
-                              "refused": shown.detail.get("refused", [])},
+                              "refused": shown.detail.get("refused", []),
+                              **({"proxy": shown.detail["proxy"]}
+                                 if shown.detail.get("proxy") else {})},
                       refers_to=main, date=ended)
     recorder.resource(f"urn:screenshot:{final}", shown.png, "image/png",
                       concurrent_to=main, date=ended)
@@ -138,7 +139,7 @@ def screenshots(ws: Workspace, preserver: Preserver, captures: Mapping[str, int]
     every response the page loaded (its pictures included), the screenshot and how it
     was taken are written to the WARC too, so the WACZ replays the page as shown."""
     chromium = ws.settings.chromium_path
-    why = browser_unavailable(chromium)
+    why = browser_unavailable(chromium, ws.settings.proxy)
     if why:
         return [Screenshot(u, c, error=why) for u, c in captures.items()]
     out: list[Screenshot] = []
@@ -146,7 +147,8 @@ def screenshots(ws: Workspace, preserver: Preserver, captures: Mapping[str, int]
                   policy=policy, max_redirects=int(ws.settings.max_redirects),
                   record=recorder is not None,
                   max_response_bytes=int(ws.settings.max_body_bytes),
-                  max_page_bytes=int(ws.settings.browser_page_bytes)) as chromium_run:
+                  max_page_bytes=int(ws.settings.browser_page_bytes),
+                  proxy=ws.settings.proxy) as chromium_run:
         for url, capture_id in captures.items():
             shown = chromium_run.render(url)
             refused = tuple(chromium_run.refused)

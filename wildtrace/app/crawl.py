@@ -169,11 +169,6 @@ def crawl(ws: Workspace, request: CrawlRequest) -> CrawlResult:
     if ws.settings.redis_url:
         connect(ws.settings.redis_url).close()  # a clear error now, not mid-crawl
     browser = wants_browser(ws, domains, request.browser)
-    if browser and ws.settings.proxy:
-        # The browser fetches on its own connections, not through the SOCKS proxy.
-        raise InputError("a browser crawl cannot go through the proxy setting yet; "
-                         "crawl these sites without --browser (plain mode uses the "
-                         "proxy), or unset proxy")
     frontier.join({"seeds": len(urls), "domains": sorted(domains)[:50],
                    "worker": request.worker, **({"mode": "browser"} if browser else {})})
     summary = browser_crawl(ws, plan, frontier, opts) if browser else \

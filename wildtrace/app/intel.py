@@ -10,15 +10,26 @@ the producer's assessment and evidence hashes kept beside it as what they said: 
 receiving team's own ``process`` judges the listing afresh, and its link stage joins the
 shared sellers to its own through the identifiers. Importing the same file twice adds
 nothing.
+
+A shared file is another team's, or anyone's who can write one, so it is read as hostile:
+the whole file is parsed and checked before anything is stored (NaN, Infinity and
+nesting deeper than any export are refused with the file named, whatever the format
+asked for); an advert URL that is not http(s) is dropped and counted (a ``javascript:``
+link must not become a listing's link), numbers must be finite, evidence hashes hex,
+and the producer's name is cut to one printable line (it becomes the listings' source
+and is printed on terminals).
 """
 
 from __future__ import annotations
 
 import json
+import math
+import unicodedata
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 from wildtrace.act.cases import CaseBook
 from wildtrace.act.exports.misp import read_event, to_event
@@ -35,6 +46,9 @@ FORMATS = ("stix", "misp")
 MEDIA_TYPES = {"stix": "application/stix+json;version=2.1", "misp": "application/json"}
 MAX_SELECTION = 5000
 MAX_FILE_BYTES = 200_000_000
+MAX_IDENTIFIERS = 200  # per imported listing
+MAX_EVIDENCE = 200  # evidence hashes per imported listing
+HEX = frozenset("0123456789abcdef")
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,6 +62,7 @@ class IntelImport:
     identifiers: int
     dropped_identifiers: int
     evidence_hashes: int
+    dropped_urls: int = 0
 
     def as_dict(self) -> dict[str, Any]:
         """The ``intel import --json`` shape."""
@@ -95,44 +110,86 @@ def export_intel(ws: Workspace, user: str, fmt: str, *, case_id: int | None = No
     return text, package
 
 
-def sniff(text: str) -> str:
-    """``stix`` or ``misp`` from a file's top-level JSON object, else FormatError."""
+def _parse(text: str, where: str | None = None) -> Any:
+    """The JSON of a shared file, strictly: FormatError for what is not JSON, for NaN
+    and Infinity (not JSON, and not numbers the store or the libraries can write back)
+    and for nesting deeper than any real export."""
+    def refuse(name: str) -> Any:
+        raise FormatError(f"{name} is not a JSON number", file=where)
+
     try:
-        doc = json.loads(text)
+        return json.loads(text, parse_constant=refuse)
     except json.JSONDecodeError as exc:
-        raise FormatError(f"not JSON ({exc.msg} at line {exc.lineno})",
+        raise FormatError(f"not JSON ({exc.msg} at line {exc.lineno})", file=where,
                           hint="a STIX 2.1 bundle or a MISP event is a JSON file") from exc
     except (ValueError, RecursionError) as exc:  # nesting deeper than any real export
-        raise FormatError("not JSON that can be read (nested too deep)") from exc
+        raise FormatError("not JSON that can be read (nested too deep)", file=where) from exc
+
+
+def _kind(doc: Any, where: str | None = None) -> str:
     if isinstance(doc, dict) and doc.get("type") == "bundle":
         return "stix"
     if isinstance(doc, dict) and ("Event" in doc or {"info", "uuid"} <= set(doc)):
         return "misp"
-    raise FormatError("neither a STIX 2.1 bundle nor a MISP event",
+    raise FormatError("neither a STIX 2.1 bundle nor a MISP event", file=where,
                       hint="export files of wildtrace intel export are either")
+
+
+def sniff(text: str) -> str:
+    """``stix`` or ``misp`` from a file's top-level JSON object, else FormatError."""
+    return _kind(_parse(text))
 
 
 def read_package(path: Path, fmt: str = "auto") -> tuple[str, IntelPackage]:
     """The package a shared file holds, with the format it was in."""
+    if fmt not in (*FORMATS, "auto"):
+        raise InputError(f"unknown intelligence format {fmt!r}", hint="use stix, misp or auto")
+    if not path.is_file():  # a pipe or a device has no size to check
+        raise InputError(f"{path}: not a regular file")
     try:
-        size = path.stat().st_size
+        with path.open("rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)  # bounded even if the file grows meanwhile
     except OSError as exc:
         raise InputError(f"{path}: cannot read: {exc.strerror}") from exc
-    if size > MAX_FILE_BYTES:
-        raise FormatError(f"{size} bytes, more than {MAX_FILE_BYTES}", file=str(path))
+    if len(raw) > MAX_FILE_BYTES:
+        raise FormatError(f"more than {MAX_FILE_BYTES} bytes", file=str(path))
     try:
-        text = path.read_text(encoding="utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise FormatError("not UTF-8 text", file=str(path)) from exc
+        raise FormatError(f"not UTF-8 text (byte {exc.start})", file=str(path)) from exc
+    del raw
+    doc = _parse(text, str(path))  # checked whatever format is asked for
+    kind = _kind(doc, str(path)) if fmt == "auto" else fmt
     try:
-        kind = sniff(text) if fmt == "auto" else fmt
-    except FormatError as exc:
-        raise FormatError(exc.reason, file=str(path), hint=exc.hint) from exc
-    if kind == "stix":
-        return kind, read_bundle(text, str(path))
-    if kind == "misp":
+        if kind == "stix":
+            return kind, read_bundle(text, str(path))
         return kind, read_event(text, str(path))
-    raise InputError(f"unknown intelligence format {fmt!r}", hint="use stix, misp or auto")
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError) as exc:
+        # what a library lets through on a shape it did not expect
+        raise FormatError(f"not a {kind} file that can be read: {type(exc).__name__}: "
+                          f"{str(exc)[:200]}", file=str(path)) from exc
+
+
+def _producer(name: str) -> str:
+    """A producer's name as one printable line (it is the listings' source)."""
+    shown = "".join(c if unicodedata.category(c)[0] != "C" else " " for c in name)
+    return " ".join(shown.split())[:100] or "unknown"
+
+
+def _number(value: float | None) -> float | None:
+    """A finite number, else None (a bool is not a price)."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return None
+    return float(value) if math.isfinite(value) else None
+
+
+def _page_url(url: str) -> str:
+    """The advert's URL if it is one a browser may open as a page (http or https)."""
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        return ""
+    return url.strip() if parts.scheme.lower() in ("http", "https") and parts.netloc else ""
 
 
 def _draft(item: IntelListing, producer: str, fmt: str) -> tuple[ListingDraft, int, int]:
@@ -140,6 +197,9 @@ def _draft(item: IntelListing, producer: str, fmt: str) -> tuple[ListingDraft, i
     idents: list[Identifier] = []
     dropped = 0
     for kind, value in item.identifiers:
+        if len(idents) >= MAX_IDENTIFIERS:  # more than any advert shows: the rest dropped
+            dropped += 1
+            continue
         try:
             idents.append(Identifier(kind, normalise(kind, value)))
         except InputError:
@@ -147,12 +207,15 @@ def _draft(item: IntelListing, producer: str, fmt: str) -> tuple[ListingDraft, i
     extra: dict[str, Any] = {"intel_producer": producer, "intel_ref": item.ref,
                              "intel_format": fmt}
     said = {"taxa": list(item.taxa), "cites": item.cites, "flags": list(item.flags),
-            "score": item.score, "platform": item.platform}
+            "score": _number(item.score), "platform": item.platform}
     extra["intel_assessment"] = {k: v for k, v in said.items() if v not in (None, "", [])}
-    if item.evidence:
-        extra["intel_evidence"] = [asdict(e) for e in item.evidence]
+    evidence = [asdict(e) for e in item.evidence
+                if len(e.sha256) == 64 and all(c in HEX for c in e.sha256.lower())]
+    if evidence:
+        extra["intel_evidence"] = evidence[:MAX_EVIDENCE]
     draft = ListingDraft(source=f"intel:{producer}"[:200], title=item.title,
-                         description=item.description, url=item.url, price=item.price,
+                         description=item.description, url=_page_url(item.url),
+                         price=_number(item.price),
                          currency=item.currency, seller=item.seller, location=item.location,
                          posted=item.posted, language=item.language,
                          identifiers=tuple(dict.fromkeys(idents)), extra=extra,
@@ -163,17 +226,19 @@ def _draft(item: IntelListing, producer: str, fmt: str) -> tuple[ListingDraft, i
 def import_intel(ws: Workspace, user: str, path: Path, fmt: str = "auto") -> IntelImport:
     """Import a STIX bundle or MISP event as listings (audited); see the module docs."""
     kind, package = read_package(path, fmt)
-    producer = package.producer or "unknown"
+    producer = _producer(package.producer)
     drafts = []
-    kept = dropped = hashes = 0
+    kept = dropped = hashes = urls = 0
     for item in package.listings:
         draft, k, d = _draft(item, producer, kind)
-        kept, dropped, hashes = kept + k, dropped + d, hashes + len(item.evidence)
+        kept, dropped = kept + k, dropped + d
+        hashes += len(draft.extra.get("intel_evidence", []))
+        urls += int(bool(item.url.strip()) and not draft.url)
         basis = {"producer": producer, "ref": item.ref, "url": item.url,
                  "title": item.title, "description": item.description}
         drafts.append((draft, content_key(draft, basis)))
     inserted, duplicates = ws.store.add_listings(drafts)
     ws.store.audit.record(user, "import", "intel", path.name[:200],
                           {"format": kind, "producer": producer, "listings": len(drafts),
-                           "imported": inserted})
-    return IntelImport(producer, kind, inserted, duplicates, kept, dropped, hashes)
+                           "imported": inserted, "dropped_urls": urls})
+    return IntelImport(producer, kind, inserted, duplicates, kept, dropped, hashes, urls)

@@ -12,7 +12,8 @@ multi-index): a photo already shown by another seller's listing is recorded as a
 
 What it stores feeds the later stages without changing any listing: ``process`` scores
 each listing's text together with the text read from its photos
-(:func:`with_photo_text`), and the seller linker reads the photo hashes and the
+(:func:`with_photo_text`) and with its photos' species hints as one more, bounded, feature
+of relevance and risk (:func:`photo_hints`), and the seller linker reads the photo hashes and the
 identifiers written in photos (see :mod:`wildtrace.link.sellers`).
 """
 
@@ -25,6 +26,7 @@ from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Protocol
 
+from wildtrace.assess.photohint import PhotoHint
 from wildtrace.collect.netguard import Fetched, NetPolicy
 from wildtrace.collect.photos import (
     PhotoFetcher,
@@ -306,6 +308,36 @@ def with_photo_text(ws: Workspace, listings: Sequence[Listing]) -> list[Listing]
     texts = ws.store.photos.ocr_texts(x.id for x in listings)
     return [replace(x, description=f"{x.description}\n{OCR_MARK}\n{texts[x.id]}")
             if texts.get(x.id) else x for x in listings]
+
+
+def photo_hints(ws: Workspace, listings: Sequence[Listing]) -> dict[int, list[PhotoHint]]:
+    """The species hints of each listing's photos, for assess (listing id -> one hint per
+    photo: the newest engine's). Only listings whose extraction named photos are looked
+    up, so a batch of text-only imports costs no query."""
+    out: dict[int, list[PhotoHint]] = {}
+    for x in listings:
+        if not (isinstance(x.extra, dict) and x.extra.get("images")):
+            continue
+        newest: dict[int, Finding] = {}
+        for f in ws.store.photos.findings(x.id, "species"):
+            newest[f.photo_id] = f  # rows come oldest first: the last one wins
+        hints = [h for h in map(_hint, newest.values()) if h is not None]
+        if hints:
+            out[x.id] = hints
+    return out
+
+
+def _hint(f: Finding) -> PhotoHint | None:
+    """A stored ``species`` finding as assess reads it (None when its confidence is not
+    a probability: a row from some other writer is not trusted to move a score)."""
+    d = f.detail if isinstance(f.detail, dict) else {}
+    conf = f.confidence
+    if not isinstance(conf, (int, float)) or not 0.0 <= conf <= 1.0:
+        return None
+    return PhotoHint(label=(f.label or f.value)[:200], taxon=f.value[:200],
+                     confidence=float(conf), cites=str(d.get("cites") or "")[:10],
+                     group=str(d.get("group") or "")[:200],
+                     group_only=d.get("imagenet_class") is None)
 
 
 def listing_photos(ws: Workspace, listing_id: int) -> list[dict[str, Any]]:

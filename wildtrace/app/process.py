@@ -5,24 +5,29 @@ stored listings → contact identifiers (extract) → identify + assess (one sco
 both) → link. Results are written as a new run, so re-running with a better model adds a
 version instead of overwriting.
 
-Identify and assess may run on a Dask cluster (the ``scheduler`` setting, or
+Assess also reads the species hints of each listing's photos (:func:`photo_hints`: a
+bounded feature of relevance and risk, never a verdict). Identify and assess may run on a
+Dask cluster (the ``scheduler`` setting, or
 ``process --scheduler``; see :mod:`wildtrace.app.distributed`): workers compute the
 same batches this process would, and this process alone writes them, in batch order,
-so a run's results are the same wherever it was computed.
+so a run's results are the same wherever it was computed, except for what photos add: the
+workers read the listings' own text only, without the text read from photos or their
+species hints (both are read here, from the workspace, in a single-process run).
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from wildtrace.app.photos import with_photo_text
+from wildtrace.app.photos import photo_hints, with_photo_text
 from wildtrace.app.valuechain import read_positions
 from wildtrace.assess import Scorer, load_scorer
 from wildtrace.assess.modelfile import latest_model
+from wildtrace.assess.photohint import PhotoHint
 from wildtrace.extract.identifiers import find_identifiers
 from wildtrace.identify import identifier_for
 from wildtrace.link import resolve_sellers
@@ -62,13 +67,16 @@ class Scored:
 
 
 def score_batch(scorer: Scorer, batch: Sequence[Listing], limit: int,
-                seen: Sequence[Listing] | None = None) -> Scored:
+                seen: Sequence[Listing] | None = None,
+                hints: Mapping[int, Sequence[PhotoHint]] | None = None) -> Scored:
     """Identifiers and assessments of one batch of listings (pure computation: the
     same code runs in this process and on Dask workers). ``seen`` is the batch as
-    assessed, with the text read from photos (identifiers stay the listing's own)."""
+    assessed, with the text read from photos (identifiers stay the listing's own);
+    ``hints`` the species hints of its photos, by listing id."""
     # Listings, not bare texts: price and seller feed the scam signals.
     return Scored(tuple(x.id for x in batch), _identifiers(batch, limit),
-                  scorer.assess_listings(list(seen if seen is not None else batch)),
+                  scorer.assess_listings(list(seen if seen is not None else batch),
+                                         photo_hints=hints),
                   scorer.version)
 
 
@@ -115,10 +123,12 @@ def process(ws: Workspace, *, model_path: Path | None = None,
             for listing in ws.store.iter_listings(unassessed_by=scorer.version):
                 pending.append(listing)
                 if len(pending) >= batch:
-                    write(score_batch(scorer, pending, limit, with_photo_text(ws, pending)))
+                    write(score_batch(scorer, pending, limit, with_photo_text(ws, pending),
+                                      photo_hints(ws, pending)))
                     pending.clear()
             if pending:
-                write(score_batch(scorer, pending, limit, with_photo_text(ws, pending)))
+                write(score_batch(scorer, pending, limit, with_photo_text(ws, pending),
+                                  photo_hints(ws, pending)))
     result.link = resolve_sellers(ws.store, ws.blobs,
                                   incremental=ws.settings.link_incremental)
     detail = result.as_dict()

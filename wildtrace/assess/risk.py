@@ -4,7 +4,9 @@ Risk builds on relevance (a listing that is not a real wildlife offer carries li
 risk) and adds what raises the stakes: the CITES appendix of the taxa, the legality
 verdict where the legality rules give one, code words and covert phrasing, intent to
 sell, and scam signals (advance-fee and shipping-fee patterns, a price far below the
-market for the taxon, and the same text reused by unrelated sellers).
+market for the taxon, and the same text reused by unrelated sellers). A species hint
+from the listing's photos adds one small term when it looks like an Appendix I or II taxon
+(:mod:`.photohint`: a hint, weighted by its confidence, never a verdict).
 
 The weights are set by hand from what enforcement guidance treats as aggravating, and are
 listed in :data:`WEIGHTS` so every score can be explained term by term. There are no
@@ -21,6 +23,8 @@ from collections import defaultdict
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from wildtrace.assess.evidence import evidence_of
+from wildtrace.assess.photohint import PhotoHint, best_hint, says_lookalike
 from wildtrace.records import Identification
 
 WEIGHTS: dict[str, float] = {
@@ -37,6 +41,10 @@ WEIGHTS: dict[str, float] = {
     "scam": 0.6,
     "price_below_market": 0.5,
     "reused_text": 0.5,
+    # times the confidence of the listing's best photo hint ("I/II", a split listing,
+    # counts as II: the photo cannot tell which population)
+    "photo_appendix_I": 0.5,
+    "photo_appendix_II": 0.25,
 }
 
 _ADVANCE_FEE = re.compile(
@@ -169,7 +177,8 @@ Verdict = Callable[[Identification, str], tuple[str, str] | None]
 def assess_risk(text: str, ident: Identification, relevance: float, *,
                 seller: str = "", price: float | None = None, currency: str = "",
                 location: str = "", context: MarketContext | None = None,
-                verdict: Verdict | None = None) -> RiskResult:
+                verdict: Verdict | None = None,
+                photo_hints: Sequence[PhotoHint] = ()) -> RiskResult:
     """Risk 0–1 of one listing, with flags and human-readable reasons."""
     z = WEIGHTS["bias"] + WEIGHTS["relevance"] * relevance
     flags: list[str] = []
@@ -214,5 +223,10 @@ def assess_risk(text: str, ident: Identification, relevance: float, *,
             z += WEIGHTS["reused_text"]
             flags.append("reused_text")
             reasons.append(f"same text posted by {reused} other seller(s)")
+    hint = best_hint(photo_hints)
+    appendix = {"I": "I", "II": "II", "I/II": "II"}.get(hint.cites) if hint else None
+    if hint is not None and appendix is not None and not says_lookalike(evidence_of(ident)):
+        z += WEIGHTS[f"photo_appendix_{appendix}"] * min(hint.confidence, 1.0)
+        reasons.append(f"{hint.describe()}: CITES Appendix {hint.cites}")
     score = 1.0 / (1.0 + math.exp(-z))
     return RiskResult(round(score, 4), tuple(flags), tuple(reasons))

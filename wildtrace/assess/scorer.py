@@ -11,7 +11,7 @@ once per batch when the setting ``embeddings`` is on and the ``[embed]`` extra p
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -22,6 +22,7 @@ from wildtrace.assess.batch import Analysis, Encoder, Identifier, analyse
 from wildtrace.assess.embedding import embeddings_wanted, load_embedder
 from wildtrace.assess.evidence import evidence_of
 from wildtrace.assess.linear import LinearModel
+from wildtrace.assess.photohint import PhotoHint, bump_relevance
 from wildtrace.assess.risk import MarketContext, Verdict, assess_risk
 from wildtrace.errors import ModelError
 from wildtrace.records import Assessment, Identification, Listing
@@ -49,6 +50,9 @@ class Scorer:
         self.threshold = model.threshold if model is not None else threshold
         self.max_chars = max_chars
         self.verdict = verdict
+        # The reference pack's lineage of a name (photo hints agree with a text's taxa
+        # through it); an identifier without one still compares names and genera.
+        self._lookup = getattr(identifier, "taxon", None)
 
     @property
     def name(self) -> str:
@@ -76,24 +80,29 @@ class Scorer:
         out: list[Assessment] = []
         for i in range(0, len(texts), BATCH):
             chunk = list(texts[i:i + BATCH])
-            out.extend(self._assess(chunk, [None] * len(chunk), None))
+            out.extend(self._assess(chunk, [None] * len(chunk), None, {}))
         return out
 
     def assess_listings(self, listings: Sequence[Listing],
-                        context: MarketContext | None = None) -> list[Assessment]:
+                        context: MarketContext | None = None, *,
+                        photo_hints: Mapping[int, Sequence[PhotoHint]] | None = None
+                        ) -> list[Assessment]:
         """Assess stored listings, using price and seller for the scam signals.
 
         Without ``context`` the market (prices per taxon, texts per seller) is taken from
-        the listings themselves.
+        the listings themselves. ``photo_hints`` (listing id -> the species hints of its
+        photos) add a bounded feature of relevance and risk (:mod:`.photohint`).
         """
         out: list[Assessment] = []
         for i in range(0, len(listings), BATCH):
             chunk = list(listings[i:i + BATCH])
-            out.extend(self._assess([x.text for x in chunk], list(chunk), context))
+            out.extend(self._assess([x.text for x in chunk], list(chunk), context,
+                                    photo_hints or {}))
         return out
 
     def _assess(self, texts: list[str], listings: list[Listing | None],
-                context: MarketContext | None) -> list[Assessment]:
+                context: MarketContext | None,
+                photo_hints: Mapping[int, Sequence[PhotoHint]]) -> list[Assessment]:
         analysis = self.analyse(texts)
         p = self.proba(analysis)
         margins = (self.zeroshot.margins(analysis.embeddings)
@@ -107,17 +116,26 @@ class Scorer:
         out = []
         for k, (text, ident) in enumerate(zip(analysis.texts, analysis.idents, strict=True)):
             listing = listings[k]
-            prob = float(np.clip(p[k], 0.0, 1.0))
+            prob = model_prob = float(np.clip(p[k], 0.0, 1.0))
+            evidence = evidence_of(ident)
+            margin = float(margins[k]) if margins is not None else None
+            hints = photo_hints.get(listing.id, ()) if listing is not None else ()
+            photo_why = ""
+            if hints:
+                prob, photo_why = bump_relevance(prob, evidence, hints, margin,
+                                                 taxa=ident.taxa, lookup=self._lookup,
+                                                 threshold=self.threshold)
             risk = assess_risk(
                 text, ident, prob, seller=listing.seller if listing else "",
                 price=listing.price if listing else None,
                 currency=listing.currency if listing else "",
                 location=listing.location if listing else "", context=context,
-                verdict=self.verdict)
-            why = zeroshot.reasons(evidence_of(ident),
-                                   float(margins[k]) if margins is not None else None)
+                verdict=self.verdict, photo_hints=hints)
+            why = zeroshot.reasons(evidence, margin)
             if self.model is not None:
-                why.insert(0, f"trained model {self.model.version}: p={prob:.2f}")
+                why.insert(0, f"trained model {self.model.version}: p={model_prob:.2f}")
+            if photo_why:
+                why.append(photo_why)
             flags = tuple(dict.fromkeys([*ident.flags, *risk.flags]))
             out.append(Assessment(
                 relevant=prob >= self.threshold, score=round(prob, 4), taxa=ident.taxa,

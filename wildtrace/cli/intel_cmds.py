@@ -146,7 +146,7 @@ def alerts() -> None:
 @alerts.command("add")
 @click.argument("name")
 @click.option("--rule", type=click.Choice(["appendix_i", "seller_new_platform", "burst",
-                                           "reposted"]), required=True)
+                                           "reposted", "repeated_text"]), required=True)
 @click.option("--email", "email", default=None, help="Deliver to this address.")
 @click.option("--webhook", "webhook", default=None, help="POST JSON to this URL.")
 @click.option("--taxon", "taxa", multiple=True, help="Only these taxa (repeatable).")
@@ -335,7 +335,9 @@ def intel_import(app: AppContext, file: Path, fmt: str, as_json: bool) -> None:
         return
     click.echo(f"imported {done.imported} listings from {done.producer} ({done.format}), "
                f"{done.duplicates} already here; {done.identifiers} identifiers kept, "
-               f"{done.dropped_identifiers} invalid ones dropped; run wildtrace process")
+               f"{done.dropped_identifiers} invalid ones dropped"
+               + (f", {done.dropped_urls} non-http(s) advert URLs dropped"
+                  if done.dropped_urls else "") + "; run wildtrace process")
 
 
 COMMANDS: tuple[click.Command, ...] = (terms, rising, alerts, watch, intel)

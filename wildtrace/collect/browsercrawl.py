@@ -23,6 +23,9 @@ extraction selectors): ``render = "browser"`` makes every crawl of the profile's
 ``domains`` use the browser; ``scroll = N`` scrolls to the bottom up to N times;
 ``load_more = "CSS selector"`` presses that button until it is gone (at most
 ``load_more_clicks`` times, 20 by default).
+
+Through a SOCKS5 proxy (Tor) the renderer fetches through it, and each stored page says
+so (``proxy``, as a plain crawl's pages do), for the custody log.
 """
 
 from __future__ import annotations
@@ -154,6 +157,7 @@ class BrowserCrawl:
     obey_robots: bool = True
     agent: str = "wildtrace"
     accounts: dict[str, str] = field(default_factory=dict)  # site -> analyst's account
+    proxy: str = ""  # the SOCKS proxy the renderer fetches through, as shown_proxy shows it
     # Why a page is a lapsed session's or a robot check (rendered, asked-for URL,
     # whether the site is logged in), or "".
     lapsed: Callable[[Rendered, str, bool], str] = lambda shown, asked, logged_in: ""
@@ -302,7 +306,7 @@ class BrowserCrawl:
             robots_url=robots.url if robots else "",
             robots_body=robots.body if robots else None, exchanges=tuple(ids),
             warc_file=str(getattr(recorder, "name", "") or ""), depth=entry.depth,
-            method="browser", account=account)
+            method="browser", account=account, proxy=self.proxy)
         self._store(entry, page, shown)
 
     def _pause(self, site: str, url: str, why: str, *, logged_in: bool) -> None:

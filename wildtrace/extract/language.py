@@ -184,8 +184,18 @@ def detector_name() -> str:
     return f"lingua {version('lingua-language-detector')}"
 
 
+def _encodable(text: str) -> str:
+    """``text`` with lone surrogates (from bytes decoded with ``surrogateescape``)
+    replaced: lingua hands text to native code as UTF-8, which refuses them."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return text.encode("utf-8", "replace").decode("utf-8")
+    return text
+
+
 def _by_model(text: str) -> str:
-    sample = text[:MODEL_SAMPLE]
+    sample = _encodable(text[:MODEL_SAMPLE])
     detector = _lingua(high=len(sample.strip()) < LONG_TEXT)
     if detector is None:
         return _by_words(text)
@@ -261,8 +271,8 @@ def detect_languages(texts: Sequence[str], hints: Sequence[str] = ()) -> list[st
         if detector is None:
             answers = [_by_words(texts[i]) for i in rows]
         else:
-            got = detector.detect_languages_in_parallel_of([texts[i][:MODEL_SAMPLE]
-                                                            for i in rows])
+            got = detector.detect_languages_in_parallel_of(
+                [_encodable(texts[i][:MODEL_SAMPLE]) for i in rows])
             answers = [str(g.iso_code_639_1.name).lower() if g is not None else ""
                        for g in got]
         for i, answer in zip(rows, answers, strict=True):

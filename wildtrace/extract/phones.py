@@ -372,7 +372,13 @@ def _parse(digits: str, region: str) -> phonenumbers.PhoneNumber | None:
         num = phonenumbers.parse(digits, region)
     except phonenumbers.NumberParseException:
         return None
-    return num if phonenumbers.is_valid_number(num) else None
+    if not phonenumbers.is_valid_number(num):
+        return None
+    # E.164 allows 15 digits with the country code; the metadata of a few countries
+    # (Germany's open numbering) accepts longer runs of digits, which are not phones.
+    if len(str(num.country_code)) + len(str(num.national_number)) > 15:
+        return None
+    return num
 
 
 _MOBILE = {phonenumbers.PhoneNumberType.MOBILE, phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE}

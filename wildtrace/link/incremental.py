@@ -42,7 +42,13 @@ from wildtrace.link.resolver import (
 from wildtrace.link.sellers import VERSION, PhotoFacts, link_input, link_text
 from wildtrace.records import StoredLink
 from wildtrace.store import Store
-from wildtrace.store.link_index import Bucket, IndexDelta
+from wildtrace.store.link_index import (
+    Bucket,
+    IndexDelta,
+    LinkIndexStore,
+    sig_from_bytes,
+    sig_to_bytes,
+)
 
 CLOSE = 0.8  # as minhash.boilerplate's threshold
 
@@ -50,8 +56,9 @@ Member = tuple[int, bool, int, bool, int]  # listing, close, owner, known, share
 
 
 class Signatures:
-    """MinHash signatures and band keys by listing id, computed once, in batches, from
-    the listings' own text."""
+    """MinHash signatures and band keys by listing id: the new listings' computed from
+    their text, stored listings' read from the link index (recomputed from the text only
+    for rows indexed before signatures were kept)."""
 
     def __init__(self, store: Store) -> None:
         self.store = store
@@ -69,9 +76,30 @@ class Signatures:
             if ok[i] and keys is not None:
                 self.bands[lid] = keys[i].tolist()
 
+    def put(self, ids: list[int], sigs: list[np.ndarray], ok: list[bool]) -> None:
+        """Take known signatures (band keys are derived from them)."""
+        if not ids:
+            return
+        sig = np.stack(sigs)
+        keys = np.stack([minhash.band_keys(sig, b).view(np.int64)
+                         for b in range(minhash.BANDS)], axis=1)
+        for i, lid in enumerate(ids):
+            self.sig[lid], self.ok[lid] = sig[i], ok[i]
+            if ok[i]:
+                self.bands[lid] = keys[i].tolist()
+
     def need(self, ids: Iterable[int]) -> None:
-        """Make sure the signatures of ``ids`` are known (reading stored listings)."""
+        """Make sure the signatures of ``ids`` are known (from the index, else from the
+        stored listings' text)."""
         missing = sorted({i for i in ids if i not in self.sig})
+        if not missing:
+            return
+        stored = self.store.link.index.signatures(missing)
+        empty = np.full(minhash.NUM_PERM, 0xFFFFFFFF, dtype=np.uint32)
+        have = [(lid, sig_from_bytes(raw) if ok and raw is not None else empty, ok)
+                for lid, (ok, raw) in stored.items() if raw is not None or not ok]
+        self.put([x[0] for x in have], [x[1] for x in have], [x[2] for x in have])
+        missing = [i for i in missing if i not in self.sig]
         for i in range(0, len(missing), 20_000):
             found = self.store.listings_by_id(missing[i:i + 20_000])
             self.add([x.id for x in found], [link_text(x) for x in found])
@@ -133,17 +161,32 @@ def run_incremental(store: Store, blobs: BlobStore | None, parent: int
     moved = idx.owned_by(relabel)
     sigs.need(moved)
 
-    # 3. Boilerplate in every bucket holding a new listing or a re-labelled one.
+    # 3. Boilerplate in every bucket holding a new listing or a re-labelled one. Big
+    # buckets (a footer or supplier text on thousands of listings) are sized first and
+    # read whole only where their members' flags can change (see ``_big_unchanged``).
     delta = IndexDelta(relabel=relabel)
     touched = sigs.keys(new_ids) + sigs.keys(sorted(moved))
-    members = idx.buckets(touched)
+    sizes = idx.bucket_sizes(touched)
+    big = {b for b, size in sizes.items() if size.members > _big()}
+    members = idx.buckets(set(touched) - big)
     flagged = idx.flagged(touched)
-    new_members = _place_new(sigs, new_ids, members, delta)
+    heads = {b: m[0][0] for b, m in members.items()} | {b: sizes[b].head for b in big}
+    new_members = _place_new(sigs, new_ids, heads, delta)
     shared_delta: Counter[int] = Counter()
     stored_shared: dict[int, int] = {}
     for bucket in set(touched):
-        old = members.get(bucket, [])
         fresh = new_members.get(bucket, [])
+        if bucket in big:
+            stays = _big_unchanged(idx, bucket, bucket in flagged, fresh, relabel,
+                                   owner_of, known)
+            if stays is not None:
+                if stays:  # boilerplate before and after: only new members join it
+                    for lid, close in fresh:
+                        shared_delta[lid] += close
+                continue
+            members.update(idx.buckets([bucket]))
+            big.discard(bucket)
+        old = members.get(bucket, [])
         for m in old:
             stored_shared[m[0]] = m[4]
         everyone = [(lid, close, relabel.get(o, o), kn) for lid, close, o, kn, _ in old] + \
@@ -171,7 +214,15 @@ def run_incremental(store: Store, blobs: BlobStore | None, parent: int
     # 4. Text links in every bucket whose comparable members changed.
     sigs.need(flipped)
     changed_buckets = set(sigs.keys(new_ids) + sigs.keys(flipped))
-    members.update(idx.buckets(changed_buckets - set(members)))
+    sizes.update(idx.bucket_sizes(changed_buckets - set(sizes)))
+    flips_in: Counter[Bucket] = Counter(sigs.keys(flipped))
+    # A bucket with more comparable members than the cap, even after every flipped
+    # member in it left, gives no text link before or after: it is not read.
+    skip = {b for b in changed_buckets - set(members)
+            if sizes.get(b) is not None and
+            sizes[b].comparable - flips_in[b] > minhash.MAX_BUCKET}
+    members.update(idx.buckets(changed_buckets - set(members) - skip))
+    changed_buckets -= skip
     flipped_set = set(flipped)
     before: dict[tuple[int, int], float] = {}
     after: dict[tuple[int, int], float] = {}
@@ -231,6 +282,7 @@ def run_incremental(store: Store, blobs: BlobStore | None, parent: int
     delta.keys = _touched_keys(state)
     delta.rows = [(lid, owner_of[lid], known[lid], sigs.ok[lid], new_shared[lid])
                   for lid in new_ids]
+    delta.sigs = {lid: sig_to_bytes(sigs.sig[lid]) for lid in new_ids if sigs.ok[lid]}
     run_id = store.start_run("link", VERSION)
     if not store.link.save_incremental(run_id, parent, changed, removed,
                                        found + added_text, delta):
@@ -272,25 +324,77 @@ def _touched_keys(state: KeyState) -> list[tuple[str, int, int, str]]:
     return out
 
 
-def _place_new(sigs: Signatures, new_ids: list[int], members: dict[Bucket, list[Member]],
+def _big() -> int:
+    """Members past which a bucket is sized before it is read (well past the size cap,
+    so that such a bucket gives no text links)."""
+    return 2 * minhash.MAX_BUCKET
+
+
+def _big_unchanged(idx: LinkIndexStore, bucket: Bucket, was: bool, fresh: list[tuple[int, bool]],
+                   relabel: dict[int, int], owner_of: dict[int, int],
+                   known: dict[int, bool]) -> bool | None:
+    """Whether a big bucket is boilerplate after this run, where that can be told
+    without reading its members and is what it was before; None otherwise (the
+    bucket's flag may change: it is read whole).
+
+    A boilerplate bucket stays one while its close, identified members have more
+    distinct owners than ``MAX_TEXT_MERGE`` among the owners no merge re-labels (those
+    stay distinct whatever else merges, and new members only add owners). A bucket that
+    is not boilerplate has at most that many such owners: they are read (a handful), and
+    the new members' owners added, to tell exactly.
+    """
+    cap = resolver.MAX_TEXT_MERGE
+    if was:
+        still = len(idx.bucket_owners(bucket, besides=relabel, limit=cap + 1)) > cap
+        return True if still else None
+    owners = idx.bucket_owners(bucket, limit=cap + 1)
+    if len(owners) > cap:
+        return None  # an index that disagrees with itself: read the bucket
+    now = {relabel.get(o, o) for o in owners} | \
+        {owner_of[lid] for lid, close in fresh if close and known[lid]}
+    return False if len(now) <= cap else None
+
+
+def _place_new(sigs: Signatures, new_ids: list[int], heads: dict[Bucket, int],
                delta: IndexDelta) -> dict[Bucket, list[tuple[int, bool]]]:
     """Put the new listings into their buckets: each is *close* when near-identical to
-    the bucket's first listing (an old one, or the first new one); the rows go to
-    ``delta.bands``. Returns the new members of each bucket, in id order."""
-    placed: dict[Bucket, list[tuple[int, bool]]] = {}
-    sigs.need(members[b][0][0] for b in sigs.keys(new_ids) if b in members)
+    the bucket's first listing (``heads``: an old one, or else the first new one); the
+    rows go to ``delta.bands``. Returns the new members of each bucket, in id order."""
+    # Heads first (a dictionary pass), then every closeness in one numpy comparison:
+    # one Python similarity call per (listing, band) was most of this step's time.
+    order: list[tuple[Bucket, int, int]] = []  # bucket, listing, its head
+    first_new: dict[Bucket, int] = {}
     for lid in new_ids:
         if not sigs.ok[lid]:
             continue
         for band, key in enumerate(sigs.bands[lid]):
             bucket = (band, key)
-            old = members.get(bucket)
-            mine = placed.setdefault(bucket, [])
-            head = old[0][0] if old else (mine[0][0] if mine else lid)
-            close = head == lid or sigs.sim(lid, head) >= CLOSE
-            mine.append((lid, close))
-            delta.bands.append((band, key, lid, close))
+            head = heads[bucket] if bucket in heads else first_new.setdefault(bucket, lid)
+            order.append((bucket, lid, head))
+    sigs.need({head for _, _, head in order})
+    close = _close_to_heads(sigs, [lid for _, lid, _ in order], [h for _, _, h in order])
+    placed: dict[Bucket, list[tuple[int, bool]]] = {}
+    for (bucket, lid, _head), near in zip(order, close, strict=True):
+        placed.setdefault(bucket, []).append((lid, near))
+        delta.bands.append((bucket[0], bucket[1], lid, near))
     return placed
+
+
+def _close_to_heads(sigs: Signatures, ids: list[int], heads: list[int]) -> list[bool]:
+    """Whether each listing is near-identical (``CLOSE``) to its bucket's head; a head is
+    close to itself."""
+    out: list[bool] = []
+    step = 50_000  # rows per comparison: bounded memory
+    for i in range(0, len(ids), step):
+        a, h = ids[i:i + step], heads[i:i + step]
+        if not a:
+            break
+        left = np.stack([sigs.sig[x] for x in a])
+        right = np.stack([sigs.sig[x] for x in h])
+        sim = np.count_nonzero(left == right, axis=1) / minhash.NUM_PERM
+        same = np.array(a) == np.array(h)
+        out.extend((same | (sim >= CLOSE)).tolist())
+    return out
 
 
 def _pairs(sigs: Signatures, ids: list[int], out: dict[tuple[int, int], float]) -> None:

@@ -214,7 +214,7 @@ def resolve(inputs: Iterable[LinkInput], *, text_threshold: float = TEXT_THRESHO
         owner = _smallest_per_group(owner_roots, id_arr)
         res.index = LinkIndex.from_full(id_arr, owner, known_arr, ok, shared.counts,
                                         [(t.rows, t.keys, t.close) for t in shared.tables],
-                                        shared.buckets, _stored_keys(state, ids))
+                                        shared.buckets, _stored_keys(state, ids), sig)
     return res
 
 

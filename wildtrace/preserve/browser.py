@@ -27,6 +27,18 @@ WACZ replays the page with its pictures. :meth:`Chromium.render` can scroll and 
 "load more" button first (a site profile says how). Cookies of the analyst's own session
 (``add_cookies``) are sent by the browser as usual, but never written to the WARC:
 ``Cookie`` request headers are left out and ``Set-Cookie`` values withheld.
+
+**Through a SOCKS5 proxy** (``proxy``, the run's ``socks5h://`` setting; Tor), the
+fetches made on Chromium's behalf go through the proxy: Playwright's fetcher is given
+``socks5://HOST:PORT``, which it sends as a *name* request (it turns ``socks5`` into
+``socks5h`` itself), so nothing is resolved here and ``.onion`` names reach the proxy.
+Chromium itself still has only the refusing proxy (our ``--proxy-server`` comes after
+Playwright's, and the last one counts), and ``--host-resolver-rules`` maps every name
+but the proxy's to "not found", so even a lookup Chromium attempted on its own would
+fail rather than leak. The guard runs in its proxied mode (no local DNS; internal
+IP literals still refused). Chromium, and Playwright's fetcher, cannot authenticate to
+a SOCKS5 proxy: a proxy URL with credentials is refused for the browser
+(:func:`browser_unavailable`) rather than silently used without them.
 """
 
 from __future__ import annotations
@@ -42,9 +54,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
-from urllib.parse import urljoin
+from urllib.parse import urljoin, urlsplit
 
 from wildtrace.collect.netguard import NetPolicy
+from wildtrace.collect.proxy import shown_proxy
 from wildtrace.records import Exchange
 
 if TYPE_CHECKING:
@@ -77,8 +90,47 @@ def _now() -> str:
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
-def browser_unavailable(chromium: str) -> str:
-    """Why the browser cannot run here, or ``""`` when it can."""
+def proxy_refusal(proxy: str) -> str:
+    """Why the browser cannot go through ``proxy`` (a ``socks5h://`` setting), or ``""``.
+
+    Neither Chromium nor Playwright's fetcher can authenticate to a SOCKS5 proxy; using
+    the proxy without its credentials would fail, or worse, lose Tor's stream isolation
+    unnoticed, so such a proxy is refused for the browser with what to do instead."""
+    if not proxy:
+        return ""
+    parts = urlsplit(proxy)
+    if parts.username is not None or parts.password is not None:
+        return (f"the browser cannot authenticate to a SOCKS5 proxy, and the proxy "
+                f"setting has a user name or password ({shown_proxy(proxy)}): use a "
+                "proxy without credentials for browser crawls and screenshots (plain "
+                "crawls and captures can use this one)")
+    return ""
+
+
+def browser_proxy(proxy: str) -> dict[str, str] | None:
+    """Playwright's proxy option for ``proxy`` (``socks5h://HOST:PORT``), or None."""
+    if not proxy:
+        return None
+    why = proxy_refusal(proxy)
+    if why:
+        raise ValueError(why)
+    # Playwright spells it socks5:// and sends names to the proxy (socks5h) itself.
+    return {"server": "socks5://" + shown_proxy(proxy).split("://", 1)[1]}
+
+
+def resolver_rules(proxy: str) -> str:
+    """``--host-resolver-rules`` for a proxied browser: every name not found, except
+    the proxy's own (which the operator chose, and Playwright may need to look up)."""
+    host = urlsplit(proxy).hostname or ""
+    return "MAP * ~NOTFOUND" + (f" , EXCLUDE {host}" if host else "")
+
+
+def browser_unavailable(chromium: str, proxy: str = "") -> str:
+    """Why the browser cannot run here (through ``proxy``, when set), or ``""`` when it
+    can."""
+    why = proxy_refusal(proxy)
+    if why:
+        return why
     if not Path(chromium).exists():
         return f"chromium not found at {chromium} (apt-get install chromium)"
     try:
@@ -168,8 +220,10 @@ class Chromium:
     def __init__(self, executable: str, *, user_agent: str, timeout: float,
                  policy: NetPolicy | None = None, max_redirects: int = 5,
                  record: bool = False, max_response_bytes: int = 10_000_000,
-                 max_page_bytes: int = 50_000_000) -> None:
+                 max_page_bytes: int = 50_000_000, proxy: str = "") -> None:
         self.executable = executable
+        self.proxy = proxy
+        self._proxy_option = browser_proxy(proxy)  # ValueError: credentials
         self.user_agent = user_agent
         self.timeout_ms = max(1.0, timeout) * 1000
         self.policy = policy if policy is not None else NetPolicy()
@@ -195,11 +249,19 @@ class Chromium:
         self._pw = sync_playwright().start()
         try:
             self._profile = profile = _profile(self.executable)
-            proxy = f"--proxy-server=http://127.0.0.1:{profile.dead_port.getsockname()[1]}"
+            dead = f"--proxy-server=http://127.0.0.1:{profile.dead_port.getsockname()[1]}"
+            args = [*LAUNCH_ARGS, dead]
+            options: dict[str, Any] = {}
+            if self._proxy_option is not None:
+                # For Playwright's fetcher (route.fetch, context.request); Chromium's
+                # own switch from it is overridden by ``dead``, which comes later.
+                options["proxy"] = self._proxy_option
+                args.append(f"--host-resolver-rules={resolver_rules(self.proxy)}")
             self._context = self._pw.chromium.launch_persistent_context(
                 profile.folder, executable_path=profile.executable, headless=True,
-                chromium_sandbox=True, args=[*LAUNCH_ARGS, proxy], env=profile.env,
-                user_agent=self.user_agent, viewport=VIEWPORT, service_workers="block")
+                chromium_sandbox=True, args=args, env=profile.env,
+                user_agent=self.user_agent, viewport=VIEWPORT, service_workers="block",
+                **options)
             self.version = self._context.browser.version if self._context.browser else ""
             self._context.route("**/*", self._route)
             self._context.route_web_socket("**/*", self._socket)
@@ -470,6 +532,8 @@ class Chromium:
                       "viewport": f"{VIEWPORT['width']}x{VIEWPORT['height']}",
                       "truncated": clip is not None, "sandbox": True,
                       "refused": [{"url": u, "reason": why} for u, why in self.refused]}
+            if self.proxy:
+                detail["proxy"] = shown_proxy(self.proxy)
             if actions:
                 detail["actions"] = actions
             if self.record:

@@ -64,22 +64,40 @@ class IntelStore:
             return {r.term_key: _row(r, "evidence", "detail") for r in rows}
 
     # ------------------------------------------------------------------ reads for rules
+    @staticmethod
+    def _assessed(where: Any, limit: int) -> Any:
+        """Listings matching ``where`` (a condition on a listing id column) with their
+        newest assessment's taxa, CITES appendix, flags and score, oldest first."""
+        latest = (sa.select(t.assessments.c.listing_id,
+                            sa.func.max(t.assessments.c.id).label("aid"))
+                  .where(where(t.assessments.c.listing_id))
+                  .group_by(t.assessments.c.listing_id).subquery())
+        a, ls = t.assessments, t.listings
+        return (sa.select(ls.c.id, ls.c.source, ls.c.url, ls.c.title, ls.c.description,
+                          ls.c.seller, ls.c.location, ls.c.posted, ls.c.language,
+                          ls.c.created_at, a.c.taxa, a.c.cites, a.c.flags, a.c.score)
+                .select_from(ls.outerjoin(latest, latest.c.listing_id == ls.c.id)
+                             .outerjoin(a, a.c.id == latest.c.aid))
+                .where(where(ls.c.id)).order_by(ls.c.id).limit(limit))
+
     def listings_after(self, after: int, limit: int = 500) -> list[dict[str, Any]]:
         """Listings with id > ``after`` (oldest first) with their newest assessment's
         taxa, CITES appendix, flags and score."""
-        latest = (sa.select(t.assessments.c.listing_id,
-                            sa.func.max(t.assessments.c.id).label("aid"))
-                  .where(t.assessments.c.listing_id > after)
-                  .group_by(t.assessments.c.listing_id).subquery())
-        a, ls = t.assessments, t.listings
-        q = (sa.select(ls.c.id, ls.c.source, ls.c.url, ls.c.title, ls.c.description,
-                       ls.c.seller, ls.c.location, ls.c.posted, ls.c.language,
-                       ls.c.created_at, a.c.taxa, a.c.cites, a.c.flags, a.c.score)
-             .select_from(ls.outerjoin(latest, latest.c.listing_id == ls.c.id)
-                          .outerjoin(a, a.c.id == latest.c.aid))
-             .where(ls.c.id > after).order_by(ls.c.id).limit(limit))
+        q = self._assessed(lambda col: col > after, limit)
         with self.engine.connect() as conn:
             return [dict(r._mapping) for r in conn.execute(q)]
+
+    def listings_assessed(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The listings of ``ids`` as :meth:`listings_after` gives them, by id (the
+        reposts a revisit-based alert considers)."""
+        wanted = sorted({int(i) for i in ids})
+        out: dict[int, dict[str, Any]] = {}
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), 500):
+                chunk = wanted[i:i + 500]
+                q = self._assessed(lambda col, c=chunk: col.in_(c), len(chunk))
+                out.update({int(r.id): dict(r._mapping) for r in conn.execute(q)})
+        return out
 
     def max_listing_id(self) -> int:
         """The newest listing id (0 for none): where a new subscription's cursor starts."""
@@ -173,6 +191,19 @@ class IntelStore:
         except IntegrityError:
             return False
         return True
+
+    def known_events(self, sub_id: int, keys: Sequence[str]) -> set[str]:
+        """Which of ``keys`` a subscription has recorded already (held, sent or
+        failed): a rule that looks back over all its data skips them."""
+        d = alert_deliveries
+        wanted = sorted({k[:200] for k in keys})
+        out: set[str] = set()
+        with self.engine.connect() as conn:
+            for i in range(0, len(wanted), 500):
+                out.update(conn.execute(sa.select(d.c.event_key).where(
+                    d.c.subscription_id == sub_id,
+                    d.c.event_key.in_(wanted[i:i + 500]))).scalars())
+        return out
 
     def pending(self, sub_id: int, limit: int = 500) -> list[dict[str, Any]]:
         """Events of a subscription not yet delivered (held by the rate limit, or failed

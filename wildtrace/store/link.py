@@ -22,6 +22,7 @@ from wildtrace.store.link_index import (
     IndexDelta,
     LinkIndex,
     LinkIndexStore,
+    bulk_in,
     write_delta,
     write_full,
 )
@@ -129,10 +130,9 @@ class LinkStore:
         ids = sorted(set(sellers))
         out: dict[int, int] = {}
         with self.engine.connect() as conn:
-            for i in range(0, len(ids), IN_CHUNK):
-                q = sa.select(m.listing_id, m.seller_id).where(
-                    m.run_id == run_id, m.seller_id.in_(ids[i:i + IN_CHUNK]))
-                out.update((int(a), int(b)) for a, b in conn.execute(q))
+            for cond in bulk_in(conn, m.seller_id, ids, sa.Integer()):
+                q = sa.select(m.listing_id, m.seller_id).where(m.run_id == run_id, cond)
+                out.update((int(a), int(b)) for a, b in conn.execute(q).all())
         return out
 
     def seller_counts(self, run_id: int) -> tuple[int, int, int]:
@@ -160,9 +160,9 @@ class LinkStore:
         ids = sorted(set(listing_ids))
         out: dict[int, str] = {}
         with self.engine.connect() as conn:
-            for i in range(0, len(ids), IN_CHUNK):
-                q = sa.select(lst.id, lst.source).where(lst.id.in_(ids[i:i + IN_CHUNK]))
-                out.update((int(a), str(b)) for a, b in conn.execute(q))
+            for cond in bulk_in(conn, lst.id, ids, sa.Integer()):
+                q = sa.select(lst.id, lst.source).where(cond)
+                out.update((int(a), str(b)) for a, b in conn.execute(q).all())
         return out
 
     def cross_platform_sellers(self, run_id: int) -> int:
@@ -204,10 +204,9 @@ class LinkStore:
         ids = sorted(set(listing_ids))
         out: dict[int, int] = {}
         with self.engine.connect() as conn:
-            for i in range(0, len(ids), IN_CHUNK):
-                q = sa.select(m.listing_id, m.seller_id).where(
-                    m.run_id == run_id, m.listing_id.in_(ids[i:i + IN_CHUNK]))
-                out.update((int(a), int(b)) for a, b in conn.execute(q))
+            for cond in bulk_in(conn, m.listing_id, ids, sa.Integer()):
+                q = sa.select(m.listing_id, m.seller_id).where(m.run_id == run_id, cond)
+                out.update((int(a), int(b)) for a, b in conn.execute(q).all())
         return out
 
     def links(self, run_id: int) -> Iterator[StoredLink]:
@@ -245,12 +244,11 @@ class LinkStore:
         ids = sorted(set(listing_ids))
         out: list[StoredLink] = []
         with self.engine.connect() as conn:
-            for i in range(0, len(ids), IN_CHUNK):
+            for cond in bulk_in(conn, sl.listing_a, ids, sa.Integer()):
                 q = (sa.select(sl.listing_a, sl.listing_b, sl.kind, sl.evidence,
-                               sl.confidence)
-                     .where(sl.run_id == run_id, sl.listing_a.in_(ids[i:i + IN_CHUNK])))
+                               sl.confidence).where(sl.run_id == run_id, cond))
                 out.extend((int(a), int(b), str(k), str(e), float(c))
-                           for a, b, k, e, c in conn.execute(q))
+                           for a, b, k, e, c in conn.execute(q).all())
         return out
 
     def run_detail(self, run_id: int) -> dict[str, Any]:

@@ -11,12 +11,15 @@ describes, so a stale index is never used (the next run is then a full one).
 
 from __future__ import annotations
 
+import json
 from collections import defaultdict
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import sqlalchemy as sa
+from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection, Engine
 
 from wildtrace.store.tables.link import (
@@ -29,6 +32,7 @@ from wildtrace.store.tables.link import (
 
 CHUNK = 20_000  # rows per executemany
 IN_CHUNK = 500  # values per IN (...) list
+BULK_CHUNK = 50_000  # values per bound array (one parameter)
 
 KeyRow = tuple[str, int, int, str]  # key, first holder, size, aux
 IndexRow = tuple[int, int, bool, bool, int]  # listing, owner, known, ok, shared bands
@@ -44,14 +48,17 @@ class LinkIndex:
     rows: list[IndexRow]
     bands: list[BandRow]
     flagged: list[Bucket]
+    sig: np.ndarray | None = None  # MinHash signatures, by position in ``rows``
 
     @classmethod
     def from_full(cls, ids: np.ndarray, owner: np.ndarray, known: np.ndarray,
                   ok: np.ndarray, shared: np.ndarray,
                   tables: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray]],
-                  flagged: list[Bucket], keys: list[KeyRow]) -> LinkIndex:
+                  flagged: list[Bucket], keys: list[KeyRow],
+                  sig: np.ndarray | None = None) -> LinkIndex:
         """Built from a resolver's arrays (positions ``0..n-1``; ``tables`` per band:
-        rows, their keys and closeness to their bucket's first row)."""
+        rows, their keys and closeness to their bucket's first row; ``sig`` the
+        signatures, kept for the comparable rows)."""
         rows = list(zip(ids.tolist(), owner.tolist(), known.tolist(), ok.tolist(),
                         shared.tolist(), strict=True))
         bands: list[BandRow] = []
@@ -59,7 +66,16 @@ class LinkIndex:
             order = np.lexsort((ids[pos], bkeys))  # key order: appends to the B-tree
             bands.extend(zip([band] * len(order), bkeys[order].tolist(),
                              ids[pos][order].tolist(), close[order].tolist(), strict=True))
-        return cls(keys=keys, rows=rows, bands=bands, flagged=flagged)
+        return cls(keys=keys, rows=rows, bands=bands, flagged=flagged, sig=sig)
+
+
+@dataclass(frozen=True)
+class BucketSize:
+    """An LSH bucket in brief (what an incremental run needs of a big one)."""
+
+    members: int
+    head: int  # its first (smallest) listing
+    comparable: int  # members in no boilerplate bucket
 
 
 @dataclass
@@ -71,8 +87,19 @@ class IndexDelta:
     relabel: dict[int, int] = field(default_factory=dict)  # owner → merged owner
     shared: dict[int, int] = field(default_factory=dict)  # listing → new shared count
     bands: list[BandRow] = field(default_factory=list)  # new listings' band keys
+    sigs: dict[int, bytes] = field(default_factory=dict)  # new comparable listings
     flag: list[Bucket] = field(default_factory=list)  # buckets become boilerplate
     unflag: list[Bucket] = field(default_factory=list)  # buckets no longer boilerplate
+
+
+def sig_to_bytes(row: np.ndarray) -> bytes:
+    """A signature as stored: little-endian uint32, whatever the machine's order."""
+    return row.astype("<u4", copy=False).tobytes()
+
+
+def sig_from_bytes(raw: bytes) -> np.ndarray:
+    """A stored signature back as a native uint32 array."""
+    return np.frombuffer(raw, dtype="<u4").astype(np.uint32)
 
 
 def _insert(conn: Connection, table: sa.Table, rows: Iterable[dict[str, object]]) -> None:
@@ -92,8 +119,12 @@ def write_full(conn: Connection, run_id: int, index: LinkIndex) -> None:
         conn.execute(table.delete())
     _insert(conn, link_keys, ({"key": k, "listing_id": i, "size": s, "aux": a}
                               for k, i, s, a in index.keys))
+    sig = index.sig
     _insert(conn, link_rows, ({"listing_id": i, "owner": o, "known": kn, "ok": ok,
-                               "shared": sh} for i, o, kn, ok, sh in index.rows))
+                               "shared": sh,
+                               "sig": sig_to_bytes(sig[pos]) if ok and sig is not None
+                               else None}
+                              for pos, (i, o, kn, ok, sh) in enumerate(index.rows)))
     _insert(conn, link_bands, ({"band": b, "bkey": k, "listing_id": i, "close": c}
                                for b, k, i, c in index.bands))
     _insert(conn, link_flagged, ({"band": b, "bkey": k} for b, k in index.flagged))
@@ -110,8 +141,8 @@ def write_delta(conn: Connection, parent: int, run_id: int, delta: IndexDelta) -
         return False
     k = link_keys.c
     names = [row[0] for row in delta.keys]
-    for i in range(0, len(names), IN_CHUNK):
-        conn.execute(link_keys.delete().where(k.key.in_(names[i:i + IN_CHUNK])))
+    for cond in bulk_in(conn, k.key, names, sa.String()):
+        conn.execute(link_keys.delete().where(cond))
     _insert(conn, link_keys, ({"key": key, "listing_id": i, "size": s, "aux": a}
                               for key, i, s, a in delta.keys))
     r = link_rows.c
@@ -122,7 +153,8 @@ def write_delta(conn: Connection, parent: int, run_id: int, delta: IndexDelta) -
                      .values(shared=sa.bindparam("sh")),
                      [{"lid": i, "sh": s} for i, s in delta.shared.items()])
     _insert(conn, link_rows, ({"listing_id": i, "owner": o, "known": kn, "ok": ok,
-                               "shared": sh} for i, o, kn, ok, sh in delta.rows))
+                               "shared": sh, "sig": delta.sigs.get(i)}
+                              for i, o, kn, ok, sh in delta.rows))
     _insert(conn, link_bands, ({"band": b, "bkey": key, "listing_id": i, "close": c}
                                for b, key, i, c in sorted(delta.bands)))
     f = link_flagged.c
@@ -130,6 +162,31 @@ def write_delta(conn: Connection, parent: int, run_id: int, delta: IndexDelta) -
         conn.execute(link_flagged.delete().where(f.band == b, f.bkey == key))
     _insert(conn, link_flagged, ({"band": b, "bkey": key} for b, key in delta.flag))
     return True
+
+
+def bulk_in(conn: Connection, column: sa.ColumnElement[Any], values: Sequence[Any],
+            kind: sa.types.TypeEngine[Any]) -> Iterator[sa.ColumnElement[bool]]:
+    """Conditions ``column IN values``, one per batch of ``values``.
+
+    An incremental run looks up hundreds of thousands of band keys; as IN lists of
+    ``IN_CHUNK`` bound values that is hundreds of statements and a bound parameter per
+    value, most of the run's time. SQLite and PostgreSQL take the whole batch as one
+    parameter (a JSON array read by ``json_each``; a typed array compared with ``ANY``),
+    which both plan as index look-ups; other databases get the IN lists.
+    """
+    name = conn.dialect.name
+    if name not in ("sqlite", "postgresql"):
+        for i in range(0, len(values), IN_CHUNK):
+            yield column.in_(values[i:i + IN_CHUNK])
+        return
+    for i in range(0, len(values), BULK_CHUNK):
+        part = list(values[i:i + BULK_CHUNK])
+        if name == "sqlite":
+            each = sa.func.json_each(sa.literal(json.dumps(part), sa.Text)).table_valued(
+                "value")
+            yield column.in_(sa.select(each.c.value))
+        else:
+            yield column == sa.any_(sa.literal(part, postgresql.ARRAY(kind)))
 
 
 class LinkIndexStore:
@@ -150,10 +207,10 @@ class LinkIndexStore:
         wanted = sorted(set(names))
         out: dict[str, tuple[int, int, str]] = {}
         with self.engine.connect() as conn:
-            for i in range(0, len(wanted), IN_CHUNK):
-                q = sa.select(k.key, k.listing_id, k.size, k.aux).where(
-                    k.key.in_(wanted[i:i + IN_CHUNK]))
-                out.update((str(a), (int(b), int(c), str(d))) for a, b, c, d in conn.execute(q))
+            for cond in bulk_in(conn, k.key, wanted, sa.String()):
+                q = sa.select(k.key, k.listing_id, k.size, k.aux).where(cond)
+                out.update((str(a), (int(b), int(c), str(d)))
+                           for a, b, c, d in conn.execute(q).all())
         return out
 
     def rows(self, ids: Collection[int]) -> dict[int, IndexRow]:
@@ -162,11 +219,23 @@ class LinkIndexStore:
         wanted = sorted(set(ids))
         out: dict[int, IndexRow] = {}
         with self.engine.connect() as conn:
-            for i in range(0, len(wanted), IN_CHUNK):
-                q = sa.select(r.listing_id, r.owner, r.known, r.ok, r.shared).where(
-                    r.listing_id.in_(wanted[i:i + IN_CHUNK]))
+            for cond in bulk_in(conn, r.listing_id, wanted, sa.Integer()):
+                q = sa.select(r.listing_id, r.owner, r.known, r.ok, r.shared).where(cond)
                 out.update((int(a), (int(a), int(b), bool(c), bool(d), int(e)))
-                           for a, b, c, d, e in conn.execute(q))
+                           for a, b, c, d, e in conn.execute(q).all())
+        return out
+
+    def signatures(self, ids: Collection[int]) -> dict[int, tuple[bool, bytes | None]]:
+        """``listing → (comparable, stored signature or None)`` for those of ``ids``
+        indexed (rows indexed before migration 0024 have no signature)."""
+        r = link_rows.c
+        wanted = sorted(set(ids))
+        out: dict[int, tuple[bool, bytes | None]] = {}
+        with self.engine.connect() as conn:
+            for cond in bulk_in(conn, r.listing_id, wanted, sa.Integer()):
+                q = sa.select(r.listing_id, r.ok, r.sig).where(cond)
+                out.update((int(a), (bool(b), bytes(c) if c is not None else None))
+                           for a, b, c in conn.execute(q).all())
         return out
 
     def owned_by(self, owners: Collection[int]) -> dict[int, IndexRow]:
@@ -175,11 +244,10 @@ class LinkIndexStore:
         wanted = sorted(set(owners))
         out: dict[int, IndexRow] = {}
         with self.engine.connect() as conn:
-            for i in range(0, len(wanted), IN_CHUNK):
-                q = sa.select(r.listing_id, r.owner, r.known, r.ok, r.shared).where(
-                    r.owner.in_(wanted[i:i + IN_CHUNK]))
+            for cond in bulk_in(conn, r.owner, wanted, sa.Integer()):
+                q = sa.select(r.listing_id, r.owner, r.known, r.ok, r.shared).where(cond)
                 out.update((int(a), (int(a), int(b), bool(c), bool(d), int(e)))
-                           for a, b, c, d, e in conn.execute(q))
+                           for a, b, c, d, e in conn.execute(q).all())
         return out
 
     def buckets(self, wanted: Collection[Bucket]
@@ -194,15 +262,51 @@ class LinkIndexStore:
         with self.engine.connect() as conn:
             for band, keys in sorted(by_band.items()):
                 keys.sort()
-                for i in range(0, len(keys), IN_CHUNK):
+                for cond in bulk_in(conn, b.bkey, keys, sa.BigInteger()):
                     q = (sa.select(b.bkey, b.listing_id, b.close, r.owner, r.known, r.shared)
                          .join(link_rows, r.listing_id == b.listing_id)
-                         .where(b.band == band, b.bkey.in_(keys[i:i + IN_CHUNK]))
+                         .where(b.band == band, cond)
                          .order_by(b.bkey, b.listing_id))
-                    for key, lid, close, owner, known, shared in conn.execute(q):
+                    for key, lid, close, owner, known, shared in conn.execute(q).all():
                         out[(band, int(key))].append((int(lid), bool(close), int(owner),
                                                       bool(known), int(shared)))
         return dict(out)
+
+    def bucket_sizes(self, wanted: Collection[Bucket]) -> dict[Bucket, BucketSize]:
+        """Per LSH bucket of ``wanted`` with members: how many, its first (smallest)
+        listing, and how many members are comparable (in no boilerplate bucket)."""
+        b, r = link_bands.c, link_rows.c
+        by_band: dict[int, list[int]] = defaultdict(list)
+        for band, key in set(wanted):
+            by_band[band].append(key)
+        out: dict[Bucket, BucketSize] = {}
+        comparable = sa.func.sum(sa.case((r.shared == 0, 1), else_=0))
+        with self.engine.connect() as conn:
+            for band, keys in sorted(by_band.items()):
+                keys.sort()
+                for cond in bulk_in(conn, b.bkey, keys, sa.BigInteger()):
+                    q = (sa.select(b.bkey, sa.func.count(), sa.func.min(b.listing_id),
+                                   comparable)
+                         .join(link_rows, r.listing_id == b.listing_id)
+                         .where(b.band == band, cond).group_by(b.bkey))
+                    for key, n, head, comp in conn.execute(q).all():
+                        out[(band, int(key))] = BucketSize(int(n), int(head), int(comp or 0))
+        return out
+
+    def bucket_owners(self, bucket: Bucket, *, besides: Collection[int] = (),
+                      limit: int | None = None) -> list[int]:
+        """The distinct owners of a bucket's close, identified members (those that
+        count towards boilerplate), leaving out ``besides``; at most ``limit``."""
+        b, r = link_bands.c, link_rows.c
+        q = (sa.select(r.owner).distinct().join(link_rows, r.listing_id == b.listing_id)
+             .where(b.band == bucket[0], b.bkey == bucket[1], b.close == sa.true(),
+                    r.known == sa.true()))
+        with self.engine.connect() as conn:
+            for cond in bulk_in(conn, r.owner, sorted(set(besides)), sa.Integer()):
+                q = q.where(sa.not_(cond))
+            if limit is not None:
+                q = q.limit(limit)
+            return [int(x) for x in conn.execute(q).scalars().all()]
 
     def flagged(self, wanted: Collection[Bucket]) -> set[Bucket]:
         """Those of ``wanted`` that are boilerplate buckets."""
@@ -213,10 +317,9 @@ class LinkIndexStore:
         out: set[Bucket] = set()
         with self.engine.connect() as conn:
             for band, keys in by_band.items():
-                for i in range(0, len(keys), IN_CHUNK):
-                    q = sa.select(f.bkey).where(f.band == band,
-                                                f.bkey.in_(keys[i:i + IN_CHUNK]))
-                    out.update((band, int(x)) for x in conn.execute(q).scalars())
+                for cond in bulk_in(conn, f.bkey, keys, sa.BigInteger()):
+                    q = sa.select(f.bkey).where(f.band == band, cond)
+                    out.update((band, int(x)) for x in conn.execute(q).scalars().all())
         return out
 
     def counts(self, max_group: int) -> tuple[int, int]:

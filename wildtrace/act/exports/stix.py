@@ -268,13 +268,15 @@ def _listing(od: dict[str, Any], objs: dict[str, dict[str, Any]]) -> IntelListin
     return IntelListing(
         ref=clip(od.get(f"{_PREFIX}ref"), 40), url=page, title=get["title"],
         description=get["description"],
-        price=float(price) if isinstance(price, (int, float)) else None,
+        price=float(price) if isinstance(price, (int, float)) and
+        not isinstance(price, bool) else None,
         currency=get["currency"][:8], seller=get["seller"][:500],
         location=get["location"][:500], posted=get["posted"][:40] or
         clip(od.get("first_observed"), 40), language=get["language"][:16],
         platform=get["platform"][:200], taxa=_strings(od.get(f"{_PREFIX}taxa")),
         cites=get["cites"][:3], flags=_strings(od.get(f"{_PREFIX}flags")),
-        score=float(score) if isinstance(score, (int, float)) else None,
+        score=float(score) if isinstance(score, (int, float)) and
+        not isinstance(score, bool) else None,
         identifiers=tuple(dict.fromkeys(idents)), evidence=tuple(evidence))
 
 

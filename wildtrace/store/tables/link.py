@@ -15,6 +15,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     SmallInteger,
     String,
     Table,
@@ -63,6 +64,9 @@ link_rows = Table(
     Column("known", Boolean, nullable=False),  # has an account or a strong identifier
     Column("ok", Boolean, nullable=False),  # text long enough to compare
     Column("shared", Integer, nullable=False, default=0),  # boilerplate bands it sits in
+    # MinHash signature of a comparable text (NUM_PERM uint32, little-endian), so that
+    # incremental runs never recompute it from the text (migration 0024).
+    Column("sig", LargeBinary, nullable=True),
 )
 
 link_bands = Table(
