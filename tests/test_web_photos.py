@@ -104,3 +104,16 @@ def test_case_file_carries_the_listings_photos(env: WebEnv) -> None:
     assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "<script>alert" not in html
     assert "<svg onload" not in html  # the rejected file is listed, not inlined
     assert "looks like: slow loris &lt;b&gt; 0.83" in html and "not a verdict" in html
+
+
+def test_listing_page_shows_the_species_hint_as_a_hint(env: WebEnv) -> None:
+    lid = env.info["photo_listing"]
+    c = env.client()
+    login(c, "ana")
+    page = c.get(f"/listings/{lid}")
+    assert page.status_code == 200
+    hints = page.text.split('id="photo-hints"', 1)[1].split("</div>", 1)[0]
+    assert "never a verdict" in hints
+    assert "looks like slow loris &lt;b&gt; 0.83" in hints
+    assert "Nycticebus &lt;i&gt;x&lt;/i&gt;, CITES I" in hints and "<b>" not in hints
+    assert "cannot tell: species &lt;u&gt;" in hints

@@ -18,6 +18,7 @@ from wildtrace.app.accounts import User
 from wildtrace.app.cases import case_summaries
 from wildtrace.app.listing_view import ListingView, evidence_blob, listing_view
 from wildtrace.app.listings import listings_page
+from wildtrace.app.photos import listing_photos
 from wildtrace.web.deps import ApiError, WebState, api_user, page_user, render, state
 from wildtrace.web.routes_queue import summary
 from wildtrace.web.schemas import ERRORS, IdPath, ListingDetail, ListingPage
@@ -81,8 +82,12 @@ def listing_html(request: Request, listing_id: IdPath,
     # Only the page itself replays: a robots.txt copy (text/plain too) is not the page.
     replays = [e for e in view.evidence
                if e.present and e.is_page and e.media_type in REPLAYABLE]
+    # The photo step's species hints, beside the text: what a picture looks like, shown
+    # as a hint with its confidence (the photos page has every photo and its evidence).
+    hints = [h | {"photo": p["id"]} for p in listing_photos(st.ws, listing_id)
+             for h in p["species"]]
     return render(request, "listing.html", {
-        "d": view, "l": view.listing, "shots": shots, "replays": replays,
+        "d": view, "l": view.listing, "shots": shots, "replays": replays, "hints": hints,
         "back": str(request.url.query), "cases": case_summaries(st.ws, limit=50)})
 
 
