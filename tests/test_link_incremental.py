@@ -239,3 +239,41 @@ def test_signature_migration_up_and_down(backend: str, tmp_path: Path,
         assert "sig" in columns()
     finally:
         engine.dispose()
+
+
+def test_a_big_boilerplate_bucket_is_not_read(ws: Workspace,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    # A supplier's advert copied by many sellers fills big boilerplate buckets; new
+    # copies join them without their thousands of members being read back.
+    from wildtrace.link import incremental
+
+    ad = ADS[3]
+    old = [ListingDraft(source="ebay", seller=f"dealer{i}", description=f"{ad} {i}",
+                        origin=f"o{i}") for i in range(3 * incremental._big())]
+    _add(ws.store, old)
+    first = resolve_sellers(ws.store)
+    assert first["links"]["boilerplate_texts"] == len(old)
+    stays = []
+    spy = incremental._stays_boilerplate
+
+    def watch(*args: Any) -> bool:
+        stays.append(spy(*args))
+        return stays[-1]
+
+    monkeypatch.setattr(incremental, "_stays_boilerplate", watch)
+    read: list[Any] = []
+    buckets = ws.store.link.index.buckets
+
+    def counted(wanted: Any) -> Any:
+        out = buckets(wanted)
+        read.extend(len(m) for m in out.values())
+        return out
+
+    monkeypatch.setattr(ws.store.link.index, "buckets", counted)
+    _add(ws.store, [ListingDraft(source="ebay", seller=f"late{i}", description=f"{ad} {i}",
+                                 origin=f"n{i}") for i in range(3)])
+    second = resolve_sellers(ws.store)
+    assert second["incremental"]["parent_run"] == first["run_id"]
+    assert stays and all(stays)  # every big bucket was told apart without reading it
+    assert max(read, default=0) <= incremental._big()
+    assert _stored(ws.store, second["run_id"]) == _full(ws.store, None)

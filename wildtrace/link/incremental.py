@@ -163,26 +163,25 @@ def run_incremental(store: Store, blobs: BlobStore | None, parent: int
 
     # 3. Boilerplate in every bucket holding a new listing or a re-labelled one. Big
     # buckets (a footer or supplier text on thousands of listings) are sized first and
-    # read whole only where their members' flags can change (see ``_big_unchanged``).
+    # read whole only where they may stop being boilerplate (``_stays_boilerplate``).
     delta = IndexDelta(relabel=relabel)
     touched = sigs.keys(new_ids) + sigs.keys(sorted(moved))
-    sizes = idx.bucket_sizes(touched)
+    flagged = idx.flagged(touched)
+    # Big buckets are boilerplate ones (a big bucket that is not is anonymous spam,
+    # rare, and simply read): only the few flagged buckets are sized.
+    sizes = idx.bucket_sizes(flagged, big=_big())
     big = {b for b, size in sizes.items() if size.members > _big()}
     members = idx.buckets(set(touched) - big)
-    flagged = idx.flagged(touched)
     heads = {b: m[0][0] for b, m in members.items()} | {b: sizes[b].head for b in big}
     new_members = _place_new(sigs, new_ids, heads, delta)
     shared_delta: Counter[int] = Counter()
     stored_shared: dict[int, int] = {}
     for bucket in set(touched):
         fresh = new_members.get(bucket, [])
-        if bucket in big:
-            stays = _big_unchanged(idx, bucket, bucket in flagged, fresh, relabel,
-                                   owner_of, known)
-            if stays is not None:
-                if stays:  # boilerplate before and after: only new members join it
-                    for lid, close in fresh:
-                        shared_delta[lid] += close
+        if bucket in big:  # flagged, so boilerplate before
+            if _stays_boilerplate(idx, bucket, relabel):
+                for lid, close in fresh:  # and after: only its new members change
+                    shared_delta[lid] += close
                 continue
             members.update(idx.buckets([bucket]))
             big.discard(bucket)
@@ -214,13 +213,13 @@ def run_incremental(store: Store, blobs: BlobStore | None, parent: int
     # 4. Text links in every bucket whose comparable members changed.
     sigs.need(flipped)
     changed_buckets = set(sigs.keys(new_ids) + sigs.keys(flipped))
-    sizes.update(idx.bucket_sizes(changed_buckets - set(sizes)))
     flips_in: Counter[Bucket] = Counter(sigs.keys(flipped))
-    # A bucket with more comparable members than the cap, even after every flipped
-    # member in it left, gives no text link before or after: it is not read.
-    skip = {b for b in changed_buckets - set(members)
-            if sizes.get(b) is not None and
-            sizes[b].comparable - flips_in[b] > minhash.MAX_BUCKET}
+    # A big bucket not read yet changes no text link when no member flipped and no
+    # comparable listing joined it, or when it has more comparable members than the cap
+    # even after every flipped member left: it is not read.
+    skip = {b for b in (changed_buckets & big) - set(members)
+            if sizes[b].comparable - flips_in[b] > minhash.MAX_BUCKET or
+            (not flips_in[b] and all(new_shared[lid] for lid, _ in new_members.get(b, [])))}
     members.update(idx.buckets(changed_buckets - set(members) - skip))
     changed_buckets -= skip
     flipped_set = set(flipped)
@@ -330,29 +329,15 @@ def _big() -> int:
     return 2 * minhash.MAX_BUCKET
 
 
-def _big_unchanged(idx: LinkIndexStore, bucket: Bucket, was: bool, fresh: list[tuple[int, bool]],
-                   relabel: dict[int, int], owner_of: dict[int, int],
-                   known: dict[int, bool]) -> bool | None:
-    """Whether a big bucket is boilerplate after this run, where that can be told
-    without reading its members and is what it was before; None otherwise (the
-    bucket's flag may change: it is read whole).
-
-    A boilerplate bucket stays one while its close, identified members have more
-    distinct owners than ``MAX_TEXT_MERGE`` among the owners no merge re-labels (those
-    stay distinct whatever else merges, and new members only add owners). A bucket that
-    is not boilerplate has at most that many such owners: they are read (a handful), and
-    the new members' owners added, to tell exactly.
-    """
+def _stays_boilerplate(idx: LinkIndexStore, bucket: Bucket,
+                       relabel: dict[int, int]) -> bool:
+    """Whether a boilerplate bucket surely stays one, told without reading its members:
+    its close, identified members have more distinct owners than ``MAX_TEXT_MERGE``
+    among the owners no merge of this run re-labels (those stay distinct whatever else
+    merges, and new members only add owners). False means "maybe not": the bucket is
+    then read whole."""
     cap = resolver.MAX_TEXT_MERGE
-    if was:
-        still = len(idx.bucket_owners(bucket, besides=relabel, limit=cap + 1)) > cap
-        return True if still else None
-    owners = idx.bucket_owners(bucket, limit=cap + 1)
-    if len(owners) > cap:
-        return None  # an index that disagrees with itself: read the bucket
-    now = {relabel.get(o, o) for o in owners} | \
-        {owner_of[lid] for lid, close in fresh if close and known[lid]}
-    return False if len(now) <= cap else None
+    return len(idx.bucket_owners(bucket, besides=relabel, limit=cap + 1)) > cap
 
 
 def _place_new(sigs: Signatures, new_ids: list[int], heads: dict[Bucket, int],

@@ -75,7 +75,7 @@ class BucketSize:
 
     members: int
     head: int  # its first (smallest) listing
-    comparable: int  # members in no boilerplate bucket
+    comparable: int  # members in no boilerplate bucket (-1: not counted)
 
 
 @dataclass
@@ -272,25 +272,32 @@ class LinkIndexStore:
                                                       bool(known), int(shared)))
         return dict(out)
 
-    def bucket_sizes(self, wanted: Collection[Bucket]) -> dict[Bucket, BucketSize]:
+    def bucket_sizes(self, wanted: Collection[Bucket], *, big: int
+                     ) -> dict[Bucket, BucketSize]:
         """Per LSH bucket of ``wanted`` with members: how many, its first (smallest)
-        listing, and how many members are comparable (in no boilerplate bucket)."""
+        listing, and, for those with more than ``big`` members, how many are comparable
+        (in no boilerplate bucket; -1 for the others, which are read whole anyway)."""
         b, r = link_bands.c, link_rows.c
         by_band: dict[int, list[int]] = defaultdict(list)
         for band, key in set(wanted):
             by_band[band].append(key)
         out: dict[Bucket, BucketSize] = {}
-        comparable = sa.func.sum(sa.case((r.shared == 0, 1), else_=0))
         with self.engine.connect() as conn:
             for band, keys in sorted(by_band.items()):
                 keys.sort()
                 for cond in bulk_in(conn, b.bkey, keys, sa.BigInteger()):
-                    q = (sa.select(b.bkey, sa.func.count(), sa.func.min(b.listing_id),
-                                   comparable)
-                         .join(link_rows, r.listing_id == b.listing_id)
+                    # The primary key covers this: no row of link_rows is read.
+                    q = (sa.select(b.bkey, sa.func.count(), sa.func.min(b.listing_id))
                          .where(b.band == band, cond).group_by(b.bkey))
-                    for key, n, head, comp in conn.execute(q).all():
-                        out[(band, int(key))] = BucketSize(int(n), int(head), int(comp or 0))
+                    for key, n, head in conn.execute(q).all():
+                        out[(band, int(key))] = BucketSize(int(n), int(head), -1)
+            for (band, key), size in list(out.items()):
+                if size.members > big:
+                    comp = conn.execute(
+                        sa.select(sa.func.count()).select_from(link_bands)
+                        .join(link_rows, r.listing_id == b.listing_id)
+                        .where(b.band == band, b.bkey == key, r.shared == 0)).scalar()
+                    out[(band, key)] = BucketSize(size.members, size.head, int(comp or 0))
         return out
 
     def bucket_owners(self, bucket: Bucket, *, besides: Collection[int] = (),
