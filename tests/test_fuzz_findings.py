@@ -176,3 +176,16 @@ def test_lone_surrogate_reaches_the_language_detector_without_a_crash() -> None:
     assert detect_language(text) == "en"
     assert detect_languages([text, "Bán ngà voi"])[0] == "en"
     assert load_identifier().identify(text).matches  # "elephant ivory" is still read
+
+
+# Found by fuzzing (CI, 2026-12-01); fixed.
+def test_structured_currency_is_kept_only_as_an_iso_code() -> None:
+    data = (FINDINGS / "fuzz_extract_html" / "lowercase-jsonld-currency.html").read_bytes()[1:]
+    ex = Extractor().extract(data, "https://shop.example/item/1", "text/html")
+    assert ex.fields.get("currency", "USD") == "USD"  # "usd" upper-cased, never kept as is
+    page = ('<script type="application/ld+json">{"@type": "Product", "name": "Ivory bangle", '
+            '"offers": {"price": "450", "priceCurrency": "%s"}}</script>')
+    for written, kept in (("usd", "USD"), (" eur ", "EUR"), ("$$", None), ("12", None)):
+        fields = Extractor().extract((page % written).encode(), "https://shop.example/1",
+                                     "text/html").fields
+        assert fields.get("currency") == kept, (written, fields.get("currency"))

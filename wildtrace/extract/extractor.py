@@ -288,7 +288,10 @@ class Extractor:
                 out["price"] = amount
             else:
                 prov.pop("price", None)
-            if currency:
+            # Structured data writes codes as it likes ("usd", " EUR "): only an ISO
+            # 4217 shape is kept, upper-cased; anything else is no currency.
+            currency = currency.strip().upper()
+            if re.fullmatch(r"[A-Z]{3}", currency):
                 out["currency"] = currency
                 if "currency" not in prov:
                     prov["currency"] = prov.get("price", "generic:price-text")
