@@ -10,6 +10,7 @@ address, was handed over (socks5h).
 
 from __future__ import annotations
 
+import contextlib
 import gzip
 import json
 import socket
@@ -144,21 +145,27 @@ class Socks5:
         b.close()
 
 
-@pytest.fixture
-def proxied_site() -> Iterator[tuple[Socks5, type[_Site]]]:
-    _Site.hosts = []
-    site = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+@contextlib.contextmanager
+def behind_socks(handler: type[BaseHTTPRequestHandler]) -> Iterator[Socks5]:
+    """A site served by ``handler`` on 127.0.0.1 with the test SOCKS5 server in front of
+    it, both running until the block ends."""
+    site = ThreadingHTTPServer(("127.0.0.1", 0), handler)
     proxy = Socks5(("127.0.0.1", site.server_address[1]))
-    threads = [threading.Thread(target=s.serve_forever, daemon=True)
-               for s in (site, proxy.server)]
-    for t in threads:
-        t.start()
+    for s in (site, proxy.server):
+        threading.Thread(target=s.serve_forever, daemon=True).start()
     try:
-        yield proxy, _Site
+        yield proxy
     finally:
         for s in (site, proxy.server):
             s.shutdown()
             s.server_close()
+
+
+@pytest.fixture
+def proxied_site() -> Iterator[tuple[Socks5, type[_Site]]]:
+    _Site.hosts = []
+    with behind_socks(_Site) as proxy:
+        yield proxy, _Site
 
 
 @pytest.mark.slow  # crawls a local site in a subprocess

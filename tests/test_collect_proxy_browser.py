@@ -12,9 +12,8 @@ from __future__ import annotations
 import gzip
 import json
 import sys
-import threading
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import pytest
@@ -23,7 +22,7 @@ from warcio.archiveiterator import ArchiveIterator
 sys.path.insert(0, str(Path(__file__).parent))
 sys.path.insert(0, str(Path(__file__).parent / "sites"))
 from harness import new_workspace, wildtrace, wildtrace_json  # noqa: E402
-from test_collect_proxy import ONION, Socks5  # noqa: E402
+from test_collect_proxy import ONION, Socks5, behind_socks  # noqa: E402
 
 from wildtrace.collect.netguard import NetPolicy  # noqa: E402
 from wildtrace.preserve.browser import (  # noqa: E402
@@ -90,18 +89,8 @@ def onion_js_site() -> Iterator[tuple[Socks5, type[_JsSite]]]:
     if why:
         pytest.skip(f"browser not testable here: {why}")
     _JsSite.hosts = []
-    site = ThreadingHTTPServer(("127.0.0.1", 0), _JsSite)
-    proxy = Socks5(("127.0.0.1", site.server_address[1]))
-    threads = [threading.Thread(target=s.serve_forever, daemon=True)
-               for s in (site, proxy.server)]
-    for t in threads:
-        t.start()
-    try:
+    with behind_socks(_JsSite) as proxy:
         yield proxy, _JsSite
-    finally:
-        for s in (site, proxy.server):
-            s.shutdown()
-            s.server_close()
 
 
 def _no_dns(host: str, port: int) -> list[str]:
